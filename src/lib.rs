@@ -1,0 +1,7 @@
+//! BarrierScope: Apache Flink's checkpointing, simulated deterministically in pure Rust
+//! (`sim`) and animated in the browser with yew (`ui`, wasm only).
+
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
