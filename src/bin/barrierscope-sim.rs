@@ -1,5 +1,61 @@
-//! The native command-line runner: runs a scenario headless and prints a JSON report.
-fn main() {
-    eprintln!("not yet implemented");
-    std::process::exit(2);
+//! The native command-line runner: runs a scenario headless to its `duration_ms` and prints one
+//! JSON report (Flink's REST names) to stdout. A bad file: exit 2 and one line on stderr.
+
+use barrierscope::sim::Simulation;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T]";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("barrierscope-sim: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<String, String> {
+    let mut path = None;
+    let mut seed = None;
+    let mut until = None;
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-h" | "--help" => return Err(USAGE.into()),
+            "--seed" => {
+                let v = it.next().ok_or("--seed needs a value")?;
+                seed = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("--seed: `{v}` is not a whole number"))?,
+                );
+            }
+            "--until-ms" => {
+                let v = it.next().ok_or("--until-ms needs a value")?;
+                until = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| format!("--until-ms: `{v}` is not a whole number"))?,
+                );
+            }
+            _ if path.is_none() && !a.starts_with("--") => path = Some(a),
+            _ => return Err(format!("unexpected argument `{a}`; {USAGE}")),
+        }
+    }
+    let path = path.ok_or(USAGE)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    let mut scenario = barrierscope::sim::scenario::Scenario::from_json(&text)
+        .map_err(|e| format!("{path}: {e}"))?;
+    if let Some(s) = seed {
+        scenario.seed = s;
+    }
+    let end = until
+        .unwrap_or(scenario.duration_ms)
+        .min(scenario.duration_ms);
+    let mut sim = Simulation::new(scenario).map_err(|e| format!("{path}: {e}"))?;
+    sim.run_until(barrierscope::sim::ids::SimTime::from_ms(end));
+    Ok(sim.report_json())
 }

@@ -1,0 +1,96 @@
+//! Fault injection: faults from the scenario file and from the UI's buttons are scheduled as
+//! events and applied to the subtasks, the storage or the coordinator when they fire.
+
+use super::coordinator::RequestKind;
+use super::events::Event;
+use super::ids::{Duration, SimTime, SubtaskId};
+use super::scenario::{Fault, FaultSpec};
+use super::{LogKind, Simulation};
+
+impl Simulation {
+    pub(crate) fn schedule_fault(&mut self, f: FaultSpec) {
+        let index = self.faults.len();
+        let at = SimTime::from_ms(f.at_ms).max(self.now);
+        self.faults.push(f);
+        self.queue.schedule(at, Event::Fault { index });
+    }
+
+    fn subtask(&self, name: &str) -> Option<SubtaskId> {
+        self.graph.subtask_by_name(name)
+    }
+
+    pub(crate) fn on_fault(&mut self, index: usize) {
+        let Some(f) = self.faults.get(index).cloned() else {
+            return;
+        };
+        self.log(LogKind::Fault, format!("fault: {}", f.fault.label()));
+        match f.fault {
+            Fault::Kill { task } => {
+                if let Some(t) = self.subtask(&task) {
+                    self.fail_task(t, format!("kill {task}"));
+                }
+            }
+            Fault::Slow {
+                task,
+                factor,
+                duration_ms,
+            } => {
+                if let Some(t) = self.subtask(&task) {
+                    let tk = &mut self.tasks[t.idx()];
+                    tk.slow_milli = ((factor * 1000.0).round() as u64).max(1);
+                    tk.slow_token += 1;
+                    let token = tk.slow_token;
+                    self.queue.schedule(
+                        self.now.plus(Duration::from_ms(duration_ms)),
+                        Event::SlowEnds { task: t, token },
+                    );
+                }
+            }
+            Fault::DropAck { task } => {
+                if let Some(t) = self.subtask(&task) {
+                    self.tasks[t.idx()].drop_next_ack = true;
+                }
+            }
+            Fault::Decline { task } => {
+                if let Some(t) = self.subtask(&task) {
+                    self.tasks[t.idx()].decline_next = true;
+                }
+            }
+            Fault::StorageOutage { duration_ms } => {
+                let until = self.now.plus(Duration::from_ms(duration_ms));
+                self.storage_down_until = Some(
+                    self.storage_down_until
+                        .map(|u| u.max(until))
+                        .unwrap_or(until),
+                );
+                self.storage_token += 1;
+                let token = self.storage_token;
+                let at = self.storage_down_until.unwrap_or(until);
+                self.queue.schedule(at, Event::StorageBack { token });
+            }
+            Fault::CoordinatorFailover => self.coordinator_failover(),
+            Fault::TriggerCheckpoint => self.request_checkpoint(RequestKind::Manual),
+            Fault::TriggerSavepoint => self.request_checkpoint(RequestKind::Savepoint),
+        }
+    }
+
+    pub(crate) fn on_slow_ends(&mut self, t: SubtaskId, token: u64) {
+        let task = &mut self.tasks[t.idx()];
+        if task.slow_token == token {
+            task.slow_milli = 1000;
+            self.log(
+                LogKind::Fault,
+                format!("{} runs at normal speed again", self.name(t)),
+            );
+        }
+    }
+
+    pub(crate) fn on_storage_back(&mut self, token: u64) {
+        if token == self.storage_token {
+            self.log(
+                LogKind::Fault,
+                "checkpoint storage is reachable again".into(),
+            );
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The input gate of a consumer subtask: in which order its input channels deliver. One entry
+//! per queued item, in the order the items were sent (latency is the same on every channel, so
+//! this is arrival order). Entries of a channel blocked for alignment are set aside and put back
+//! when it is unblocked, as Flink's `InputGate` re-enqueues a channel that becomes available.
+
+use super::ids::SimTime;
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InputGate {
+    /// (visible_at, input index) per regular item, in sending order.
+    pub available: VecDeque<(SimTime, u32)>,
+    /// Per input: entries set aside while the channel was blocked.
+    pub deferred: Vec<u32>,
+    /// (visible_at, input index) per priority event.
+    pub priority: VecDeque<(SimTime, u32)>,
+}
+
+/// What the gate offers next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// The head item of this input channel is there to be consumed.
+    Input(u32),
+    /// Nothing yet; the next item arrives at this time.
+    WaitUntil(SimTime),
+    /// Nothing queued at all (or only on blocked channels).
+    Idle,
+}
+
+impl InputGate {
+    pub fn new(inputs: usize) -> InputGate {
+        InputGate {
+            deferred: vec![0; inputs],
+            ..Default::default()
+        }
+    }
+
+    pub fn on_push(&mut self, visible_at: SimTime, input: u32) {
+        self.available.push_back((visible_at, input));
+    }
+
+    pub fn on_push_priority(&mut self, visible_at: SimTime, input: u32) {
+        let pos = self.priority.partition_point(|e| e.0 <= visible_at);
+        self.priority.insert(pos, (visible_at, input));
+    }
+
+    /// The next priority event that has arrived.
+    pub fn next_priority(&mut self, now: SimTime) -> Option<u32> {
+        match self.priority.front() {
+            Some(&(t, input)) if t <= now => {
+                self.priority.pop_front();
+                Some(input)
+            }
+            _ => None,
+        }
+    }
+
+    /// When the next priority event arrives, if one is on its way.
+    pub fn next_priority_time(&self) -> Option<SimTime> {
+        self.priority.front().map(|e| e.0)
+    }
+
+    /// The next regular item to consume, skipping (and setting aside) blocked channels.
+    pub fn next_regular(&mut self, now: SimTime, blocked: impl Fn(u32) -> bool) -> Next {
+        while let Some(&(t, input)) = self.available.front() {
+            if blocked(input) {
+                self.available.pop_front();
+                self.deferred[input as usize] += 1;
+                continue;
+            }
+            if t > now {
+                return Next::WaitUntil(t);
+            }
+            self.available.pop_front();
+            return Next::Input(input);
+        }
+        Next::Idle
+    }
+
+    /// Puts back what a blocked channel had set aside: those items have all arrived already.
+    pub fn unblock(&mut self, input: u32, now: SimTime) {
+        let n = std::mem::take(&mut self.deferred[input as usize]);
+        if n == 0 {
+            return;
+        }
+        let pos = self.available.partition_point(|e| e.0 <= now);
+        for _ in 0..n {
+            self.available.insert(pos, (now, input));
+        }
+    }
+
+    /// Forgets the entry of the `k`-th queued item of `input` (an item removed from the middle
+    /// of its channel, such as an aligned barrier promoted to the priority lane).
+    pub fn remove_item(&mut self, input: u32, k: usize) {
+        let d = &mut self.deferred[input as usize];
+        if (k as u32) < *d {
+            *d -= 1;
+            return;
+        }
+        let mut left = k - *d as usize;
+        if let Some(pos) = self.available.iter().position(|e| {
+            if e.1 == input {
+                if left == 0 {
+                    return true;
+                }
+                left -= 1;
+            }
+            false
+        }) {
+            self.available.remove(pos);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.available.clear();
+        self.priority.clear();
+        self.deferred.iter_mut().for_each(|d| *d = 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocked_channel_entries_wait_until_unblocked() {
+        let mut g = InputGate::new(2);
+        g.on_push(SimTime(1), 0);
+        g.on_push(SimTime(1), 1);
+        assert_eq!(g.next_regular(SimTime(5), |i| i == 0), Next::Input(1));
+        assert_eq!(g.next_regular(SimTime(5), |i| i == 0), Next::Idle);
+        g.unblock(0, SimTime(5));
+        assert_eq!(g.next_regular(SimTime(5), |_| false), Next::Input(0));
+    }
+
+    #[test]
+    fn item_not_yet_arrived_makes_the_consumer_wait() {
+        let mut g = InputGate::new(1);
+        g.on_push(SimTime(10), 0);
+        assert_eq!(
+            g.next_regular(SimTime(5), |_| false),
+            Next::WaitUntil(SimTime(10))
+        );
+    }
+}

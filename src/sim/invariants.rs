@@ -1,0 +1,369 @@
+//! Independent oracles. They watch what subtasks and the external system do and never read the
+//! coordinator's own bookkeeping:
+//! - `ExactlyOnceOracle`: from the sinks' committed output, counts records committed more than
+//!   once (`duplicates`), and records that a fully committed checkpoint's source offsets say were
+//!   consumed but that are neither committed nor still somewhere in the pipeline (`lost`).
+//! - `InvariantChecker`: checkpoint IDs strictly increase; a completed checkpoint has every
+//!   subtask's ack; an aligned channel delivers no record past its barrier before alignment ends.
+
+use super::channel::{Item, Record};
+use super::graph::ExecutionGraph;
+use super::ids::{CheckpointId, SimTime, SubtaskId};
+use super::scenario::{OperatorKind, Partitioning};
+use super::snapshot::OperatorState;
+use super::task::next_copy;
+use super::Simulation;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most lineages (copies of one source record reaching the sinks) the oracle enumerates.
+pub const MAX_LINEAGES: usize = 4096;
+
+/// Committed sequence numbers of one (source subtask, copy): a contiguous prefix plus the
+/// ones committed out of order above it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeqSet {
+    prefix: u64,
+    above: BTreeSet<u64>,
+}
+
+impl SeqSet {
+    /// Inserts; returns false if it was already there.
+    pub fn insert(&mut self, seq: u64) -> bool {
+        if seq < self.prefix || !self.above.insert(seq) {
+            return false;
+        }
+        while self.above.remove(&self.prefix) {
+            self.prefix += 1;
+        }
+        true
+    }
+    pub fn contains(&self, seq: u64) -> bool {
+        seq < self.prefix || self.above.contains(&seq)
+    }
+    /// How many of `0..n` are in the set.
+    pub fn count_below(&self, n: u64) -> u64 {
+        self.prefix.min(n) + self.above.range(self.prefix..n.max(self.prefix)).count() as u64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactlyOnceOracle {
+    sinks: Vec<SubtaskId>,
+    /// Per source subtask: its position among the sources.
+    source_pos: BTreeMap<u32, usize>,
+    /// Per source subtask: the copy ids its records reach the sinks with.
+    expected: BTreeMap<u32, Vec<u32>>,
+    committed: BTreeMap<(u32, u32), SeqSet>,
+    /// Per checkpoint: the source offsets seen at each source's snapshot.
+    offsets: BTreeMap<CheckpointId, Vec<Option<u64>>>,
+    /// Per sink: the highest transaction seen committed.
+    sink_committed: BTreeMap<SubtaskId, CheckpointId>,
+    /// The highest checkpoint every sink has committed, and the offsets it recorded.
+    settled: Option<(CheckpointId, Vec<u64>)>,
+    pub duplicates: u64,
+    pub committed_records: u64,
+}
+
+impl ExactlyOnceOracle {
+    pub fn new(g: &ExecutionGraph) -> ExactlyOnceOracle {
+        let mut expected = BTreeMap::new();
+        for (i, s) in g.sources.iter().enumerate() {
+            let _ = i;
+            let mut out = Vec::new();
+            lineages(g, g.subtasks[s.idx()].op.0, 0, &mut out);
+            out.sort_unstable();
+            out.dedup();
+            expected.insert(s.0, out);
+        }
+        ExactlyOnceOracle {
+            sinks: g.sinks.clone(),
+            source_pos: g
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.0, i))
+                .collect(),
+            expected,
+            committed: BTreeMap::new(),
+            offsets: BTreeMap::new(),
+            sink_committed: BTreeMap::new(),
+            settled: None,
+            duplicates: 0,
+            committed_records: 0,
+        }
+    }
+
+    /// A subtask took a snapshot: sources tell their offset.
+    pub fn on_snapshot(
+        &mut self,
+        t: SubtaskId,
+        id: CheckpointId,
+        state: &OperatorState,
+        _unaligned: bool,
+    ) {
+        if let (OperatorState::Source { offset }, Some(&pos)) = (state, self.source_pos.get(&t.0)) {
+            let n = self.source_pos.len();
+            let v = self.offsets.entry(id).or_insert_with(|| vec![None; n]);
+            v[pos] = Some(*offset);
+        }
+    }
+
+    /// A sink's transaction was committed to the external system.
+    pub fn on_commit(&mut self, sink: SubtaskId, txn: CheckpointId, records: &[Record]) {
+        for r in records {
+            self.committed_records += 1;
+            if !self
+                .committed
+                .entry((r.src, r.copy))
+                .or_default()
+                .insert(r.seq)
+            {
+                self.duplicates += 1;
+            }
+        }
+        let e = self.sink_committed.entry(sink).or_default();
+        *e = (*e).max(txn);
+        if self
+            .sinks
+            .iter()
+            .all(|s| self.sink_committed.contains_key(s))
+        {
+            let min = self
+                .sink_committed
+                .values()
+                .copied()
+                .min()
+                .unwrap_or_default();
+            // The newest checkpoint at or below `min` whose every source reported an offset.
+            let candidate = self.offsets.range(..=min).rev().find_map(|(id, v)| {
+                v.iter()
+                    .copied()
+                    .collect::<Option<Vec<u64>>>()
+                    .map(|v| (*id, v))
+            });
+            if let Some((id, v)) = candidate {
+                if self.settled.as_ref().map(|s| s.0 < id).unwrap_or(true) {
+                    self.settled = Some((id, v));
+                }
+                // Older offsets are no longer needed.
+                self.offsets = self.offsets.split_off(&id);
+            }
+        }
+    }
+
+    pub fn settled_checkpoint(&self) -> Option<CheckpointId> {
+        self.settled.as_ref().map(|s| s.0)
+    }
+
+    /// Records that the settled checkpoint's offsets cover but that were never committed and
+    /// are not in the pipeline (`in_pipeline`: (source, final copy, seq) still on their way).
+    pub fn lost(&self, in_pipeline: &BTreeSet<(u32, u32, u64)>) -> u64 {
+        let Some((_, offsets)) = &self.settled else {
+            return 0;
+        };
+        let mut lost = 0;
+        let empty = SeqSet::default();
+        for (&src, &pos) in &self.source_pos {
+            let off = offsets[pos];
+            for &copy in self.expected.get(&src).map(|v| v.as_slice()).unwrap_or(&[]) {
+                let set = self.committed.get(&(src, copy)).unwrap_or(&empty);
+                let missing = off - set.count_below(off);
+                let pending = in_pipeline
+                    .range((src, copy, 0)..(src, copy, off))
+                    .filter(|(_, _, seq)| !set.contains(*seq))
+                    .count() as u64;
+                lost += missing.saturating_sub(pending);
+            }
+        }
+        lost
+    }
+}
+
+/// Every copy id a record starting at operator `op` with copy `copy` reaches a sink with.
+pub fn lineages(g: &ExecutionGraph, op: u32, copy: u32, out: &mut Vec<u32>) {
+    if out.len() >= MAX_LINEAGES {
+        return;
+    }
+    if g.operators[op as usize].kind == OperatorKind::Sink {
+        out.push(copy);
+        return;
+    }
+    for (e, (from, to, part)) in g.edges.iter().enumerate() {
+        if from.0 != op {
+            continue;
+        }
+        if *part == Partitioning::Broadcast {
+            for j in 0..g.operators[to.idx()].parallelism {
+                lineages(g, to.0, next_copy(copy, e as u32, j), out);
+            }
+        } else {
+            lineages(g, to.0, next_copy(copy, e as u32, 0), out);
+        }
+    }
+}
+
+/// Live checks of the rules every run must keep.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InvariantChecker {
+    last_trigger: CheckpointId,
+    /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on.
+    blocked: Vec<BTreeSet<u32>>,
+    pub violations: Vec<String>,
+    pub violation_count: u64,
+}
+
+impl InvariantChecker {
+    pub fn new(g: &ExecutionGraph) -> InvariantChecker {
+        InvariantChecker {
+            blocked: vec![BTreeSet::new(); g.num_subtasks()],
+            ..Default::default()
+        }
+    }
+
+    fn violate(&mut self, what: String) {
+        self.violation_count += 1;
+        if self.violations.len() < 100 {
+            self.violations.push(what);
+        }
+    }
+
+    pub fn on_trigger(&mut self, id: CheckpointId) {
+        if id <= self.last_trigger {
+            self.violate(format!(
+                "checkpoint ID {id} does not increase (last was {})",
+                self.last_trigger
+            ));
+        }
+        self.last_trigger = id;
+    }
+
+    pub fn on_complete(&mut self, id: CheckpointId, acked: usize, total: usize) {
+        if acked != total {
+            self.violate(format!(
+                "checkpoint {id} completed with {acked} of {total} acks"
+            ));
+        }
+    }
+
+    pub fn on_barrier_delivered(&mut self, _t: SubtaskId, _input: u32, _id: CheckpointId) {}
+
+    pub fn on_channel_blocked(&mut self, t: SubtaskId, input: u32, _id: CheckpointId) {
+        self.blocked[t.idx()].insert(input);
+    }
+
+    pub fn on_record_delivered(&mut self, t: SubtaskId, input: u32, at: SimTime) {
+        if self.blocked[t.idx()].contains(&input) {
+            self.violate(format!(
+                "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
+                t.0
+            ));
+        }
+    }
+
+    pub fn on_alignment_end(&mut self, t: SubtaskId) {
+        self.blocked[t.idx()].clear();
+    }
+
+    pub fn reset_subtask(&mut self, t: SubtaskId) {
+        self.blocked[t.idx()].clear();
+    }
+}
+
+/// The exactly-once figures of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ExactlyOnceFigures {
+    pub duplicates: u64,
+    pub lost: u64,
+}
+
+impl Simulation {
+    /// Duplicates and lost records right now (the oracle's verdict).
+    pub fn exactly_once(&self) -> ExactlyOnceFigures {
+        ExactlyOnceFigures {
+            duplicates: self.oracle.duplicates,
+            lost: self.oracle.lost(&self.records_in_pipeline()),
+        }
+    }
+
+    /// (source, final copy, seq) of every record still on its way to a sink: queued in channels,
+    /// waiting in outputs, in a sink's open or pre-committed transaction, or, for a region being
+    /// restarted, in the latest completed checkpoint it will restore.
+    fn records_in_pipeline(&self) -> BTreeSet<(u32, u32, u64)> {
+        let g = &self.graph;
+        let mut out = BTreeSet::new();
+        let mut memo: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        let mut add = |op: u32, r: &Record, out: &mut BTreeSet<(u32, u32, u64)>| {
+            let finals = memo.entry((op, r.copy)).or_insert_with(|| {
+                let mut v = Vec::new();
+                lineages(g, op, r.copy, &mut v);
+                v
+            });
+            for &c in finals.iter() {
+                out.insert((r.src, c, r.seq));
+            }
+        };
+        for (c, ch) in self.channels.iter().enumerate() {
+            let op = g.subtasks[g.channels[c].to.idx()].op.0;
+            for f in &ch.queue {
+                if let Item::Record(r) = &f.item {
+                    add(op, r, &mut out);
+                }
+            }
+        }
+        for (i, t) in self.tasks.iter().enumerate() {
+            for (c, r) in &t.pending_output {
+                let op = g.subtasks[g.channels[*c as usize].to.idx()].op.0;
+                add(op, r, &mut out);
+            }
+            let sink_op = g.subtasks[i].op.0;
+            if let OperatorState::Sink { open, pending } = &t.state {
+                for r in open.iter().chain(pending.values().flat_map(|v| v.iter())) {
+                    add(sink_op, r, &mut out);
+                }
+            }
+            for p in &t.in_progress {
+                if let OperatorState::Sink { pending, .. } = &p.snapshot.state {
+                    for r in pending.values().flat_map(|v| v.iter()) {
+                        add(sink_op, r, &mut out);
+                    }
+                }
+            }
+        }
+        if let Some(latest) = self.coord.store.latest() {
+            for s in &latest.snapshots {
+                if self.tasks[s.task.idx()].status == super::task::TaskStatus::Running {
+                    continue;
+                }
+                let info = &g.subtasks[s.task.idx()];
+                for (_, records) in &s.channel_state {
+                    for r in records {
+                        add(info.op.0, r, &mut out);
+                    }
+                }
+                if let OperatorState::Sink { pending, .. } = &s.state {
+                    for r in pending.values().flat_map(|v| v.iter()) {
+                        add(info.op.0, r, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_set_counts_and_detects_repeats() {
+        let mut s = SeqSet::default();
+        assert!(s.insert(0));
+        assert!(s.insert(2));
+        assert!(!s.insert(2));
+        assert_eq!(s.count_below(3), 2);
+        assert!(s.insert(1));
+        assert_eq!(s.count_below(3), 3);
+        assert!(!s.insert(0));
+    }
+}
