@@ -1,7 +1,6 @@
 //! BarrierScope: Apache Flink's checkpointing, simulated deterministically in pure Rust
-//! (`sim`) and animated in the browser with yew (`ui`, wasm only).
+//! (`sim`) and animated in the browser with yew (`ui`: its model is plain Rust, its components
+//! are wasm only).
 
 pub mod sim;
-
-#[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -1,13 +1,36 @@
-//! The yew UI: reads the simulation and sends it inputs; never changes its rules.
+//! The UI: reads the simulation and sends it inputs; never changes its rules.
+//!
+//! The model parts are pure Rust and tested natively: [`run`] (the timeline, keyframes and
+//! time travel), [`share`] (share links), [`layout`] (where the job graph goes on screen),
+//! [`scenarios`] (the shipped scenario files) and [`format`]. The yew components (wasm only)
+//! live in [`app`] and the `view_*` modules; one component, `App`, owns the state and the one
+//! animation loop.
 
-use yew::prelude::*;
+pub mod format;
+pub mod layout;
+pub mod run;
+pub mod scenarios;
+pub mod share;
 
-#[function_component(App)]
-fn app() -> Html {
-    html! { <main id="app" data-testid="app"><h1>{ "BarrierScope" }</h1></main> }
-}
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod panic;
+#[cfg(target_arch = "wasm32")]
+mod view_graph;
+#[cfg(target_arch = "wasm32")]
+mod view_panels;
+#[cfg(target_arch = "wasm32")]
+mod view_stats;
+#[cfg(target_arch = "wasm32")]
+mod view_timeline;
 
-/// Mounts the app on the document body.
+#[cfg(target_arch = "wasm32")]
+pub use app::App;
+
+/// Mounts the app on the document body (and installs the panic hook first).
+#[cfg(target_arch = "wasm32")]
 pub fn start() {
+    panic::install();
     yew::Renderer::<App>::new().render();
 }

@@ -1,0 +1,632 @@
+//! One run on screen and its time travel: the timeline of user inputs, the frame being shown,
+//! and keyframes to scrub back cheaply.
+//!
+//! A frame is a position on the timeline: `(now, events processed, inputs applied)`. Every frame
+//! can be rebuilt exactly from the scenario, the seed and the timeline's inputs, because the
+//! simulation is deterministic and inputs are only ever applied at a clean instant (after every
+//! event at or before `now`; see [`Run::apply`]). Scrubbing back clones the nearest keyframe
+//! before the target and re-simulates forward; keyframes are taken every `interval` of simulated
+//! time, at most [`MAX_KEYFRAMES`] of them (the interval doubles and every other keyframe is
+//! dropped when there would be more), never one per event.
+//!
+//! Applying an input while rewound forks the timeline: the inputs and keyframes after the
+//! current frame are dropped, as in RaftScope and Runway.
+//!
+//! Pure Rust, no web dependency: tested natively.
+
+use crate::sim::ids::SimTime;
+use crate::sim::scenario::{CheckpointingSpec, FaultSpec, ScenarioError};
+use crate::sim::stats::CheckpointStatsEntry;
+use crate::sim::{Input, Simulation};
+
+/// Most keyframes kept at once.
+pub const MAX_KEYFRAMES: usize = 48;
+/// The first keyframe spacing, in simulated time.
+pub const INITIAL_KEYFRAME_INTERVAL_US: u64 = 2_000_000;
+/// How many events are processed between two looks at the frame budget.
+const BUDGET_CHECK_EVERY: u64 = 256;
+
+/// A position on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// Simulated time on screen, µs.
+    pub now: SimTime,
+    /// Events processed to get here.
+    pub events: u64,
+    /// Timeline inputs applied to get here.
+    pub inputs: usize,
+}
+
+/// Where to move: to `t`, either after every event up to `t` (`events: None`) or after exactly
+/// `events` events; with `inputs: None`, every timeline input up to `t` is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Goal {
+    pub t: SimTime,
+    pub events: Option<u64>,
+    pub inputs: Option<usize>,
+    /// After reaching `events`, move the clock on to `t` (a paused frame between events).
+    pub settle: bool,
+}
+
+impl Goal {
+    /// After every event and input up to `t`: what playing to `t` or scrubbing to `t` shows.
+    pub fn at(t: SimTime) -> Goal {
+        Goal {
+            t,
+            events: None,
+            inputs: None,
+            settle: true,
+        }
+    }
+
+    /// Exactly the given frame.
+    pub fn frame(f: Frame) -> Goal {
+        Goal {
+            t: f.now,
+            events: Some(f.events),
+            inputs: Some(f.inputs),
+            settle: true,
+        }
+    }
+}
+
+/// A user input that failed when replayed (a share link naming a subtask that does not exist).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayError {
+    pub index: usize,
+    pub error: ScenarioError,
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "input {} cannot be replayed: {}", self.index, self.error)
+    }
+}
+
+/// The run: the simulation on screen plus what is needed to move anywhere along its timeline.
+#[derive(Debug, Clone)]
+pub struct Run {
+    sim: Simulation,
+    /// Every input of the timeline, in order; the shown frame has applied a prefix of them.
+    timeline: Vec<(SimTime, Input)>,
+    keyframes: Vec<Simulation>,
+    interval_us: u64,
+    /// The furthest frame reached on this timeline.
+    furthest: Frame,
+    /// The checkpoint history as it was at the furthest frame, kept while rewound so that the
+    /// timeline can still show what lies ahead.
+    ahead: Option<Vec<CheckpointStatsEntry>>,
+    /// Keyframes taken and re-simulated events, for the diagnostics line and the tests.
+    pub resimulated_events: u64,
+}
+
+impl Run {
+    /// A run at time 0 of a freshly built simulation.
+    pub fn new(sim: Simulation) -> Run {
+        let furthest = frame_of(&sim);
+        Run {
+            keyframes: vec![sim.clone()],
+            sim,
+            timeline: Vec::new(),
+            interval_us: INITIAL_KEYFRAME_INTERVAL_US,
+            furthest,
+            ahead: None,
+            resimulated_events: 0,
+        }
+    }
+
+    /// A run that replays `inputs` and shows `frame` (a share link).
+    pub fn replay(
+        sim: Simulation,
+        inputs: Vec<(SimTime, Input)>,
+        frame: Goal,
+    ) -> Result<Run, ReplayError> {
+        let mut run = Run::new(sim);
+        run.timeline = inputs;
+        run.advance(frame, &mut || false)?;
+        // Inputs beyond the frame stay on the timeline (the link was made while rewound).
+        Ok(run)
+    }
+
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    pub fn frame(&self) -> Frame {
+        frame_of(&self.sim)
+    }
+
+    pub fn furthest(&self) -> Frame {
+        self.furthest
+    }
+
+    pub fn timeline(&self) -> &[(SimTime, Input)] {
+        &self.timeline
+    }
+
+    pub fn keyframes(&self) -> usize {
+        self.keyframes.len()
+    }
+
+    pub fn keyframe_interval_us(&self) -> u64 {
+        self.interval_us
+    }
+
+    /// The history ahead of the shown frame (known while rewound), for the timeline strip.
+    pub fn ahead(&self) -> Option<&[CheckpointStatsEntry]> {
+        self.ahead.as_deref()
+    }
+
+    /// True when the shown frame is behind the furthest one reached.
+    pub fn is_rewound(&self) -> bool {
+        self.frame() != self.furthest
+    }
+
+    /// Plays forward to `t` (not past the end of the scenario), stopping early when `stop`
+    /// says the frame budget is spent. Returns whether `t` was reached.
+    pub fn play_to(
+        &mut self,
+        t: SimTime,
+        stop: &mut dyn FnMut() -> bool,
+    ) -> Result<bool, ReplayError> {
+        let t = t.min(self.sim.end_time());
+        if t <= self.sim.now() {
+            return Ok(true);
+        }
+        self.advance(Goal::at(t), stop)
+    }
+
+    /// Processes the next event (applying the timeline inputs that come before it). Returns
+    /// false when nothing is left to happen before the end of the scenario.
+    pub fn step(&mut self) -> Result<bool, ReplayError> {
+        loop {
+            let Some(te) = self.sim.next_event_time() else {
+                return Ok(false);
+            };
+            if te > self.sim.end_time() {
+                return Ok(false);
+            }
+            let k = self.sim.inputs().len();
+            let input_at = self.timeline.get(k).map(|i| i.0).filter(|&at| at < te);
+            let kf_at = Some(self.next_keyframe_time()).filter(|&at| at < te);
+            match (input_at, kf_at) {
+                (Some(i), Some(kf)) if kf < i => self.take_keyframe_at(kf),
+                (Some(i), _) => {
+                    self.sim.run_until(i);
+                    self.apply_timeline_input(k)?;
+                }
+                (None, Some(kf)) => self.take_keyframe_at(kf),
+                (None, None) => break,
+            }
+        }
+        let stepped = self.sim.step();
+        self.note_progress();
+        Ok(stepped)
+    }
+
+    /// Goes back one event (re-simulating from a keyframe).
+    pub fn step_back(&mut self) -> Result<(), ReplayError> {
+        let f = self.frame();
+        if f.events == 0 {
+            return Ok(());
+        }
+        self.seek(Goal {
+            t: f.now,
+            events: Some(f.events - 1),
+            inputs: Some(f.inputs),
+            settle: false,
+        })
+    }
+
+    /// Shows the frame `goal` describes, from the nearest keyframe (or the shown frame) before it.
+    pub fn seek(&mut self, goal: Goal) -> Result<(), ReplayError> {
+        let goal = Goal {
+            t: goal.t.min(self.furthest.now.max(self.sim.now())),
+            ..goal
+        };
+        let current_ok = is_prefix(&self.sim, &goal);
+        let best_kf = self
+            .keyframes
+            .iter()
+            .rposition(|k| is_prefix(k, &goal))
+            .unwrap_or(0);
+        let kf_time = self.keyframes[best_kf].now();
+        if !current_ok || kf_time > self.sim.now() {
+            if self.ahead.is_none() && self.frame() == self.furthest {
+                self.ahead = Some(self.sim.stats().history().iter().cloned().collect());
+            }
+            self.sim = self.keyframes[best_kf].clone();
+        }
+        let before = self.sim.events_processed();
+        let r = self.advance(goal, &mut || false);
+        self.resimulated_events += self.sim.events_processed() - before;
+        r.map(|_| ())
+    }
+
+    /// Scrubs to `ms` of simulated time (the timeline slider).
+    pub fn seek_ms(&mut self, ms: u64) -> Result<(), ReplayError> {
+        self.seek(Goal::at(SimTime::from_ms(ms)))
+    }
+
+    /// Applies a user input at the shown frame: first every event at this instant is processed
+    /// (so the input lands at a clean point that replays identically), then, if the frame is
+    /// rewound, the future is dropped (the timeline forks), then the input goes to the
+    /// simulation, which validates and records it.
+    pub fn apply(&mut self, input: Input) -> Result<(), ScenarioError> {
+        let now = self.sim.now();
+        // Validate on a probe first: a rejected input must not fork the timeline.
+        let mut probe = self.sim.clone();
+        probe.run_until(now);
+        apply_input(&mut probe, &input)?;
+        self.sim.run_until(now);
+        self.fork_here();
+        apply_input(&mut self.sim, &input)?;
+        if let Some(last) = self.sim.inputs().last() {
+            self.timeline.push(last.clone());
+        }
+        self.note_progress();
+        Ok(())
+    }
+
+    /// Injects a fault (or manual trigger) now.
+    pub fn inject(&mut self, fault: FaultSpec) -> Result<(), ScenarioError> {
+        self.apply(Input::Fault(fault))
+    }
+
+    /// Applies a new checkpoint configuration now.
+    pub fn configure(&mut self, config: CheckpointingSpec) -> Result<(), ScenarioError> {
+        self.apply(Input::Checkpointing(config))
+    }
+
+    /// Drops everything after the shown frame.
+    fn fork_here(&mut self) {
+        let f = self.frame();
+        self.timeline.truncate(f.inputs);
+        self.keyframes
+            .retain(|k| k.now() <= f.now && k.events_processed() <= f.events && k.inputs().len() <= f.inputs);
+        if self.keyframes.is_empty() {
+            // Cannot happen (the keyframe at time 0 is a prefix of every frame), but never
+            // leave the run without a starting point.
+            self.keyframes.push(self.sim.clone());
+        }
+        self.furthest = f;
+        self.ahead = None;
+    }
+
+    /// Moves forward along the timeline to `goal`, taking keyframes on the way.
+    fn advance(&mut self, goal: Goal, stop: &mut dyn FnMut() -> bool) -> Result<bool, ReplayError> {
+        loop {
+            let k = self.sim.inputs().len();
+            let input_at = self
+                .timeline
+                .get(k)
+                .map(|i| i.0)
+                .filter(|&at| at <= goal.t && goal.inputs.map(|n| k < n).unwrap_or(true));
+            let kf = self.next_keyframe_time();
+            let kf_at = Some(kf).filter(|&at| {
+                if goal.events.is_some() {
+                    at < goal.t
+                } else {
+                    at <= goal.t
+                }
+            });
+            let next = match (input_at, kf_at) {
+                (Some(i), Some(f)) if f < i => Stop::Keyframe(f),
+                (Some(i), _) => Stop::Input(i),
+                (None, Some(f)) => Stop::Keyframe(f),
+                (None, None) => break,
+            };
+            match next {
+                Stop::Input(at) => {
+                    if !self.run_until_budget(at, stop) {
+                        return Ok(false);
+                    }
+                    self.apply_timeline_input(k)?;
+                }
+                Stop::Keyframe(at) => {
+                    if !self.run_until_budget(at, stop) {
+                        return Ok(false);
+                    }
+                    self.take_keyframe_at(at);
+                }
+            }
+        }
+        match goal.events {
+            None => {
+                if !self.run_until_budget(goal.t, stop) {
+                    return Ok(false);
+                }
+            }
+            Some(n) => {
+                while self.sim.events_processed() < n && self.sim.step() {}
+                if goal.settle && self.sim.now() < goal.t {
+                    self.sim.run_until(goal.t);
+                }
+            }
+        }
+        self.note_progress();
+        Ok(true)
+    }
+
+    /// `run_until(t)`, but gives up between two instants when `stop` says so. Returns whether
+    /// `t` was reached. Stopping early always leaves a clean frame (every event at `now` done).
+    fn run_until_budget(&mut self, t: SimTime, stop: &mut dyn FnMut() -> bool) -> bool {
+        let mut n = 0u64;
+        while let Some(at) = self.sim.next_event_time() {
+            if at > t {
+                break;
+            }
+            if n >= BUDGET_CHECK_EVERY && at > self.sim.now() {
+                n = 0;
+                if stop() {
+                    let now = self.sim.now();
+                    self.sim.run_until(now);
+                    self.note_progress();
+                    return false;
+                }
+            }
+            self.sim.step();
+            n += 1;
+        }
+        self.sim.run_until(t);
+        true
+    }
+
+    fn apply_timeline_input(&mut self, k: usize) -> Result<(), ReplayError> {
+        let input = self.timeline[k].1.clone();
+        apply_input(&mut self.sim, &input).map_err(|error| ReplayError { index: k, error })?;
+        if self.sim.inputs().len() != k + 1 {
+            return Err(ReplayError {
+                index: k,
+                error: ScenarioError::invalid("inputs", "the input was not recorded"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The next keyframe boundary after both the last keyframe and the shown frame.
+    fn next_keyframe_time(&self) -> SimTime {
+        let last = self.keyframes.last().map(|k| k.now().0).unwrap_or(0);
+        let after = last.max(self.sim.now().0);
+        SimTime((after / self.interval_us + 1).saturating_mul(self.interval_us))
+    }
+
+    fn take_keyframe_at(&mut self, at: SimTime) {
+        self.sim.run_until(at);
+        if self.keyframes.last().map(|k| k.now() < at).unwrap_or(true) {
+            self.keyframes.push(self.sim.clone());
+            if self.keyframes.len() > MAX_KEYFRAMES {
+                self.interval_us = self.interval_us.saturating_mul(2);
+                let iv = self.interval_us;
+                self.keyframes.retain(|k| k.now().0 % iv == 0);
+            }
+        }
+        self.note_progress();
+    }
+
+    fn note_progress(&mut self) {
+        let f = self.frame();
+        let beyond = f.now > self.furthest.now
+            || (f.now == self.furthest.now
+                && (f.events > self.furthest.events || f.inputs > self.furthest.inputs));
+        if beyond {
+            self.furthest = f;
+        }
+        if f == self.furthest {
+            self.ahead = None;
+        }
+    }
+}
+
+enum Stop {
+    Input(SimTime),
+    Keyframe(SimTime),
+}
+
+fn frame_of(sim: &Simulation) -> Frame {
+    Frame {
+        now: sim.now(),
+        events: sim.events_processed(),
+        inputs: sim.inputs().len(),
+    }
+}
+
+/// Whether `sim` lies on the way to `goal` on the same timeline. Along one timeline the clock,
+/// the events processed and the inputs applied never decrease, and a state is determined by
+/// the three, so a state no later than the goal in all three comes before it.
+fn is_prefix(sim: &Simulation, goal: &Goal) -> bool {
+    sim.now() <= goal.t
+        && goal.events.map(|n| sim.events_processed() <= n).unwrap_or(true)
+        && goal.inputs.map(|k| sim.inputs().len() <= k).unwrap_or(true)
+}
+
+/// Sends one input to the simulation (which validates and records it).
+pub fn apply_input(sim: &mut Simulation, input: &Input) -> Result<(), ScenarioError> {
+    match input {
+        Input::Fault(f) => sim.inject(f.clone()),
+        Input::Checkpointing(c) => sim.apply_checkpointing(c.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::{Fault, Scenario};
+
+    fn scenario() -> Scenario {
+        Scenario::from_json(
+            r#"{"name":"t","seed":7,"duration_ms":20000,"job":{"operators":[
+              {"name":"src","kind":"source","parallelism":2,"records_per_sec":200},
+              {"name":"k","kind":"keyed","parallelism":2},
+              {"name":"sink","kind":"sink","parallelism":2}],
+              "edges":[{"from":"src","to":"k","partitioning":"hash"},{"from":"k","to":"sink"}]},
+              "checkpointing":{"interval_ms":500}}"#,
+        )
+        .expect("valid")
+    }
+
+    fn run() -> Run {
+        Run::new(Simulation::new(scenario()).expect("sim"))
+    }
+
+    fn fingerprint(sim: &Simulation) -> String {
+        format!(
+            "{:?}|{}|{:?}|{:?}|{:?}|{}",
+            sim.now(),
+            sim.events_processed(),
+            sim.stats().counts,
+            sim.tasks(),
+            sim.channels(),
+            sim.report_json()
+        )
+    }
+
+    fn never() -> impl FnMut() -> bool {
+        || false
+    }
+
+    #[test]
+    fn scrubbing_back_and_forward_shows_the_same_frame() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(9_000), &mut never()).unwrap();
+        let there = fingerprint(r.sim());
+        r.seek_ms(3_000).unwrap();
+        assert_eq!(r.sim().now(), SimTime::from_ms(3_000));
+        let mut fresh = Simulation::new(scenario()).unwrap();
+        fresh.run_until(SimTime::from_ms(3_000));
+        assert_eq!(fingerprint(r.sim()), fingerprint(&fresh));
+        r.seek_ms(9_000).unwrap();
+        assert_eq!(fingerprint(r.sim()), there);
+    }
+
+    #[test]
+    fn playing_in_small_chunks_matches_one_big_run() {
+        let mut r = run();
+        let mut t = 0;
+        while t < 6_000_000 {
+            t += 16_667;
+            r.play_to(SimTime(t), &mut never()).unwrap();
+        }
+        r.play_to(SimTime::from_ms(6_100), &mut never()).unwrap();
+        let mut fresh = Simulation::new(scenario()).unwrap();
+        fresh.run_until(SimTime::from_ms(6_100));
+        assert_eq!(r.sim().report_json(), fresh.report_json());
+        assert_eq!(format!("{:?}", r.sim().tasks()), format!("{:?}", fresh.tasks()));
+    }
+
+    #[test]
+    fn keyframes_stay_bounded_on_a_long_run() {
+        let mut s = scenario();
+        s.duration_ms = 1_000_000;
+        s.job.operators[0].records_per_sec = Some(5.0);
+        let mut r = Run::new(Simulation::new(s).unwrap());
+        r.play_to(SimTime::from_ms(1_000_000), &mut never()).unwrap();
+        assert!(r.keyframes() <= MAX_KEYFRAMES, "{} keyframes", r.keyframes());
+        assert!(r.keyframe_interval_us() > INITIAL_KEYFRAME_INTERVAL_US);
+        let before = fingerprint(r.sim());
+        r.seek_ms(1_000).unwrap();
+        r.seek_ms(1_000_000).unwrap();
+        assert_eq!(fingerprint(r.sim()), before);
+    }
+
+    #[test]
+    fn a_fault_replays_identically_and_scrubbing_across_it_is_exact() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(2_345), &mut never()).unwrap();
+        r.inject(FaultSpec {
+            at_ms: 0,
+            fault: Fault::Kill {
+                task: "k#1".into(),
+            },
+        })
+        .unwrap();
+        r.play_to(SimTime::from_ms(8_000), &mut never()).unwrap();
+        let end = fingerprint(r.sim());
+        assert!(r.sim().stats().counts.restored >= 1 || r.sim().job().restarts.len() == 1);
+        r.seek_ms(1_000).unwrap();
+        r.seek_ms(8_000).unwrap();
+        assert_eq!(fingerprint(r.sim()), end);
+        let again = Run::replay(
+            Simulation::new(scenario()).unwrap(),
+            r.timeline().to_vec(),
+            Goal::frame(r.frame()),
+        )
+        .unwrap();
+        assert_eq!(fingerprint(again.sim()), end);
+    }
+
+    #[test]
+    fn injecting_while_rewound_forks_the_timeline() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(3_000), &mut never()).unwrap();
+        r.inject(FaultSpec {
+            at_ms: 0,
+            fault: Fault::TriggerSavepoint,
+        })
+        .unwrap();
+        r.play_to(SimTime::from_ms(9_000), &mut never()).unwrap();
+        assert_eq!(r.timeline().len(), 1);
+        r.seek_ms(2_000).unwrap();
+        assert!(r.is_rewound());
+        assert!(r.ahead().is_some());
+        r.inject(FaultSpec {
+            at_ms: 0,
+            fault: Fault::Kill {
+                task: "src#0".into(),
+            },
+        })
+        .unwrap();
+        assert_eq!(r.timeline().len(), 1);
+        assert!(matches!(&r.timeline()[0].1, Input::Fault(f) if matches!(f.fault, Fault::Kill{..})));
+        assert_eq!(r.furthest().now, SimTime::from_ms(2_000));
+        assert!(!r.is_rewound());
+        assert!(r.ahead().is_none());
+    }
+
+    #[test]
+    fn a_rejected_input_does_not_fork() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(4_000), &mut never()).unwrap();
+        r.seek_ms(1_000).unwrap();
+        let bad = CheckpointingSpec {
+            interval_ms: Some(5),
+            ..Default::default()
+        };
+        assert!(r.configure(bad).is_err());
+        assert_eq!(r.furthest().now, SimTime::from_ms(4_000));
+    }
+
+    #[test]
+    fn stepping_then_scrubbing_returns_to_the_stepped_frame() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(1_000), &mut never()).unwrap();
+        for _ in 0..37 {
+            r.step().unwrap();
+        }
+        let f = r.frame();
+        let there = fingerprint(r.sim());
+        r.seek_ms(100).unwrap();
+        r.seek(Goal::frame(f)).unwrap();
+        assert_eq!(fingerprint(r.sim()), there);
+        r.step_back().unwrap();
+        assert_eq!(r.frame().events, f.events - 1);
+    }
+
+    #[test]
+    fn a_budget_stops_between_instants_and_play_resumes_exactly() {
+        let mut r = run();
+        let mut calls = 0;
+        let reached = r
+            .play_to(SimTime::from_ms(5_000), &mut || {
+                calls += 1;
+                calls > 2
+            })
+            .unwrap();
+        assert!(!reached);
+        assert!(r.sim().now() < SimTime::from_ms(5_000));
+        r.play_to(SimTime::from_ms(5_000), &mut never()).unwrap();
+        let mut fresh = Simulation::new(scenario()).unwrap();
+        fresh.run_until(SimTime::from_ms(5_000));
+        assert_eq!(fingerprint(r.sim()), fingerprint(&fresh));
+    }
+}
