@@ -264,6 +264,8 @@ impl Run {
         if let Some(last) = self.sim.inputs().last() {
             self.timeline.push(last.clone());
         }
+        // What the input sets off at this very instant (a kill, a trigger) shows at once.
+        self.sim.run_until(now);
         self.note_progress();
         Ok(())
     }

@@ -1,0 +1,505 @@
+//! The job graph (SVG): operators as columns of subtasks, one line per channel with the records,
+//! barriers and cancellation markers in flight (or one bundle per operator pair with counts when
+//! there are too many channels), subtask states, backpressure, and the RPCs (triggers, acks,
+//! declines) travelling between subtasks and the coordinator's bus at the top. Every element
+//! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
+
+use super::app::{App, Msg, UiState};
+use super::format;
+use super::layout::{Layout, Line, BUS_Y};
+use crate::sim::channel::{Barrier, InFlight, Item};
+use crate::sim::ids::{SimTime, SubtaskId};
+use crate::sim::scenario::{CheckpointingMode, OperatorKind, Partitioning};
+use crate::sim::snapshot::OperatorState;
+use crate::sim::task::TaskStatus;
+use crate::sim::{RpcKind, Simulation};
+use std::collections::BTreeMap;
+use yew::html::Scope;
+use yew::prelude::*;
+
+/// Most items drawn in one channel (the rest are counted in its tooltip).
+const MAX_ITEMS_PER_CHANNEL: usize = 48;
+/// Most RPC dots drawn at once.
+const MAX_RPCS: usize = 400;
+/// Spacing of queued items at the consumer's end, in SVG units.
+const SLOT: f64 = 9.0;
+/// Density bins along an aggregated bundle.
+const BINS: usize = 24;
+
+/// What a subtask is doing, in the words of the `data-state` attribute.
+pub struct TaskView {
+    /// `running`, `aligning`, `snapshotting`, `failed` or `restoring`.
+    pub state: &'static str,
+    /// For `snapshotting`: `sync`, `async` or `channel-state`.
+    pub phase: Option<&'static str>,
+    /// A short line shown under the name.
+    pub detail: String,
+    /// One sentence for the tooltip.
+    pub explain: String,
+}
+
+pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
+    let task = &sim.tasks()[t.idx()];
+    let g = sim.graph();
+    let op = g.operator_of(t);
+    let name = &g.subtasks[t.idx()].name;
+    match task.status {
+        TaskStatus::Failed => {
+            return TaskView {
+                state: "failed",
+                phase: None,
+                detail: format!("FAILED · attempt {}", task.attempt.0),
+                explain: format!("{name} failed (or was cancelled by the failover of its region); it is redeployed after the restart delay."),
+            }
+        }
+        TaskStatus::Canceled => {
+            return TaskView {
+                state: "failed",
+                phase: None,
+                detail: "CANCELED".into(),
+                explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
+            }
+        }
+        TaskStatus::Restoring => {
+            let from = sim
+                .coordinator()
+                .store
+                .latest()
+                .map(|c| format!("checkpoint {}", c.id))
+                .unwrap_or_else(|| "empty state".into());
+            return TaskView {
+                state: "restoring",
+                phase: None,
+                detail: format!("RESTORING · {from}"),
+                explain: format!("{name} was redeployed and is reading its state from {from} (sources rewind to its offsets; persisted in-flight data is replayed first)."),
+            };
+        }
+        TaskStatus::Running => {}
+    }
+    if let Some(id) = task.in_sync {
+        return TaskView {
+            state: "snapshotting",
+            phase: Some("sync"),
+            detail: format!("sync snapshot {id}"),
+            explain: format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile."),
+        };
+    }
+    if let Some(a) = &task.alignment {
+        let n = a.received.len();
+        if a.unaligned && a.snapshotted {
+            return TaskView {
+                state: "snapshotting",
+                phase: Some("channel-state"),
+                detail: format!("unaligned {} · {}/{n} barriers", a.id, a.num_received),
+                explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
+            };
+        }
+        let at_least_once = sim.mode() == CheckpointingMode::AtLeastOnce;
+        return TaskView {
+            state: "aligning",
+            phase: None,
+            detail: format!("aligning {} · {}/{n} barriers", a.id, a.num_received),
+            explain: if at_least_once {
+                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.num_received)
+            } else {
+                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.num_received)
+            },
+        };
+    }
+    if let Some(p) = task.in_progress.first() {
+        let phase = if p.awaiting_count > 0 {
+            "channel-state"
+        } else {
+            "async"
+        };
+        return TaskView {
+            state: "snapshotting",
+            phase: Some(phase),
+            detail: format!("async upload {}", p.id),
+            explain: format!("{name} is uploading its snapshot of checkpoint {} to checkpoint storage (the asynchronous part) while it keeps processing; it acknowledges when the upload is done.", p.id),
+        };
+    }
+    let detail = match &task.state {
+        OperatorState::Source { offset } => format!("offset {offset}"),
+        OperatorState::Keyed { count, .. } => format!(
+            "{count} keys · {}",
+            format::bytes(count.saturating_mul(op.state_bytes_per_key))
+        ),
+        OperatorState::Sink { open, pending } => {
+            format!("txn {} rec · {} pre-committed", open.len(), pending.len())
+        }
+        OperatorState::Map => format!("{} records", task.records_in),
+    };
+    TaskView {
+        state: "running",
+        phase: None,
+        detail,
+        explain: format!("{name} is RUNNING and processing records."),
+    }
+}
+
+fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
+    let what = if b.savepoint { "Savepoint" } else { "Checkpoint" };
+    if priority || b.unaligned {
+        format!("{what} barrier {} ({from} → {to}), unaligned: a priority event that overtakes the buffers queued ahead of it; the records it overtakes are persisted as channel state instead of being waited for.", b.id)
+    } else {
+        format!("{what} barrier {} ({from} → {to}), aligned: it flows in order with the records; when it reaches {to}, that input is blocked until the barrier has arrived on every input.", b.id)
+    }
+}
+
+/// Positions of the items of one lane: arrived items queue from the consumer's end backwards.
+fn lane_positions(items: &[InFlight], now: SimTime, line_len: f64) -> Vec<f64> {
+    let slot_u = SLOT / line_len.max(1.0);
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let span = f.visible_at.0.saturating_sub(f.sent_at.0).max(1) as f64;
+            let flight = (now.0.saturating_sub(f.sent_at.0)) as f64 / span;
+            let slot = 1.0 - (i as f64 + 0.5) * slot_u;
+            flight.clamp(0.0, 1.0).min(slot).max(0.02)
+        })
+        .collect()
+}
+
+fn item_svg(
+    f: &InFlight,
+    u: f64,
+    line: &Line,
+    lane_off: f64,
+    priority: bool,
+    names: (&str, &str),
+) -> Html {
+    let (x, y) = line.at(u, lane_off);
+    match f.item {
+        Item::Record(r) => html! {
+            <circle class="record" cx={fmt(x)} cy={fmt(y)} r="3.4">
+                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.", r.seq, r.src, r.key, names.0, names.1) }</title>
+            </circle>
+        },
+        Item::Barrier(b) => {
+            let cls = classes!(
+                "barrier",
+                if priority || b.unaligned { "unaligned" } else { "aligned" },
+                b.savepoint.then_some("savepoint")
+            );
+            html! {
+                <g class={cls} data-testid="barrier" data-checkpoint={b.id.0.to_string()}
+                    data-priority={priority.to_string()} data-savepoint={b.savepoint.to_string()}>
+                    <title>{ barrier_title(&b, priority, names.0, names.1) }</title>
+                    if priority || b.unaligned {
+                        <path class="barrier-shape" d={format!("M{} {} l5 -8 l5 8 l-5 8 z", fmt(x - 5.0), fmt(y))} />
+                    } else {
+                        <rect class="barrier-shape" x={fmt(x - 2.5)} y={fmt(y - 11.0)} width="5" height="22" rx="1.5" />
+                    }
+                    <text class="barrier-label" x={fmt(x)} y={fmt(y - 14.0)}>{ b.id.0.to_string() }</text>
+                </g>
+            }
+        }
+        Item::Cancel(id) => html! {
+            <g class="cancel-marker" data-testid="cancel-marker" data-checkpoint={id.0.to_string()}>
+                <title>{ format!("CancelCheckpointMarker of checkpoint {id}: checkpoint {id} was aborted upstream; it tells {} to stop aligning it and to decline it.", names.1) }</title>
+                <path d={format!("M{} {} l8 8 m0 -8 l-8 8", fmt(x - 4.0), fmt(y - 4.0))} />
+            </g>
+        },
+    }
+}
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) -> Html {
+    let g = sim.graph();
+    let view_box = format!("0 0 {} {}", fmt(layout.width), fmt(layout.height));
+    html! {
+        <svg class={classes!("graph", layout.compact.then_some("compact"))} data-testid="graph" viewBox={view_box}
+            preserveAspectRatio="xMidYMid meet" role="img"
+            aria-label={format!("Job graph of {}: {} subtasks, {} channels", sim.scenario().name, g.subtasks.len(), g.channels.len())}>
+            <g class="bus">
+                <line x1="0" y1={fmt(BUS_Y)} x2={fmt(layout.width)} y2={fmt(BUS_Y)} />
+                <text x="6" y={fmt(BUS_Y + 14.0)}>{ "RPC to/from the JobManager: trigger ↓ sources · acknowledge / decline ↑ from every subtask" }</text>
+                <title>{ "The CheckpointCoordinator runs in the JobManager: it sends trigger RPCs to the source subtasks only, and every subtask acknowledges (or declines) each checkpoint with an RPC." }</title>
+            </g>
+            { operators(sim, layout) }
+            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout) } }
+            { subtasks(sim, layout, ui, link) }
+            { rpcs(sim, layout) }
+        </svg>
+    }
+}
+
+fn operators(sim: &Simulation, layout: &Layout) -> Html {
+    let g = sim.graph();
+    html! {
+        <g class="operators">
+        { for g.operators.iter().enumerate().map(|(i, op)| {
+            let r = &layout.operators[i];
+            let kind = match op.kind {
+                OperatorKind::Source => "source",
+                OperatorKind::Map => "map",
+                OperatorKind::Keyed => "keyed",
+                OperatorKind::Sink => "2PC sink",
+            };
+            let explain = match op.kind {
+                OperatorKind::Source => "A source: it reads records at an offset (like a Kafka partition) and receives the coordinator's trigger RPC, then emits the barrier.",
+                OperatorKind::Map => "A stateless operator: its snapshot holds no state, but it still aligns barriers and acknowledges.",
+                OperatorKind::Keyed => "A keyed operator: its keyed state (one entry per key seen) is what its snapshots upload.",
+                OperatorKind::Sink => "A two-phase-commit sink: it pre-commits a transaction in each snapshot and commits it when notified that the checkpoint completed.",
+            };
+            html! {
+                <g class="operator" data-testid={format!("operator-{}", op.name)}>
+                    <rect class="op-box" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="8" />
+                    <text class="op-label" x={fmt(r.x + 4.0)} y={fmt(r.y - 8.0)}>
+                        <tspan class="op-name">{ op.name.clone() }</tspan>
+                        <tspan class="op-kind">{ format!("  {kind} · ×{}", op.parallelism) }</tspan>
+                    </text>
+                    <title>{ format!("Operator {} (parallelism {}). {explain}", op.name, op.parallelism) }</title>
+                </g>
+            }
+        }) }
+        </g>
+    }
+}
+
+fn channels(sim: &Simulation, layout: &Layout) -> Html {
+    let g = sim.graph();
+    let now = sim.now();
+    html! {
+        <g class="channels">
+        { for g.channels.iter().enumerate().map(|(c, info)| {
+            let ch = &sim.channels()[c];
+            let line = &layout.channels[c];
+            let from = &g.subtasks[info.from.idx()].name;
+            let to = &g.subtasks[info.to.idx()].name;
+            let full = ch.is_full();
+            let cls = classes!("channel", ch.blocked.then_some("blocked"), full.then_some("full"),
+                ch.producer_waiting.then_some("waiting"));
+            let state = if ch.blocked {
+                format!("BLOCKED for alignment: {to} received the barrier on this input and consumes nothing more from it until the barrier has arrived on all its inputs. ")
+            } else { String::new() };
+            let pressure = if full {
+                format!("Full: {}/{} buffers in use, so {from} cannot emit to it and is backpressured. ", ch.records, ch.capacity)
+            } else { format!("{}/{} buffers in use. ", ch.records, ch.capacity) };
+            let title = format!("Channel {from} → {to} ({}). {state}{pressure}", partitioning_name(g.edges[info.edge as usize].2));
+            let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let len = line.len();
+            let qpos = lane_positions(&queue, now, len);
+            let ppos = lane_positions(&prio, now, len);
+            let (bx, by) = line.at(1.0, 0.0);
+            html! {
+                <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()}>
+                    <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
+                        <title>{ title.clone() }</title>
+                    </line>
+                    if ch.blocked {
+                        <rect class="block-gate" x={fmt(bx - 3.0)} y={fmt(by - 9.0)} width="4" height="18" rx="1">
+                            <title>{ title.clone() }</title>
+                        </rect>
+                    }
+                    if !ch.priority.is_empty() {
+                        <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
+                    }
+                    { for queue.iter().zip(qpos.iter()).map(|(f, u)| item_svg(f, *u, line, 0.0, false, (from, to))) }
+                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to))) }
+                </g>
+            }
+        }) }
+        </g>
+    }
+}
+
+fn partitioning_name(p: Partitioning) -> &'static str {
+    match p {
+        Partitioning::Forward => "forward",
+        Partitioning::Hash => "hash (keyBy)",
+        Partitioning::Rebalance => "rebalance",
+        Partitioning::Broadcast => "broadcast",
+    }
+}
+
+#[derive(Default)]
+struct BundleStats {
+    channels: usize,
+    records: u64,
+    blocked: usize,
+    full: usize,
+    bins: [u32; BINS],
+    /// Per checkpoint: (channels carrying its barrier, sum of positions, priority ones, savepoint).
+    barriers: BTreeMap<u64, (usize, f64, usize, bool)>,
+    cancels: usize,
+}
+
+fn bundles(sim: &Simulation, layout: &Layout) -> Html {
+    let g = sim.graph();
+    let now = sim.now();
+    let mut stats: Vec<BundleStats> = (0..g.edges.len()).map(|_| BundleStats::default()).collect();
+    for (c, info) in g.channels.iter().enumerate() {
+        let ch = &sim.channels()[c];
+        let s = &mut stats[info.edge as usize];
+        s.channels += 1;
+        s.records += ch.records as u64;
+        s.blocked += ch.blocked as usize;
+        s.full += ch.is_full() as usize;
+        for (lane, prio) in [(&ch.queue, false), (&ch.priority, true)] {
+            let items: Vec<InFlight> = lane.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let pos = lane_positions(&items, now, 200.0);
+            for (f, u) in items.iter().zip(pos) {
+                match f.item {
+                    Item::Record(_) => {
+                        let b = ((u * BINS as f64) as usize).min(BINS - 1);
+                        s.bins[b] += 1;
+                    }
+                    Item::Barrier(b) => {
+                        let e = s.barriers.entry(b.id.0).or_insert((0, 0.0, 0, b.savepoint));
+                        e.0 += 1;
+                        e.1 += u;
+                        e.2 += prio as usize;
+                    }
+                    Item::Cancel(_) => s.cancels += 1,
+                }
+            }
+        }
+    }
+    html! {
+        <g class="bundles">
+        { for stats.iter().enumerate().map(|(e, s)| {
+            let line = &layout.bundles[e];
+            let (from, to, part) = g.edges[e];
+            let (fname, tname) = (&g.operators[from.idx()].name, &g.operators[to.idx()].name);
+            let max_bin = s.bins.iter().copied().max().unwrap_or(0).max(1);
+            let (mx, my) = line.at(0.5, 0.0);
+            let title = format!(
+                "{} channels {fname} → {tname} ({}), drawn as one bundle: {} records in flight, {} channels blocked for alignment, {} channels full (their producers are backpressured).",
+                s.channels, partitioning_name(part), s.records, s.blocked, s.full);
+            html! {
+                <g class={classes!("bundle", (s.blocked > 0).then_some("blocked"), (s.full > 0).then_some("full"))}
+                    data-testid={format!("bundle-{fname}-{tname}")} data-channels={s.channels.to_string()}
+                    data-records={s.records.to_string()} data-blocked={s.blocked.to_string()} data-full={s.full.to_string()}>
+                    <line class="bundle-wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
+                        <title>{ title.clone() }</title>
+                    </line>
+                    { for s.bins.iter().enumerate().filter(|(_, n)| **n > 0).map(|(b, n)| {
+                        let (x, y) = line.at((b as f64 + 0.5) / BINS as f64, 0.0);
+                        let op = 0.25 + 0.75 * (*n as f64 / max_bin as f64);
+                        html! { <rect class="density" x={fmt(x - 3.5)} y={fmt(y - 5.0)} width="7" height="10" fill-opacity={format!("{op:.2}")} /> }
+                    }) }
+                    { for s.barriers.iter().map(|(id, (n, sum, prio, sp))| {
+                        let u = sum / *n as f64;
+                        let (x, y) = line.at(u, 0.0);
+                        let cls = classes!("barrier", if *prio > 0 { "unaligned" } else { "aligned" }, sp.then_some("savepoint"));
+                        html! {
+                            <g class={cls} data-testid="barrier" data-checkpoint={id.to_string()} data-count={n.to_string()} data-priority={(*prio > 0).to_string()}>
+                                <title>{ format!("The barrier of checkpoint {id} is in flight on {n} of the {} channels {fname} → {tname} ({prio} of them as unaligned priority events); drawn at their average position.", s.channels) }</title>
+                                <rect class="barrier-shape" x={fmt(x - 3.0)} y={fmt(y - 16.0)} width="6" height="32" rx="2" />
+                                <text class="barrier-label" x={fmt(x)} y={fmt(y - 20.0)}>{ format!("{id} ×{n}") }</text>
+                            </g>
+                        }
+                    }) }
+                    <text class="bundle-label" x={fmt(mx)} y={fmt(my + 26.0)}>
+                        { format!("{} ch · {} rec", s.channels, s.records) }
+                        if s.blocked > 0 { <tspan class="blocked-count">{ format!(" · {} blocked", s.blocked) }</tspan> }
+                        if s.full > 0 { <tspan class="full-count">{ format!(" · {} full", s.full) }</tspan> }
+                        <title>{ title }</title>
+                    </text>
+                </g>
+            }
+        }) }
+        </g>
+    }
+}
+
+fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) -> Html {
+    let g = sim.graph();
+    html! {
+        <g class="subtasks">
+        { for g.subtasks.iter().map(|info| {
+            let t = info.id;
+            let r = &layout.subtasks[t.idx()];
+            let task = &sim.tasks()[t.idx()];
+            let v = task_view(sim, t);
+            let op = &g.operators[info.op.idx()];
+            let selected = ui.selected_task == Some(t);
+            let onclick = link.callback(move |_| Msg::SelectTask(if selected { None } else { Some(t) }));
+            let bp = task.backpressured;
+            let slow = task.slow_milli != 1000;
+            let mut title = v.explain.clone();
+            if bp {
+                title.push_str(" It is backpressured: an output channel is full, so it waits for a free buffer.");
+            }
+            if slow {
+                title.push_str(&format!(" It runs {}× slower (injected fault).", task.slow_milli as f64 / 1000.0));
+            }
+            title.push_str(" Click to inspect it and inject faults.");
+            html! {
+                <g class={classes!("subtask", format!("state-{}", v.state), v.phase.map(|p| format!("phase-{p}")), selected.then_some("selected"), bp.then_some("backpressured"))}
+                    data-testid={format!("subtask-{}-{}", op.name, info.index)} data-state={v.state}
+                    data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
+                    onclick={onclick} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
+                    <title>{ title }</title>
+                    <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if layout.compact { "2" } else { "6" }} />
+                    if bp {
+                        <rect class="bp-bar" x={fmt(r.x + r.w - 5.0)} y={fmt(r.y)} width="5" height={fmt(r.h)} />
+                    }
+                    if !layout.compact {
+                        <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ info.name.clone() }</text>
+                        <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
+                        if slow { <text class="node-slow" x={fmt(r.x + r.w - 9.0)} y={fmt(r.y + 15.0)}>{ format!("{}×slow", task.slow_milli / 1000) }</text> }
+                    }
+                </g>
+            }
+        }) }
+        </g>
+    }
+}
+
+fn rpcs(sim: &Simulation, layout: &Layout) -> Html {
+    let now = sim.now();
+    let g = sim.graph();
+    html! {
+        <g class="rpcs">
+        { for sim.rpcs_in_flight().take(MAX_RPCS).map(|r| {
+            let node = &layout.subtasks[r.task.idx()];
+            let span = r.arrives_at.0.saturating_sub(r.sent_at.0).max(1) as f64;
+            let f = (now.0.saturating_sub(r.sent_at.0) as f64 / span).clamp(0.0, 1.0);
+            let top = node.y;
+            let name = &g.subtasks[r.task.idx()].name;
+            let (cls, y, x, title) = match r.kind {
+                RpcKind::Trigger => ("rpc trigger", BUS_Y + (top - BUS_Y) * f, node.cx() - 10.0,
+                    format!("triggerCheckpoint({}) RPC from the coordinator to source {name}: on arrival the source snapshots and emits barrier {} downstream.", r.id, r.id)),
+                RpcKind::Ack => ("rpc ack", top + (BUS_Y - top) * f, node.cx() + 10.0,
+                    format!("acknowledgeCheckpoint({}) from {name} to the CheckpointCoordinator, carrying its state handle and metrics.", r.id)),
+                RpcKind::Decline => ("rpc decline", top + (BUS_Y - top) * f, node.cx() + 10.0,
+                    format!("declineCheckpoint({}) from {name}: the coordinator aborts the checkpoint with the reason it carries.", r.id)),
+            };
+            let kind = match r.kind { RpcKind::Trigger => "trigger", RpcKind::Ack => "ack", RpcKind::Decline => "decline" };
+            html! {
+                <g class={cls} data-testid={format!("rpc-{kind}")} data-checkpoint={r.id.0.to_string()}>
+                    <title>{ title }</title>
+                    <circle cx={fmt(x)} cy={fmt(y)} r="5" />
+                    <text x={fmt(x + 8.0)} y={fmt(y + 4.0)}>{ r.id.0.to_string() }</text>
+                </g>
+            }
+        }) }
+        </g>
+    }
+}
+
+/// The key to the symbols (HTML, under the graph).
+pub fn legend() -> Html {
+    html! {
+        <div class="legend" aria-label="Legend">
+            <span class="lg lg-record" title="A record in a network buffer">{ "record" }</span>
+            <span class="lg lg-barrier" title="An aligned checkpoint barrier, labelled with its checkpoint ID">{ "aligned barrier" }</span>
+            <span class="lg lg-unaligned" title="An unaligned barrier: a priority event that overtakes queued buffers">{ "unaligned barrier" }</span>
+            <span class="lg lg-blocked" title="An input channel blocked during alignment">{ "blocked" }</span>
+            <span class="lg lg-full" title="A full channel: its producer is backpressured">{ "full" }</span>
+            <span class="lg lg-ack" title="An acknowledgement on its way to the coordinator">{ "ack" }</span>
+            <span class="lg lg-aligning" title="A subtask aligning barriers">{ "aligning" }</span>
+            <span class="lg lg-snap" title="A subtask snapshotting (sync, then async upload)">{ "snapshotting" }</span>
+            <span class="lg lg-failed" title="A failed subtask">{ "failed" }</span>
+            <span class="lg lg-restoring" title="A subtask restoring from the latest completed checkpoint">{ "restoring" }</span>
+        </div>
+    }
+}
