@@ -4,7 +4,7 @@
 use barrierscope::sim::Simulation;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T]";
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -23,10 +23,12 @@ fn run(args: Vec<String>) -> Result<String, String> {
     let mut path = None;
     let mut seed = None;
     let mut until = None;
+    let mut show_stats = false;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-h" | "--help" => return Err(USAGE.into()),
+            "--stats" => show_stats = true,
             "--seed" => {
                 let v = it.next().ok_or("--seed needs a value")?;
                 seed = Some(
@@ -56,6 +58,17 @@ fn run(args: Vec<String>) -> Result<String, String> {
         .unwrap_or(scenario.duration_ms)
         .min(scenario.duration_ms);
     let mut sim = Simulation::new(scenario).map_err(|e| format!("{path}: {e}"))?;
+    let started = std::time::Instant::now();
     sim.run_until(barrierscope::sim::ids::SimTime::from_ms(end));
+    let wall = started.elapsed().as_secs_f64();
+    if show_stats {
+        // Figures for benchmarks, on stderr so that the report on stdout stays byte-identical.
+        eprintln!(
+            "{{\"wall_s\":{wall:.4},\"events\":{},\"records_moved\":{},\"records_per_wall_s\":{:.0}}}",
+            sim.events_processed(),
+            sim.records_moved(),
+            sim.records_moved() as f64 / wall.max(1e-9)
+        );
+    }
     Ok(sim.report_json())
 }

@@ -364,6 +364,11 @@ impl Simulation {
         });
     }
 
+    /// The shared execution graph (cloning the `Rc` lets a caller borrow it while mutating).
+    pub(crate) fn graph_rc(&self) -> &Rc<ExecutionGraph> {
+        &self.graph
+    }
+
     pub(crate) fn name(&self, t: SubtaskId) -> String {
         self.graph.subtasks[t.idx()].name.clone()
     }
