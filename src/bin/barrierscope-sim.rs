@@ -7,6 +7,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats]";
 
 fn main() -> ExitCode {
+    // A bug must not print a backtrace at the user: one line saying what to report.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("barrierscope-sim: internal error ({info}); please report it with the scenario file and its seed");
+    }));
     match run(std::env::args().skip(1).collect()) {
         Ok(report) => {
             println!("{report}");

@@ -286,6 +286,12 @@ impl Simulation {
         Ok(())
     }
 
+    /// Bounds the checkpoint history kept in memory (Flink's `web.checkpoints.history`); `None`
+    /// keeps every row (the runner's report).
+    pub fn set_history_limit(&mut self, limit: Option<usize>) {
+        self.stats.set_history_limit(limit);
+    }
+
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::SourceEmit { task, attempt } | Event::TaskWake { task, attempt } => {

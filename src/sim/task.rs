@@ -282,7 +282,7 @@ impl Simulation {
 
     /// Works out which channels a record goes to and queues them as pending output.
     fn route(&mut self, t: SubtaskId, record: Record) {
-        let graph = Rc::clone(&self.graph_rc());
+        let graph = Rc::clone(self.graph_rc());
         let task = &mut self.tasks[t.idx()];
         for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
             let n = group.channels.len() as u32;
@@ -375,7 +375,7 @@ impl Simulation {
 
     /// Takes the next item from the input gate and handles it. Returns whether it did anything.
     fn input_step(&mut self, t: SubtaskId) -> bool {
-        let graph = Rc::clone(&self.graph_rc());
+        let graph = Rc::clone(self.graph_rc());
         let inputs = &graph.subtasks[t.idx()].inputs;
         let channels = &self.channels;
         let next = self.gates[t.idx()]
