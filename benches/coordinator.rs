@@ -8,7 +8,7 @@ mod native {
     use barrierscope::sim::ids::{CheckpointId, SimTime, SubtaskId};
     use barrierscope::sim::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
     use barrierscope::sim::stats::CheckpointStats;
-    use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+    use criterion::{criterion_group, BatchSize, Criterion, Throughput};
     use std::hint::black_box;
     use std::rc::Rc;
 
