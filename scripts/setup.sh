@@ -19,7 +19,7 @@ BINARYEN_VERSION="132.0.0"
 TOOLS_NODE="$ROOT/.tools/node"
 
 # Our wasm-opt comes first; Debian's (108) is too old for the current rustc output.
-export PATH="$TOOLS_NODE/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$TOOLS_NODE/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export DEBIAN_FRONTEND=noninteractive
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
