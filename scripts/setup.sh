@@ -66,7 +66,7 @@ ensure_trunk() {
   if [[ "$have" =~ ^trunk\ ${TRUNK_SERIES//./\\.}\. ]]; then
     return
   fi
-  log "installing trunk ~$TRUNK_SERIES into ~/.cargo/bin (found: ${have:-none}; takes ~5 min)"
+  log "installing trunk ~$TRUNK_SERIES into ${CARGO_HOME:-~/.cargo}/bin (found: ${have:-none}; takes ~5 min)"
   cargo install trunk --version "~$TRUNK_SERIES" --locked --force
 }
 
@@ -79,7 +79,7 @@ ensure_wasm_bindgen() {
   if [ "$have" = "wasm-bindgen $want" ] && [[ "$runner" == *" $want"* ]]; then
     return
   fi
-  log "installing wasm-bindgen-cli $want into ~/.cargo/bin (found: ${have:-none}; takes ~2 min)"
+  log "installing wasm-bindgen-cli $want into ${CARGO_HOME:-~/.cargo}/bin (found: ${have:-none}; takes ~2 min)"
   # Not --locked: the CLI's own lock file does not build with this toolchain.
   cargo install wasm-bindgen-cli --version "=$want" --force
 }
