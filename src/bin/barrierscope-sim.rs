@@ -4,9 +4,13 @@
 use barrierscope::sim::Simulation;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T]";
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats]";
 
 fn main() -> ExitCode {
+    // A bug must not print a backtrace at the user: one line saying what to report.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("barrierscope-sim: internal error ({info}); please report it with the scenario file and its seed");
+    }));
     match run(std::env::args().skip(1).collect()) {
         Ok(report) => {
             println!("{report}");
@@ -23,10 +27,12 @@ fn run(args: Vec<String>) -> Result<String, String> {
     let mut path = None;
     let mut seed = None;
     let mut until = None;
+    let mut show_stats = false;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-h" | "--help" => return Err(USAGE.into()),
+            "--stats" => show_stats = true,
             "--seed" => {
                 let v = it.next().ok_or("--seed needs a value")?;
                 seed = Some(
@@ -56,6 +62,17 @@ fn run(args: Vec<String>) -> Result<String, String> {
         .unwrap_or(scenario.duration_ms)
         .min(scenario.duration_ms);
     let mut sim = Simulation::new(scenario).map_err(|e| format!("{path}: {e}"))?;
+    let started = std::time::Instant::now();
     sim.run_until(barrierscope::sim::ids::SimTime::from_ms(end));
+    let wall = started.elapsed().as_secs_f64();
+    if show_stats {
+        // Figures for benchmarks, on stderr so that the report on stdout stays byte-identical.
+        eprintln!(
+            "{{\"wall_s\":{wall:.4},\"events\":{},\"records_moved\":{},\"records_per_wall_s\":{:.0}}}",
+            sim.events_processed(),
+            sim.records_moved(),
+            sim.records_moved() as f64 / wall.max(1e-9)
+        );
+    }
     Ok(sim.report_json())
 }

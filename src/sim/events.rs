@@ -93,11 +93,12 @@ pub enum Event {
     CoordinatorRecovered { epoch: u64 },
 }
 
-#[derive(Debug, Clone)]
+/// A heap entry: small (24 bytes) so that sifting is cheap; the event itself waits in a slab.
+#[derive(Debug, Clone, Copy)]
 struct Scheduled {
     at: SimTime,
     seq: u64,
-    event: Event,
+    slot: u32,
 }
 
 impl PartialEq for Scheduled {
@@ -125,6 +126,8 @@ impl Ord for Scheduled {
 #[derive(Debug, Clone, Default)]
 pub struct EventQueue {
     heap: BinaryHeap<Scheduled>,
+    slab: Vec<Option<Event>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -132,13 +135,26 @@ impl EventQueue {
     pub fn schedule(&mut self, at: SimTime, event: Event) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Scheduled { at, seq, event });
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = Some(event);
+                i
+            }
+            None => {
+                self.slab.push(Some(event));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.heap.push(Scheduled { at, seq, slot });
     }
     pub fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|s| s.at)
     }
     pub fn pop(&mut self) -> Option<(SimTime, Event)> {
-        self.heap.pop().map(|s| (s.at, s.event))
+        let s = self.heap.pop()?;
+        let event = self.slab[s.slot as usize].take()?;
+        self.free.push(s.slot);
+        Some((s.at, event))
     }
     pub fn len(&self) -> usize {
         self.heap.len()

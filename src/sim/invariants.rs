@@ -18,31 +18,64 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Most lineages (copies of one source record reaching the sinks) the oracle enumerates.
 pub const MAX_LINEAGES: usize = 4096;
 
-/// Committed sequence numbers of one (source subtask, copy): a contiguous prefix plus the
-/// ones committed out of order above it.
+/// Committed sequence numbers of one (source subtask, copy): everything below `base` is in,
+/// and a bitmap window above it holds the ones committed out of order. Memory stays flat as
+/// long as the holes get filled, which they do in any run that loses nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SeqSet {
-    prefix: u64,
-    above: BTreeSet<u64>,
+    base: u64,
+    words: std::collections::VecDeque<u64>,
 }
 
 impl SeqSet {
     /// Inserts; returns false if it was already there.
     pub fn insert(&mut self, seq: u64) -> bool {
-        if seq < self.prefix || !self.above.insert(seq) {
+        if seq < self.base {
             return false;
         }
-        while self.above.remove(&self.prefix) {
-            self.prefix += 1;
+        let off = seq - self.base;
+        let (w, bit) = ((off / 64) as usize, off % 64);
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        if self.words[w] & (1 << bit) != 0 {
+            return false;
+        }
+        self.words[w] |= 1 << bit;
+        while self.words.front() == Some(&u64::MAX) {
+            self.words.pop_front();
+            self.base += 64;
         }
         true
     }
     pub fn contains(&self, seq: u64) -> bool {
-        seq < self.prefix || self.above.contains(&seq)
+        if seq < self.base {
+            return true;
+        }
+        let off = seq - self.base;
+        self.words
+            .get((off / 64) as usize)
+            .map(|w| w & (1 << (off % 64)) != 0)
+            .unwrap_or(false)
     }
     /// How many of `0..n` are in the set.
     pub fn count_below(&self, n: u64) -> u64 {
-        self.prefix.min(n) + self.above.range(self.prefix..n.max(self.prefix)).count() as u64
+        if n <= self.base {
+            return n;
+        }
+        let off = n - self.base;
+        let (full, rest) = ((off / 64) as usize, off % 64);
+        let mut count = self.base;
+        for (i, w) in self.words.iter().enumerate() {
+            if i < full {
+                count += w.count_ones() as u64;
+            } else if i == full && rest > 0 {
+                count += (w & ((1u64 << rest) - 1)).count_ones() as u64;
+            } else {
+                break;
+            }
+        }
+        count
     }
 }
 
@@ -51,8 +84,13 @@ pub struct ExactlyOnceOracle {
     sinks: Vec<SubtaskId>,
     /// Per source subtask: its position among the sources.
     source_pos: BTreeMap<u32, usize>,
-    /// Per source subtask: the copy ids its records reach the sinks with.
-    expected: BTreeMap<u32, Vec<u32>>,
+    /// Per subtask id: its position among the sources (`usize::MAX` if not a source).
+    dense_pos: Vec<usize>,
+    /// Per source position: the copy ids its records reach the sinks with.
+    expected: Vec<Vec<u32>>,
+    /// Per source position, per expected copy (same order as `expected`): committed seqs.
+    committed_dense: Vec<Vec<SeqSet>>,
+    /// Copies the graph does not predict (should stay empty).
     committed: BTreeMap<(u32, u32), SeqSet>,
     /// Per checkpoint: the source offsets seen at each source's snapshot.
     offsets: BTreeMap<CheckpointId, Vec<Option<u64>>>,
@@ -66,16 +104,25 @@ pub struct ExactlyOnceOracle {
 
 impl ExactlyOnceOracle {
     pub fn new(g: &ExecutionGraph) -> ExactlyOnceOracle {
-        let mut expected = BTreeMap::new();
-        for (i, s) in g.sources.iter().enumerate() {
-            let _ = i;
+        let mut expected = Vec::new();
+        for s in &g.sources {
             let mut out = Vec::new();
             lineages(g, g.subtasks[s.idx()].op.0, 0, &mut out);
             out.sort_unstable();
             out.dedup();
-            expected.insert(s.0, out);
+            expected.push(out);
         }
+        let mut dense_pos = vec![usize::MAX; g.num_subtasks()];
+        for (i, s) in g.sources.iter().enumerate() {
+            dense_pos[s.idx()] = i;
+        }
+        let committed_dense = expected
+            .iter()
+            .map(|e| vec![SeqSet::default(); e.len()])
+            .collect();
         ExactlyOnceOracle {
+            dense_pos,
+            committed_dense,
             sinks: g.sinks.clone(),
             source_pos: g
                 .sources
@@ -112,12 +159,7 @@ impl ExactlyOnceOracle {
     pub fn on_commit(&mut self, sink: SubtaskId, txn: CheckpointId, records: &[Record]) {
         for r in records {
             self.committed_records += 1;
-            if !self
-                .committed
-                .entry((r.src, r.copy))
-                .or_default()
-                .insert(r.seq)
-            {
+            if !self.seqs_mut(r.src, r.copy).insert(r.seq) {
                 self.duplicates += 1;
             }
         }
@@ -151,6 +193,34 @@ impl ExactlyOnceOracle {
         }
     }
 
+    fn seqs_mut(&mut self, src: u32, copy: u32) -> &mut SeqSet {
+        let pos = self
+            .dense_pos
+            .get(src as usize)
+            .copied()
+            .unwrap_or(usize::MAX);
+        if pos != usize::MAX {
+            if let Some(i) = self.expected[pos].iter().position(|c| *c == copy) {
+                return &mut self.committed_dense[pos][i];
+            }
+        }
+        self.committed.entry((src, copy)).or_default()
+    }
+
+    fn seqs(&self, src: u32, copy: u32) -> Option<&SeqSet> {
+        let pos = self
+            .dense_pos
+            .get(src as usize)
+            .copied()
+            .unwrap_or(usize::MAX);
+        if pos != usize::MAX {
+            if let Some(i) = self.expected[pos].iter().position(|c| *c == copy) {
+                return Some(&self.committed_dense[pos][i]);
+            }
+        }
+        self.committed.get(&(src, copy))
+    }
+
     pub fn settled_checkpoint(&self) -> Option<CheckpointId> {
         self.settled.as_ref().map(|s| s.0)
     }
@@ -165,8 +235,8 @@ impl ExactlyOnceOracle {
         let empty = SeqSet::default();
         for (&src, &pos) in &self.source_pos {
             let off = offsets[pos];
-            for &copy in self.expected.get(&src).map(|v| v.as_slice()).unwrap_or(&[]) {
-                let set = self.committed.get(&(src, copy)).unwrap_or(&empty);
+            for &copy in &self.expected[pos] {
+                let set = self.seqs(src, copy).unwrap_or(&empty);
                 let missing = off - set.count_below(off);
                 let pending = in_pipeline
                     .range((src, copy, 0)..(src, copy, off))

@@ -286,6 +286,12 @@ impl Simulation {
         Ok(())
     }
 
+    /// Bounds the checkpoint history kept in memory (Flink's `web.checkpoints.history`); `None`
+    /// keeps every row (the runner's report).
+    pub fn set_history_limit(&mut self, limit: Option<usize>) {
+        self.stats.set_history_limit(limit);
+    }
+
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::SourceEmit { task, attempt } | Event::TaskWake { task, attempt } => {
@@ -362,6 +368,11 @@ impl Simulation {
             kind,
             text,
         });
+    }
+
+    /// The shared execution graph (cloning the `Rc` lets a caller borrow it while mutating).
+    pub(crate) fn graph_rc(&self) -> &Rc<ExecutionGraph> {
+        &self.graph
     }
 
     pub(crate) fn name(&self, t: SubtaskId) -> String {

@@ -11,7 +11,7 @@ pub const MAX_PARALLELISM: u32 = 32_768;
 /// Most subtasks a run may have (what a browser tab can animate and hold).
 pub const MAX_SUBTASKS: u64 = 20_000;
 /// Most channels a run may have.
-pub const MAX_CHANNELS: u64 = 1_000_000;
+pub const MAX_CHANNELS: u64 = 250_000;
 /// Longest run or span of simulated time accepted, in ms (about 31 years).
 pub const MAX_TIME_MS: u64 = 1_000_000_000_000;
 /// Flink rejects checkpoint intervals below this many ms.

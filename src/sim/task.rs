@@ -282,41 +282,31 @@ impl Simulation {
 
     /// Works out which channels a record goes to and queues them as pending output.
     fn route(&mut self, t: SubtaskId, record: Record) {
-        let info = &self.graph.subtasks[t.idx()];
-        let mut outs = Vec::new();
-        for (g, group) in info.outputs.iter().enumerate() {
+        let graph = Rc::clone(self.graph_rc());
+        let task = &mut self.tasks[t.idx()];
+        for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
             let n = group.channels.len() as u32;
-            match group.partitioning {
-                Partitioning::Forward => {
-                    outs.push((group.channels[0].0, next_copy(record.copy, group.edge, 0)))
-                }
-                Partitioning::Hash => {
-                    let target = (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize;
-                    outs.push((
-                        group.channels[target].0,
-                        next_copy(record.copy, group.edge, 0),
-                    ));
-                }
+            let target = match group.partitioning {
+                Partitioning::Forward => 0,
+                Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
                 Partitioning::Rebalance => {
-                    let rr = &mut self.tasks[t.idx()].round_robin[g];
+                    let rr = &mut task.round_robin[g];
                     let target = (*rr % n) as usize;
                     *rr = rr.wrapping_add(1);
-                    outs.push((
-                        group.channels[target].0,
-                        next_copy(record.copy, group.edge, 0),
-                    ));
+                    target
                 }
                 Partitioning::Broadcast => {
                     for (j, c) in group.channels.iter().enumerate() {
-                        outs.push((c.0, next_copy(record.copy, group.edge, j as u32)));
+                        let copy = next_copy(record.copy, group.edge, j as u32);
+                        task.pending_output
+                            .push_back((c.0, Record { copy, ..record }));
                     }
+                    continue;
                 }
-            }
-        }
-        let task = &mut self.tasks[t.idx()];
-        for (c, copy) in outs {
+            };
+            let copy = next_copy(record.copy, group.edge, 0);
             task.pending_output
-                .push_back((c, Record { copy, ..record }));
+                .push_back((group.channels[target].0, Record { copy, ..record }));
         }
     }
 
@@ -385,7 +375,8 @@ impl Simulation {
 
     /// Takes the next item from the input gate and handles it. Returns whether it did anything.
     fn input_step(&mut self, t: SubtaskId) -> bool {
-        let inputs = self.graph.subtasks[t.idx()].inputs.clone();
+        let graph = Rc::clone(self.graph_rc());
+        let inputs = &graph.subtasks[t.idx()].inputs;
         let channels = &self.channels;
         let next = self.gates[t.idx()]
             .next_regular(self.now, |i| channels[inputs[i as usize].idx()].blocked);
