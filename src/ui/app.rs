@@ -67,6 +67,8 @@ pub enum Dialog {
 
 pub enum Msg {
     Frame(f64),
+    /// The graph area changed size (width / height): lay the graph out for it.
+    Resize,
     TogglePlay,
     Pause,
     Step,
@@ -129,6 +131,9 @@ pub struct App {
     import_text: String,
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
+    graph_ref: NodeRef,
+    /// Width / height of the graph area, as last measured.
+    aspect: Option<f64>,
     _listeners: Vec<EventListener>,
 }
 
@@ -170,7 +175,7 @@ fn fallback_scenario() -> Scenario {
 
 impl App {
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
-        self.layout = Rc::new(Layout::new(run.sim().graph()));
+        self.layout = Rc::new(Layout::new(run.sim().graph(), self.aspect));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
         self.run = run;
@@ -223,6 +228,9 @@ impl App {
             }
         };
         let mut goal = Goal::frame(link.frame);
+        if link.frame.events == u64::MAX {
+            goal.events = None; // a link without `ev`: every event up to `t`
+        }
         goal.t = goal.t.min(sim.end_time());
         match Run::replay(sim, link.inputs, goal) {
             Ok(run) => {
@@ -612,7 +620,13 @@ impl Component for App {
                 link.send_message(Msg::HashChanged)
             }));
         }
-        let layout = Rc::new(Layout::new(run.sim().graph()));
+        {
+            let link = ctx.link().clone();
+            listeners.push(EventListener::new(&win, "resize", move |_| {
+                link.send_message(Msg::Resize)
+            }));
+        }
+        let layout = Rc::new(Layout::new(run.sim().graph(), None));
         let mut app = App {
             run,
             layout,
@@ -629,7 +643,7 @@ impl Component for App {
                 slow_ms: 3000,
                 outage_ms: 3000,
                 form_gen: 0,
-                show_description: true,
+                show_description: false,
             },
             last_ts: None,
             frame: None,
@@ -640,6 +654,8 @@ impl Component for App {
             import_text: String::new(),
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
+            graph_ref: NodeRef::default(),
+            aspect: None,
             _listeners: listeners,
         };
         let hash = current_hash();
@@ -655,6 +671,23 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
             Msg::Frame(ts) => return self.on_frame(ctx, ts),
+            Msg::Resize => {
+                let Some(el) = self.graph_ref.cast::<web_sys::Element>() else {
+                    return false;
+                };
+                let (w, h) = (el.client_width() as f64, el.client_height() as f64);
+                if w < 50.0 || h < 50.0 {
+                    return false;
+                }
+                let aspect = w / (h - 26.0).max(40.0);
+                if let Some(old) = self.aspect {
+                    if (aspect / old - 1.0).abs() < 0.04 {
+                        return false;
+                    }
+                }
+                self.aspect = Some(aspect);
+                self.layout = Rc::new(Layout::new(self.run.sim().graph(), self.aspect));
+            }
             Msg::TogglePlay => {
                 if self.ui.playing {
                     self.pause();
@@ -831,6 +864,12 @@ impl Component for App {
         true
     }
 
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            ctx.link().send_message(Msg::Resize);
+        }
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let sim = self.run.sim();
@@ -839,12 +878,12 @@ impl Component for App {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
                 { self.view_banners(link) }
-                { view_panels::story(sim, &self.ui, link) }
+                { view_panels::story(sim, &self.ui, link, self.view_share(link)) }
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
                         { view_panels::toolbar(sim, &self.ui, link) }
                         { view_panels::coordinator(sim) }
-                        <div class="graph-wrap">
+                        <div class="graph-wrap" ref={self.graph_ref.clone()}>
                             { view_graph::graph(sim, &self.layout, &self.ui, link) }
                             { view_graph::legend() }
                             { view_panels::inspector(sim, &self.ui, link) }
@@ -887,8 +926,7 @@ impl App {
         html! {
             <header class="topbar">
                 <h1 class="brand" title="BarrierScope: Apache Flink's checkpointing, simulated and animated">{ "BarrierScope" }</h1>
-                <label class="field scenario-field">
-                    <span class="label">{ "Scenario" }</span>
+                <label class="field scenario-field" title="Scenario: each one teaches one thing">
                     <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario">
                         { for SHIPPED.iter().map(|s| {
                             let name = s.parse().map(|p| p.name).unwrap_or_else(|_| format!("{} (invalid)", s.key));
@@ -909,9 +947,9 @@ impl App {
                         title="Play / pause (Space)" aria-pressed={playing.to_string()}>
                         { if playing { "❚❚ Pause" } else { "▶ Play" } }
                     </button>
-                    <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)">{ "◀|" }</button>
-                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)">{ "|▶ Step" }</button>
-                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Restart this scenario from 0 ms with this seed, dropping injected faults and settings">{ "⟲ Reset" }</button>
+                    <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)" aria-label="Back one event">{ "◀|" }</button>
+                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
+                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
                 </div>
                 <label class="field speed-field" title="Speed of simulated time against real time, on a log scale (+ / -)">
                     <span class="label">{ "Speed" }</span>
@@ -927,13 +965,19 @@ impl App {
                         <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
                 </div>
-                <div class="share" role="group" aria-label="Share">
-                    <button data-testid="share" onclick={link.callback(|_| Msg::CopyLink)} title="Copy a link that reproduces this run and this frame">{ "Share link" }</button>
+
+            </header>
+        }
+    }
+
+    fn view_share(&self, link: &Scope<App>) -> Html {
+        html! {
+            <div class="share" role="group" aria-label="Share">
+                    <button data-testid="share" onclick={link.callback(|_| Msg::CopyLink)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
                     <button data-testid="export" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Export)))} title="Export the scenario as JSON">{ "Export" }</button>
                     <button data-testid="import" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Import)))} title="Import a scenario from JSON">{ "Import" }</button>
                     <button data-testid="help" onclick={link.callback(|_| Msg::Help(true))} title="Keyboard shortcuts (?)">{ "?" }</button>
                 </div>
-            </header>
         }
     }
 

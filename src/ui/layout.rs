@@ -9,7 +9,7 @@ use crate::sim::graph::ExecutionGraph;
 /// More channels than this and the graph is drawn as one bundle per operator pair.
 pub const AGGREGATE_ABOVE_CHANNELS: usize = 200;
 /// Horizontal distance between two operator columns, in SVG units.
-pub const COLUMN_PITCH: f64 = 260.0;
+pub const COLUMN_PITCH: f64 = 245.0;
 pub const NODE_W: f64 = 124.0;
 /// Height and vertical pitch of a subtask node at full size.
 pub const NODE_H: f64 = 38.0;
@@ -17,8 +17,11 @@ pub const NODE_PITCH: f64 = 54.0;
 /// The y of the RPC bus (acks fly up to it, triggers come down from it).
 pub const BUS_Y: f64 = 14.0;
 const TOP: f64 = 74.0;
+const BOTTOM: f64 = 24.0;
 const LEFT: f64 = 24.0;
 const OP_GAP: f64 = 54.0;
+/// Most a short graph is stretched vertically to fill the screen area.
+pub const MAX_STRETCH: f64 = 3.2;
 /// Tallest column, in SVG units, before nodes shrink.
 const MAX_COLUMN_H: f64 = 620.0;
 
@@ -84,7 +87,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(g: &ExecutionGraph) -> Layout {
+    /// Lays `g` out. `aspect` (width / height of the screen area) stretches a short graph
+    /// vertically to use the space, up to [`MAX_STRETCH`] times its natural spacing.
+    pub fn new(g: &ExecutionGraph, aspect: Option<f64>) -> Layout {
         let n_ops = g.operators.len();
         // Longest path from a source: the column.
         let mut column = vec![0usize; n_ops];
@@ -102,28 +107,68 @@ impl Layout {
             }
         }
         let n_cols = column.iter().copied().max().unwrap_or(0) + 1;
-        // Vertical space each column needs at full size.
-        let mut col_units = vec![0.0f64; n_cols];
-        for (i, op) in g.operators.iter().enumerate() {
-            let c = column[i];
-            if col_units[c] > 0.0 {
-                col_units[c] += OP_GAP;
+        // A column's height is `a * s + b` for a vertical stretch `s`: the pitches between
+        // subtasks and the gaps between operators stretch, the nodes do not.
+        let col_ab = |pitch: f64, node_h: f64| -> Vec<(f64, f64)> {
+            let mut ab = vec![(0.0f64, 0.0f64); n_cols];
+            for (i, op) in g.operators.iter().enumerate() {
+                let c = column[i];
+                if ab[c].1 > 0.0 {
+                    ab[c].0 += OP_GAP;
+                }
+                ab[c].0 += (op.parallelism as f64 - 1.0) * pitch;
+                ab[c].1 += node_h;
             }
-            col_units[c] += op.parallelism as f64 * NODE_PITCH;
-        }
-        let tallest = col_units.iter().copied().fold(0.0, f64::max);
-        let scale = if tallest > MAX_COLUMN_H {
-            // Shrink the nodes (not the gaps between operators) to fit.
-            let gaps: f64 = (0..n_cols)
-                .map(|c| column.iter().filter(|&&x| x == c).count().saturating_sub(1) as f64 * OP_GAP)
-                .fold(0.0, f64::max);
-            ((MAX_COLUMN_H - gaps).max(60.0) / (tallest - gaps).max(1.0)).min(1.0)
+            ab
+        };
+        let height_of = |ab: &[(f64, f64)], s: f64| {
+            ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max)
+        };
+        // Shrink the nodes of a tall graph so that the tallest column fits.
+        let natural = height_of(&col_ab(NODE_PITCH, NODE_H), 1.0);
+        let scale = if natural > MAX_COLUMN_H {
+            let mut lo = 0.0;
+            let mut hi = 1.0;
+            for _ in 0..40 {
+                let mid = (lo + hi) / 2.0;
+                if height_of(&col_ab(NODE_PITCH * mid, NODE_H * mid), 1.0) > MAX_COLUMN_H {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            lo
         } else {
             1.0
         };
-        let pitch = NODE_PITCH * scale;
         let node_h = (NODE_H * scale).max(1.5);
         let compact = node_h < 22.0;
+        let ab = col_ab(NODE_PITCH * scale, node_h);
+        let natural_w = LEFT * 2.0 + (n_cols - 1) as f64 * COLUMN_PITCH + NODE_W;
+        let natural_h = height_of(&ab, 1.0);
+        // Stretch a short graph to the screen area's shape.
+        let target_h = match aspect {
+            Some(a) if a.is_finite() && a > 0.1 => natural_w / a - TOP - BOTTOM,
+            _ => natural_h,
+        };
+        let mut stretch = 1.0;
+        if target_h > natural_h {
+            let mut lo = 1.0;
+            let mut hi = MAX_STRETCH;
+            for _ in 0..40 {
+                let mid = (lo + hi) / 2.0;
+                if height_of(&ab, mid) > target_h {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            stretch = lo;
+        }
+        let pitch = NODE_PITCH * scale * stretch;
+        let op_gap = OP_GAP * stretch;
+        let content_h = height_of(&ab, stretch);
+        let area_h = content_h.max(target_h);
         let mut operators = vec![
             Rect {
                 x: 0.0,
@@ -142,30 +187,19 @@ impl Layout {
             };
             g.subtasks.len()
         ];
-        let used: Vec<f64> = {
-            let mut u = vec![0.0f64; n_cols];
-            for (i, op) in g.operators.iter().enumerate() {
-                let c = column[i];
-                if u[c] > 0.0 {
-                    u[c] += OP_GAP;
-                }
-                u[c] += op.parallelism as f64 * pitch;
-            }
-            u
-        };
-        let content_h = used.iter().copied().fold(0.0, f64::max);
         let mut cursor = vec![0.0f64; n_cols];
         for (i, op) in g.operators.iter().enumerate() {
             let c = column[i];
             let x = LEFT + c as f64 * COLUMN_PITCH;
-            // Centre each column vertically.
-            let y0 = TOP + (content_h - used[c]) / 2.0 + cursor[c];
-            let h = op.parallelism as f64 * pitch;
+            let used = ab[c].0 * stretch + ab[c].1;
+            // Centre each column vertically in the area.
+            let y0 = TOP + (area_h - used) / 2.0 + cursor[c];
+            let h = (op.parallelism as f64 - 1.0) * pitch + node_h;
             operators[i] = Rect {
                 x: x - 8.0,
                 y: y0 - 6.0,
                 w: NODE_W + 16.0,
-                h: h - pitch + node_h + 12.0,
+                h: h + 12.0,
             };
             for k in 0..op.parallelism {
                 let t = op.first_subtask.idx() + k as usize;
@@ -176,7 +210,7 @@ impl Layout {
                     h: node_h,
                 };
             }
-            cursor[c] += h + OP_GAP;
+            cursor[c] += h + op_gap;
         }
         let aggregated = g.channels.len() > AGGREGATE_ABOVE_CHANNELS;
         let channels = if aggregated {
@@ -209,8 +243,8 @@ impl Layout {
             })
             .collect();
         Layout {
-            width: LEFT * 2.0 + (n_cols - 1) as f64 * COLUMN_PITCH + NODE_W,
-            height: TOP + content_h + 24.0,
+            width: natural_w,
+            height: TOP + area_h + BOTTOM,
             operators,
             subtasks,
             channels,
@@ -240,7 +274,7 @@ mod tests {
             "edges":[{"from":"a","to":"b"},{"from":"b","to":"c","partitioning":"rebalance"},
                      {"from":"a","to":"c","partitioning":"rebalance"}]}}"#,
         );
-        let l = Layout::new(&g);
+        let l = Layout::new(&g, None);
         assert_eq!(l.columns, vec![0, 1, 2]);
         assert!(!l.aggregated && !l.compact);
         assert_eq!(l.channels.len(), g.channels.len());
@@ -258,12 +292,29 @@ mod tests {
             {"name":"a","kind":"source","parallelism":64},{"name":"b","kind":"sink","parallelism":64}],
             "edges":[{"from":"a","to":"b","partitioning":"hash"}]}}"#,
         );
-        let l = Layout::new(&g);
+        let l = Layout::new(&g, None);
         assert!(l.aggregated && l.compact);
         assert!(l.channels.is_empty());
         assert_eq!(l.bundles.len(), 1);
         assert!(l.height < 800.0, "height {}", l.height);
         let last = &l.subtasks[63];
         assert!(last.y + last.h <= l.height);
+    }
+
+    #[test]
+    fn a_short_graph_is_stretched_to_the_screen_shape() {
+        let g = graph(
+            r#"{"name":"t","duration_ms":10,"job":{"operators":[
+            {"name":"a","kind":"source","parallelism":2},{"name":"b","kind":"sink","parallelism":2}],
+            "edges":[{"from":"a","to":"b"}]}}"#,
+        );
+        let flat = Layout::new(&g, None);
+        let tall = Layout::new(&g, Some(1.0));
+        assert!(tall.height > flat.height);
+        let gap = |l: &Layout| l.subtasks[1].y - l.subtasks[0].y;
+        assert!(gap(&tall) > gap(&flat));
+        assert!(gap(&tall) <= NODE_PITCH * MAX_STRETCH + 1e-6);
+        // Nodes stay inside the drawing.
+        assert!(tall.subtasks.iter().all(|r| r.y >= 0.0 && r.y + r.h <= tall.height));
     }
 }

@@ -340,7 +340,12 @@ impl Run {
                 }
             }
             Some(n) => {
-                while self.sim.events_processed() < n && self.sim.step() {}
+                // Never past `t`, whatever `n` says (a hand-edited link).
+                while self.sim.events_processed() < n
+                    && self.sim.next_event_time().map(|at| at <= goal.t).unwrap_or(false)
+                {
+                    self.sim.step();
+                }
                 if goal.settle && self.sim.now() < goal.t {
                     self.sim.run_until(goal.t);
                 }

@@ -126,7 +126,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             format::bytes(count.saturating_mul(op.state_bytes_per_key))
         ),
         OperatorState::Sink { open, pending } => {
-            format!("txn {} rec · {} pre-committed", open.len(), pending.len())
+            format!("txn {} rec · {} pre-commit", open.len(), pending.len())
         }
         OperatorState::Map => format!("{} records", task.records_in),
     };
@@ -214,7 +214,7 @@ pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>)
     let view_box = format!("0 0 {} {}", fmt(layout.width), fmt(layout.height));
     html! {
         <svg class={classes!("graph", layout.compact.then_some("compact"))} data-testid="graph" viewBox={view_box}
-            preserveAspectRatio="xMidYMid meet" role="img"
+            preserveAspectRatio="xMidYMin meet" role="img"
             aria-label={format!("Job graph of {}: {} subtasks, {} channels", sim.scenario().name, g.subtasks.len(), g.channels.len())}>
             <g class="bus">
                 <line x1="0" y1={fmt(BUS_Y)} x2={fmt(layout.width)} y2={fmt(BUS_Y)} />

@@ -15,7 +15,7 @@ use yew::html::Scope;
 use yew::prelude::*;
 
 /// The scenario's description and the narration step the clock has reached.
-pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
+pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>, share: Html) -> Html {
     let sc = sim.scenario();
     let now_ms = sim.now().as_ms();
     let steps = &sc.steps;
@@ -39,10 +39,14 @@ pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                             onclick={ let t = next.map(|i| steps[i].at_ms).unwrap_or(0); link.callback(move |_| Msg::JumpTo(t)) }>{ "›" }</button>
                         <span class="step-text">{ match current { Some(i) => steps[i].text.clone(), None => "Press Play (Space) to start.".to_string() } }</span>
                     </div>
+                } else {
+                    <span class="spacer" />
                 }
+                { share }
             </div>
-            if ui.show_description && !sc.description.is_empty() {
-                <p class="description" data-testid="scenario-description">{ sc.description.clone() }</p>
+            if !sc.description.is_empty() {
+                <p class={classes!("description", ui.show_description.then_some("expanded"))} data-testid="scenario-description"
+                    onclick={link.callback(|_| Msg::ToggleDescription)} title="Click to show all / less">{ sc.description.clone() }</p>
             }
         </section>
     }
@@ -96,13 +100,6 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
                 if !job.restarts.is_empty() { <span class="muted" title="Failovers so far">{ format!("{} restart(s)", job.restarts.len()) }</span> }
                 <span class="spacer" />
-                <span class="coord-item" title="mode (execution.checkpointing.mode)">{ cfg.mode.name() }</span>
-                <span class="coord-item" title={ if cfg.unaligned { "Unaligned checkpoints are enabled" } else { "Aligned checkpoints" } }>{ if cfg.unaligned { "unaligned" } else { "aligned" } }</span>
-                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
-                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "no periodic trigger".into() } }</span>
-                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
-                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
-                    { format!("failures {counter} / tolerable {}", cfg.tolerable_failed) }</span>
                 <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
                     data-status={ if storage_until.is_some() { "down" } else { "up" } }
                     title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
@@ -140,6 +137,14 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 if let Some(sp) = sim.latest_savepoint() {
                     <span class="chip savepoint done" title="The latest completed savepoint">{ format!("SP #{}", sp.id) }</span>
                 }
+                <span class="spacer" />
+                <span class="coord-item" title="mode (execution.checkpointing.mode)">{ cfg.mode.name() }</span>
+                <span class="coord-item" title={ if cfg.unaligned { "Unaligned checkpoints are enabled" } else { "Aligned checkpoints" } }>{ if cfg.unaligned { "unaligned" } else { "aligned" } }</span>
+                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
+                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "no periodic trigger".into() } }</span>
+                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
+                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
+                    { format!("failures {counter} / tolerable {}", cfg.tolerable_failed) }</span>
             </div>
         </div>
     }

@@ -59,17 +59,18 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
             </div>
             { latest(sim) }
+            <div class="table-scroll">
             <table class="history" data-testid="history">
                 <thead>
                     <tr>
                         <th title="id">{ "ID" }</th>
                         <th title="status">{ "Status" }</th>
-                        <th title="num_acknowledged_subtasks / num_subtasks">{ "Acknowledged" }</th>
-                        <th title="trigger_timestamp">{ "Trigger time" }</th>
-                        <th title="latest_ack_timestamp">{ "Latest ack" }</th>
-                        <th title="end_to_end_duration">{ "End to end" }</th>
-                        <th title="state_size (checkpointed_size)">{ "Data size" }</th>
-                        <th title="persisted_data: in-flight data persisted by unaligned checkpoints">{ "Persisted" }</th>
+                        <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
+                        <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
+                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Latest ack" }</th>
+                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E" }</th>
+                        <th title="Checkpointed data size: state_size">{ "Size" }</th>
+                        <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
                         <th title="checkpoint_type">{ "Type" }</th>
                     </tr>
                 </thead>
@@ -82,6 +83,7 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                     { for shown.iter().map(|e| history_row(e, ui, link)) }
                 </tbody>
             </table>
+            </div>
             if history.len() > HISTORY_ROWS {
                 <button class="link" onclick={ let all = ui.show_all_history; link.callback(move |_| Msg::ShowAllHistory(!all)) }>
                     { if ui.show_all_history { format!("Show the latest {HISTORY_ROWS} only") } else { format!("Show all {} checkpoints", history.len()) } }
@@ -110,12 +112,12 @@ fn history_row(e: &CheckpointStatsEntry, ui: &UiState, link: &Scope<App>) -> Htm
                 if let Some(r) = e.failure_reason { <div class="reason" title={r.explain()}>{ r.name() }</div> }
             </td>
             <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
-            <td class="num">{ format!("{} ms", e.trigger_timestamp.as_ms()) }</td>
-            <td class="num">{ ms_opt(e.latest_ack_timestamp) }</td>
+            <td class="num">{ e.trigger_timestamp.as_ms().to_string() }</td>
+            <td class="num">{ e.latest_ack_timestamp.map(|t| t.as_ms().to_string()).unwrap_or_else(|| "n/a".into()) }</td>
             <td class="num">{ format!("{} ms", e.end_to_end_duration_us() / 1000) }</td>
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
-            <td class="type">{ e.checkpoint_type() }</td>
+            <td class="type" title={e.checkpoint_type()}>{ match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => "UNALIGNED", t => t } }</td>
         </tr>
     }
 }
