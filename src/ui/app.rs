@@ -132,6 +132,8 @@ pub struct App {
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
     graph_ref: NodeRef,
+    /// Measure the graph area after the next render.
+    measure: bool,
     /// Width / height of the graph area, as last measured.
     aspect: Option<f64>,
     _listeners: Vec<EventListener>,
@@ -655,6 +657,7 @@ impl Component for App {
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
             graph_ref: NodeRef::default(),
+            measure: false,
             aspect: None,
             _listeners: listeners,
         };
@@ -865,7 +868,7 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
-        if first_render {
+        if first_render || std::mem::take(&mut self.measure) {
             ctx.link().send_message(Msg::Resize);
         }
     }
@@ -883,14 +886,16 @@ impl Component for App {
                     <section class="stage" aria-label="Job graph">
                         { view_panels::toolbar(sim, &self.ui, link) }
                         { view_panels::coordinator(sim) }
-                        <div class="graph-wrap" ref={self.graph_ref.clone()}>
-                            { view_graph::graph(sim, &self.layout, &self.ui, link) }
-                            { view_graph::legend() }
-                            { view_panels::inspector(sim, &self.ui, link) }
+                        <div class="graph-wrap">
+                            <div class="graph-area" ref={self.graph_ref.clone()}>
+                                { view_graph::graph(sim, &self.layout, &self.ui, link) }
+                                { view_graph::legend() }
+                            </div>
                         </div>
                         { view_timeline::timeline(&self.run, &self.ui, link) }
                     </section>
                     <aside class="sidebar" aria-label="Checkpoint statistics and settings">
+                        { view_panels::inspector(sim, &self.ui, link) }
                         { view_stats::checkpoints(sim, &self.ui, link) }
                         { view_panels::settings(sim, &self.ui, link) }
                         { view_panels::exactly_once(sim, eo) }
