@@ -636,4 +636,43 @@ mod tests {
         fresh.run_until(SimTime::from_ms(5_000));
         assert_eq!(fingerprint(r.sim()), fingerprint(&fresh));
     }
+
+    #[test]
+    fn under_backpressure_unaligned_checkpoints_complete_where_aligned_ones_expire() {
+        let mut sc = scenario();
+        sc.network.buffers_per_channel = 64;
+        let mut r = Run::new(Simulation::new(sc).unwrap());
+        r.play_to(SimTime::from_ms(1_000), &mut never()).unwrap();
+        let mut c = r.sim().coordinator().config.clone();
+        c.timeout_ms = 350;
+        c.tolerable_failed = 1000;
+        r.configure(c.clone()).unwrap();
+        r.inject(FaultSpec {
+            at_ms: 0,
+            fault: Fault::Slow {
+                task: "sink#0".into(),
+                factor: 60.0,
+                duration_ms: 60_000,
+            },
+        })
+        .unwrap();
+        r.play_to(SimTime::from_ms(6_000), &mut never()).unwrap();
+        let counts = r.sim().stats().counts;
+        assert!(counts.failed >= 3, "aligned checkpoints expire under backpressure: {counts:?}");
+        c.unaligned = true;
+        r.configure(c).unwrap();
+        r.play_to(SimTime::from_ms(12_000), &mut never()).unwrap();
+        let unaligned_completed = r
+            .sim()
+            .stats()
+            .history()
+            .iter()
+            .filter(|e| {
+                e.trigger_timestamp > SimTime::from_ms(6_500)
+                    && e.checkpoint_type() == "UNALIGNED_CHECKPOINT"
+                    && e.status == crate::sim::stats::CheckpointStatus::Completed
+            })
+            .count();
+        assert!(unaligned_completed >= 5, "{unaligned_completed} unaligned completed");
+    }
 }
