@@ -132,8 +132,12 @@ pub struct App {
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
     graph_ref: NodeRef,
-    /// Measure the graph area after the next render.
-    measure: bool,
+    /// Watches the graph area's size (window resizes, the description opening): the layout
+    /// follows it. Disconnected when the app goes away.
+    resize_observer: Option<(
+        web_sys::ResizeObserver,
+        wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>,
+    )>,
     /// Width / height of the graph area, as last measured.
     aspect: Option<f64>,
     _listeners: Vec<EventListener>,
@@ -346,7 +350,8 @@ impl App {
         }
         if self.run.sim().now() >= self.run.sim().end_time() {
             self.pause();
-            self.notice = Some("The scenario reached its end (duration_ms). Scrub back or reset.".into());
+            self.notice =
+                Some("The scenario reached its end (duration_ms). Scrub back or reset.".into());
         } else {
             self.request_frame(ctx);
         }
@@ -526,9 +531,8 @@ impl App {
                 true
             }
             "Escape" => {
-                let changed = self.show_help
-                    || self.dialog.is_some()
-                    || self.ui.selected_task.is_some();
+                let changed =
+                    self.show_help || self.dialog.is_some() || self.ui.selected_task.is_some();
                 self.show_help = false;
                 self.dialog = None;
                 self.ui.selected_task = None;
@@ -592,7 +596,8 @@ impl Component for App {
                         .unwrap_or_default();
                     let key = e.key();
                     let typing = matches!(tag.0.as_str(), "textarea" | "select")
-                        || (tag.0 == "input" && !matches!(tag.1.as_str(), "range" | "checkbox" | "button"));
+                        || (tag.0 == "input"
+                            && !matches!(tag.1.as_str(), "range" | "checkbox" | "button"));
                     if typing && key != "Escape" {
                         return;
                     }
@@ -600,7 +605,10 @@ impl Component for App {
                     if tag.1 == "range" && key.starts_with("Arrow") {
                         return;
                     }
-                    if matches!(key.as_str(), " " | "ArrowRight" | "ArrowLeft" | "Home" | "End") {
+                    if matches!(
+                        key.as_str(),
+                        " " | "ArrowRight" | "ArrowLeft" | "Home" | "End"
+                    ) {
                         e.prevent_default();
                     }
                     link.send_message(Msg::Key(e.clone()));
@@ -620,12 +628,6 @@ impl Component for App {
             let link = ctx.link().clone();
             listeners.push(EventListener::new(&win, "hashchange", move |_| {
                 link.send_message(Msg::HashChanged)
-            }));
-        }
-        {
-            let link = ctx.link().clone();
-            listeners.push(EventListener::new(&win, "resize", move |_| {
-                link.send_message(Msg::Resize)
             }));
         }
         let layout = Rc::new(Layout::new(run.sim().graph(), None));
@@ -657,7 +659,7 @@ impl Component for App {
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
             graph_ref: NodeRef::default(),
-            measure: false,
+            resize_observer: None,
             aspect: None,
             _listeners: listeners,
         };
@@ -682,11 +684,10 @@ impl Component for App {
                 if w < 50.0 || h < 50.0 {
                     return false;
                 }
-                let aspect = w / (h - 26.0).max(40.0);
-                if let Some(old) = self.aspect {
-                    if (aspect / old - 1.0).abs() < 0.04 {
-                        return false;
-                    }
+                // Quantised, so that the same window size always gives the same layout.
+                let aspect = (w / (h - 26.0).max(40.0) * 50.0).round() / 50.0;
+                if self.aspect == Some(aspect) {
+                    return false;
                 }
                 self.aspect = Some(aspect);
                 self.layout = Rc::new(Layout::new(self.run.sim().graph(), self.aspect));
@@ -842,7 +843,8 @@ impl Component for App {
                 let href = window().location().href().unwrap_or_default();
                 let clip = window().navigator().clipboard();
                 let _ = clip.write_text(&href);
-                self.notice = Some("Share link copied: it reproduces this run and this frame.".into());
+                self.notice =
+                    Some("Share link copied: it reproduces this run and this frame.".into());
             }
             Msg::Download => {
                 download_json(
@@ -852,15 +854,30 @@ impl Component for App {
             }
             Msg::SlowFactor(v) => match v.trim().parse::<f64>() {
                 Ok(f) if f.is_finite() && f > 0.0 => self.ui.slow_factor = f,
-                _ => self.error = Some(format!("slow-down factor: `{}` is not a number > 0", v.trim())),
+                _ => {
+                    self.error = Some(format!(
+                        "slow-down factor: `{}` is not a number > 0",
+                        v.trim()
+                    ))
+                }
             },
             Msg::SlowMs(v) => match v.trim().parse::<u64>() {
                 Ok(ms) if ms > 0 => self.ui.slow_ms = ms,
-                _ => self.error = Some(format!("slow-down duration: `{}` is not a whole number of ms > 0", v.trim())),
+                _ => {
+                    self.error = Some(format!(
+                        "slow-down duration: `{}` is not a whole number of ms > 0",
+                        v.trim()
+                    ))
+                }
             },
             Msg::OutageMs(v) => match v.trim().parse::<u64>() {
                 Ok(ms) if ms > 0 => self.ui.outage_ms = ms,
-                _ => self.error = Some(format!("outage duration: `{}` is not a whole number of ms > 0", v.trim())),
+                _ => {
+                    self.error = Some(format!(
+                        "outage duration: `{}` is not a whole number of ms > 0",
+                        v.trim()
+                    ))
+                }
             },
             Msg::ToggleDescription => self.ui.show_description = !self.ui.show_description,
         }
@@ -868,8 +885,24 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
-        if first_render || std::mem::take(&mut self.measure) {
+        if first_render {
             ctx.link().send_message(Msg::Resize);
+            if let Some(el) = self.graph_ref.cast::<web_sys::Element>() {
+                let link = ctx.link().clone();
+                let cb = wasm_bindgen::closure::Closure::<
+                    dyn FnMut(js_sys::Array, web_sys::ResizeObserver),
+                >::new(move |_, _| link.send_message(Msg::Resize));
+                if let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+                    obs.observe(&el);
+                    self.resize_observer = Some((obs, cb));
+                }
+            }
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let Some((obs, _)) = self.resize_observer.take() {
+            obs.disconnect();
         }
     }
 

@@ -56,10 +56,7 @@ impl Line {
         let (dx, dy) = (self.x2 - self.x1, self.y2 - self.y1);
         let len = (dx * dx + dy * dy).sqrt().max(1e-9);
         let (nx, ny) = (dy / len, -dx / len);
-        (
-            self.x1 + dx * u + nx * off,
-            self.y1 + dy * u + ny * off,
-        )
+        (self.x1 + dx * u + nx * off, self.y1 + dy * u + ny * off)
     }
     pub fn len(&self) -> f64 {
         let (dx, dy) = (self.x2 - self.x1, self.y2 - self.y1);
@@ -121,9 +118,8 @@ impl Layout {
             }
             ab
         };
-        let height_of = |ab: &[(f64, f64)], s: f64| {
-            ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max)
-        };
+        let height_of =
+            |ab: &[(f64, f64)], s: f64| ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max);
         // Shrink the nodes of a tall graph so that the tallest column fits.
         let natural = height_of(&col_ab(NODE_PITCH, NODE_H), 1.0);
         let scale = if natural > MAX_COLUMN_H {
@@ -315,6 +311,9 @@ mod tests {
         assert!(gap(&tall) > gap(&flat));
         assert!(gap(&tall) <= NODE_PITCH * MAX_STRETCH + 1e-6);
         // Nodes stay inside the drawing.
-        assert!(tall.subtasks.iter().all(|r| r.y >= 0.0 && r.y + r.h <= tall.height));
+        assert!(tall
+            .subtasks
+            .iter()
+            .all(|r| r.y >= 0.0 && r.y + r.h <= tall.height));
     }
 }

@@ -75,7 +75,10 @@ pub fn show_banner(message: &str) {
         banner.append_child(&el).ok()?;
         Some(el)
     };
-    add("strong", "BarrierScope crashed: this is a bug in the visualiser.");
+    add(
+        "strong",
+        "BarrierScope crashed: this is a bug in the visualiser.",
+    );
     add(
         "span",
         &format!(

@@ -284,8 +284,9 @@ impl Run {
     fn fork_here(&mut self) {
         let f = self.frame();
         self.timeline.truncate(f.inputs);
-        self.keyframes
-            .retain(|k| k.now() <= f.now && k.events_processed() <= f.events && k.inputs().len() <= f.inputs);
+        self.keyframes.retain(|k| {
+            k.now() <= f.now && k.events_processed() <= f.events && k.inputs().len() <= f.inputs
+        });
         if self.keyframes.is_empty() {
             // Cannot happen (the keyframe at time 0 is a prefix of every frame), but never
             // leave the run without a starting point.
@@ -342,7 +343,11 @@ impl Run {
             Some(n) => {
                 // Never past `t`, whatever `n` says (a hand-edited link).
                 while self.sim.events_processed() < n
-                    && self.sim.next_event_time().map(|at| at <= goal.t).unwrap_or(false)
+                    && self
+                        .sim
+                        .next_event_time()
+                        .map(|at| at <= goal.t)
+                        .unwrap_or(false)
                 {
                     self.sim.step();
                 }
@@ -443,7 +448,10 @@ fn frame_of(sim: &Simulation) -> Frame {
 /// the three, so a state no later than the goal in all three comes before it.
 fn is_prefix(sim: &Simulation, goal: &Goal) -> bool {
     sim.now() <= goal.t
-        && goal.events.map(|n| sim.events_processed() <= n).unwrap_or(true)
+        && goal
+            .events
+            .map(|n| sim.events_processed() <= n)
+            .unwrap_or(true)
         && goal.inputs.map(|k| sim.inputs().len() <= k).unwrap_or(true)
 }
 
@@ -518,7 +526,10 @@ mod tests {
         let mut fresh = Simulation::new(scenario()).unwrap();
         fresh.run_until(SimTime::from_ms(6_100));
         assert_eq!(r.sim().report_json(), fresh.report_json());
-        assert_eq!(format!("{:?}", r.sim().tasks()), format!("{:?}", fresh.tasks()));
+        assert_eq!(
+            format!("{:?}", r.sim().tasks()),
+            format!("{:?}", fresh.tasks())
+        );
     }
 
     #[test]
@@ -527,8 +538,13 @@ mod tests {
         s.duration_ms = 1_000_000;
         s.job.operators[0].records_per_sec = Some(5.0);
         let mut r = Run::new(Simulation::new(s).unwrap());
-        r.play_to(SimTime::from_ms(1_000_000), &mut never()).unwrap();
-        assert!(r.keyframes() <= MAX_KEYFRAMES, "{} keyframes", r.keyframes());
+        r.play_to(SimTime::from_ms(1_000_000), &mut never())
+            .unwrap();
+        assert!(
+            r.keyframes() <= MAX_KEYFRAMES,
+            "{} keyframes",
+            r.keyframes()
+        );
         assert!(r.keyframe_interval_us() > INITIAL_KEYFRAME_INTERVAL_US);
         let before = fingerprint(r.sim());
         r.seek_ms(1_000).unwrap();
@@ -542,9 +558,7 @@ mod tests {
         r.play_to(SimTime::from_ms(2_345), &mut never()).unwrap();
         r.inject(FaultSpec {
             at_ms: 0,
-            fault: Fault::Kill {
-                task: "k#1".into(),
-            },
+            fault: Fault::Kill { task: "k#1".into() },
         })
         .unwrap();
         r.play_to(SimTime::from_ms(8_000), &mut never()).unwrap();
@@ -584,7 +598,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(r.timeline().len(), 1);
-        assert!(matches!(&r.timeline()[0].1, Input::Fault(f) if matches!(f.fault, Fault::Kill{..})));
+        assert!(
+            matches!(&r.timeline()[0].1, Input::Fault(f) if matches!(f.fault, Fault::Kill{..}))
+        );
         assert_eq!(r.furthest().now, SimTime::from_ms(2_000));
         assert!(!r.is_rewound());
         assert!(r.ahead().is_none());
@@ -658,7 +674,10 @@ mod tests {
         .unwrap();
         r.play_to(SimTime::from_ms(6_000), &mut never()).unwrap();
         let counts = r.sim().stats().counts;
-        assert!(counts.failed >= 3, "aligned checkpoints expire under backpressure: {counts:?}");
+        assert!(
+            counts.failed >= 3,
+            "aligned checkpoints expire under backpressure: {counts:?}"
+        );
         c.unaligned = true;
         r.configure(c).unwrap();
         r.play_to(SimTime::from_ms(12_000), &mut never()).unwrap();
@@ -673,6 +692,9 @@ mod tests {
                     && e.status == crate::sim::stats::CheckpointStatus::Completed
             })
             .count();
-        assert!(unaligned_completed >= 5, "{unaligned_completed} unaligned completed");
+        assert!(
+            unaligned_completed >= 5,
+            "{unaligned_completed} unaligned completed"
+        );
     }
 }

@@ -122,17 +122,17 @@ impl ShareLink {
                     let mut last = 0;
                     for (i, r) in raw.into_iter().enumerate() {
                         if r.at_us < last {
-                            return Err(format!("`in`: input {i} comes before the one ahead of it"));
+                            return Err(format!(
+                                "`in`: input {i} comes before the one ahead of it"
+                            ));
                         }
                         last = r.at_us;
                         let input = match (r.fault, r.checkpointing) {
                             (Some(f), None) => Input::Fault(f),
                             (None, Some(c)) => Input::Checkpointing(c),
-                            _ => {
-                                return Err(format!(
-                                    "`in`: input {i} needs exactly one of `fault` or `checkpointing`"
-                                ))
-                            }
+                            _ => return Err(format!(
+                                "`in`: input {i} needs exactly one of `fault` or `checkpointing`"
+                            )),
                         };
                         inputs.push((SimTime(r.at_us), input));
                     }

@@ -139,7 +139,11 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
 }
 
 fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
-    let what = if b.savepoint { "Savepoint" } else { "Checkpoint" };
+    let what = if b.savepoint {
+        "Savepoint"
+    } else {
+        "Checkpoint"
+    };
     if priority || b.unaligned {
         format!("{what} barrier {} ({from} → {to}), unaligned: a priority event that overtakes the buffers queued ahead of it; the records it overtakes are persisted as channel state instead of being waited for.", b.id)
     } else {
@@ -180,7 +184,11 @@ fn item_svg(
         Item::Barrier(b) => {
             let cls = classes!(
                 "barrier",
-                if priority || b.unaligned { "unaligned" } else { "aligned" },
+                if priority || b.unaligned {
+                    "unaligned"
+                } else {
+                    "aligned"
+                },
                 b.savepoint.then_some("savepoint")
             );
             html! {

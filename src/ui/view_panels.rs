@@ -21,7 +21,9 @@ pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>, share: Html) -> 
     let steps = &sc.steps;
     let current = steps.iter().rposition(|s| s.at_ms <= now_ms);
     let next = steps.iter().position(|s| s.at_ms > now_ms);
-    let prev_target = current.and_then(|i| i.checked_sub(1)).map(|i| steps[i].at_ms);
+    let prev_target = current
+        .and_then(|i| i.checked_sub(1))
+        .map(|i| steps[i].at_ms);
     html! {
         <section class="story" aria-label="Scenario">
             <div class="story-head">
@@ -92,7 +94,7 @@ pub fn coordinator(sim: &Simulation) -> Html {
     html! {
         <div class={classes!("coordinator", (!c.alive).then_some("down"))} data-testid="coordinator">
             <div class="coord-head">
-                <span class="coord-title" title="The CheckpointCoordinator runs in the JobManager">{ "JobManager · CheckpointCoordinator" }</span>
+                <span class="coord-title" title="The CheckpointCoordinator, running in the JobManager">{ "CheckpointCoordinator" }</span>
                 <span class={classes!("badge", if c.alive { "ok" } else { "failed" })} data-testid="coordinator-status"
                     title={ if c.alive { "The JobManager is up" } else { "The JobManager is down (failover): its pending checkpoints are lost; a new one takes over after the restart delay" } }>
                     { if c.alive { "UP" } else { "DOWN" } }</span>
@@ -100,6 +102,11 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
                 if !job.restarts.is_empty() { <span class="muted" title="Failovers so far">{ format!("{} restart(s)", job.restarts.len()) }</span> }
                 <span class="spacer" />
+                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
+                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "no periodic trigger".into() } }</span>
+                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
+                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
+                    { format!("failures {counter}/{} tolerable", cfg.tolerable_failed) }</span>
                 <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
                     data-status={ if storage_until.is_some() { "down" } else { "up" } }
                     title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
@@ -138,13 +145,8 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     <span class="chip savepoint done" title="The latest completed savepoint">{ format!("SP #{}", sp.id) }</span>
                 }
                 <span class="spacer" />
-                <span class="coord-item" title="mode (execution.checkpointing.mode)">{ cfg.mode.name() }</span>
-                <span class="coord-item" title={ if cfg.unaligned { "Unaligned checkpoints are enabled" } else { "Aligned checkpoints" } }>{ if cfg.unaligned { "unaligned" } else { "aligned" } }</span>
-                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
-                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "no periodic trigger".into() } }</span>
-                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
-                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
-                    { format!("failures {counter} / tolerable {}", cfg.tolerable_failed) }</span>
+                <span class="coord-item" title="The checkpointing mode and barrier handling in force">
+                    { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
         </div>
     }
@@ -165,8 +167,12 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     let name = info.name.clone();
     let record_bytes = sim.scenario().network.record_bytes;
     let state_line = match &task.state {
-        OperatorState::Source { offset } => html! { <><dt>{ "Source offset" }</dt><dd data-testid="inspector-offset">{ format!("{offset} (the next record to read; restored from a checkpoint, it rewinds)") }</dd></> },
-        OperatorState::Keyed { count, .. } => html! { <><dt>{ "Keyed state" }</dt><dd data-testid="inspector-state-size">{ format!("{count} keys · {}", bytes(task.state.size_bytes(op.state_bytes_per_key, record_bytes))) }</dd></> },
+        OperatorState::Source { offset } => {
+            html! { <><dt>{ "Source offset" }</dt><dd data-testid="inspector-offset">{ format!("{offset} (the next record to read; restored from a checkpoint, it rewinds)") }</dd></> }
+        }
+        OperatorState::Keyed { count, .. } => {
+            html! { <><dt>{ "Keyed state" }</dt><dd data-testid="inspector-state-size">{ format!("{count} keys · {}", bytes(task.state.size_bytes(op.state_bytes_per_key, record_bytes))) }</dd></> }
+        }
         OperatorState::Sink { open, pending } => html! { <>
             <dt>{ "Open transaction" }</dt><dd>{ format!("{} records (not visible downstream until committed)", open.len()) }</dd>
             <dt>{ "Pre-committed" }</dt><dd data-testid="inspector-pending-txns">{ if pending.is_empty() { "none".to_string() } else {
@@ -177,7 +183,13 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     };
     let alignment = match &task.alignment {
         Some(a) => {
-            let mode = if a.unaligned { "unaligned" } else if sim.mode() == CheckpointingMode::AtLeastOnce { "at-least-once (not blocking)" } else { "aligned" };
+            let mode = if a.unaligned {
+                "unaligned"
+            } else if sim.mode() == CheckpointingMode::AtLeastOnce {
+                "at-least-once (not blocking)"
+            } else {
+                "aligned"
+            };
             html! { <>
                 <dt>{ "Alignment" }</dt>
                 <dd>{ format!("checkpoint {} · {mode} · first barrier at {} ms · {}/{} barriers", a.id, a.first_barrier_at.as_ms(), a.num_received, a.received.len()) }</dd>
@@ -285,7 +297,12 @@ pub fn settings(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
         let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
         Msg::Config(ConfigField::Mode, s.value())
     });
-    let num = |label: &'static str, hint: &'static str, testid: &'static str, value: String, f: ConfigField, min: &'static str| {
+    let num = |label: &'static str,
+               hint: &'static str,
+               testid: &'static str,
+               value: String,
+               f: ConfigField,
+               min: &'static str| {
         html! {
             <label class="setting" title={hint}>
                 <span class="label">{ label }</span>
@@ -338,7 +355,11 @@ pub fn exactly_once(sim: &Simulation, eo: ExactlyOnceFigures) -> Html {
     let ext = sim.external();
     let mode = sim.mode();
     let has_sink = g.operators.iter().any(|o| o.kind == OperatorKind::Sink);
-    let verdict = if eo.duplicates == 0 && eo.lost == 0 { "ok" } else { "bad" };
+    let verdict = if eo.duplicates == 0 && eo.lost == 0 {
+        "ok"
+    } else {
+        "bad"
+    };
     let why = match mode {
         CheckpointingMode::ExactlyOnce => "EXACTLY_ONCE never duplicates: barriers are aligned (or, unaligned, the overtaken in-flight data is part of the snapshot), so a snapshot holds exactly the records before its barrier. The sink pre-commits a transaction per checkpoint and commits it only on notifyCheckpointComplete; after a failover the sources rewind to the checkpoint's offsets and uncommitted transactions are dropped, so replayed records replace what was lost instead of repeating what was committed.",
         CheckpointingMode::AtLeastOnce => "AT_LEAST_ONCE can duplicate: a subtask does not block the inputs that delivered a barrier, so records after the barrier on a fast input are processed (and reach the sink's transaction) before the snapshot. After a failover the sources rewind to the checkpoint's offsets and replay those records again: duplicates, never losses.",
@@ -397,7 +418,10 @@ pub fn help(link: &Scope<App>) -> Html {
         ("→  or  l", "process the next event"),
         ("←  or  h", "go back one event"),
         ("+  /  -", "faster / slower (log scale, 0.01× to 100×)"),
-        ("Home  /  End", "jump to 0 ms / to the furthest point reached"),
+        (
+            "Home  /  End",
+            "jump to 0 ms / to the furthest point reached",
+        ),
         ("c", "trigger a checkpoint"),
         ("s", "trigger a savepoint"),
         ("?", "show / hide this help"),

@@ -34,7 +34,11 @@ fn ms_opt(t: Option<SimTime>) -> String {
 pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     let stats = sim.stats();
     let c = stats.counts;
-    let count = |label: &'static str, testid: &'static str, v: u64, cls: &'static str, title: &'static str| {
+    let count = |label: &'static str,
+                 testid: &'static str,
+                 v: u64,
+                 cls: &'static str,
+                 title: &'static str| {
         html! {
             <div class={classes!("count", cls)} title={title}>
                 <span class="count-value" data-testid={testid}>{ v.to_string() }</span>
@@ -226,7 +230,10 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
 
 fn summary(sim: &Simulation) -> Html {
     let s = sim.stats();
-    let row = |name: &'static str, rest: &'static str, v: &StatsSummary, f: &dyn Fn(u64) -> String| {
+    let row = |name: &'static str,
+               rest: &'static str,
+               v: &StatsSummary,
+               f: &dyn Fn(u64) -> String| {
         html! {
             <tr title={rest}>
                 <td>{ name }</td>

@@ -14,16 +14,22 @@ const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
 
-fn lanes(entries: &[&CheckpointStatsEntry], end_of: &dyn Fn(&CheckpointStatsEntry) -> u64) -> Vec<usize> {
+fn lanes(
+    entries: &[&CheckpointStatsEntry],
+    end_of: &dyn Fn(&CheckpointStatsEntry) -> u64,
+) -> Vec<usize> {
     let mut lane_end: Vec<u64> = Vec::new();
     entries
         .iter()
         .map(|e| {
             let start = e.trigger_timestamp.0;
-            let lane = lane_end.iter().position(|&end| end <= start).unwrap_or_else(|| {
-                lane_end.push(0);
-                lane_end.len() - 1
-            });
+            let lane = lane_end
+                .iter()
+                .position(|&end| end <= start)
+                .unwrap_or_else(|| {
+                    lane_end.push(0);
+                    lane_end.len() - 1
+                });
             lane_end[lane] = end_of(e).max(start + 1);
             lane.min(3)
         })
@@ -46,7 +52,11 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
     let last_id = current.last().map(|e| e.id);
     let ahead: Vec<&CheckpointStatsEntry> = run
         .ahead()
-        .map(|a| a.iter().filter(|e| Some(e.id) > last_id || e.trigger_timestamp > now).collect())
+        .map(|a| {
+            a.iter()
+                .filter(|e| Some(e.id) > last_id || e.trigger_timestamp > now)
+                .collect()
+        })
         .unwrap_or_default();
     let ahead_end = |e: &CheckpointStatsEntry| {
         e.completion_timestamp
@@ -55,7 +65,13 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
             .unwrap_or(furthest.0)
     };
     let all: Vec<&CheckpointStatsEntry> = current.iter().chain(ahead.iter()).copied().collect();
-    let lane_of = lanes(&all, &|e| if Some(e.id) > last_id { ahead_end(e) } else { end_of(e) });
+    let lane_of = lanes(&all, &|e| {
+        if Some(e.id) > last_id {
+            ahead_end(e)
+        } else {
+            end_of(e)
+        }
+    });
     let n_lanes = lane_of.iter().copied().max().map(|l| l + 1).unwrap_or(1);
     let h = TOP * 2.0 + n_lanes as f64 * LANE_H + 10.0;
     let on_scrub = link.callback(|e: InputEvent| {
