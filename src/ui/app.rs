@@ -132,6 +132,7 @@ pub struct App {
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
     graph_ref: NodeRef,
+    select_ref: NodeRef,
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(
@@ -659,6 +660,7 @@ impl Component for App {
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
             graph_ref: NodeRef::default(),
+            select_ref: NodeRef::default(),
             resize_observer: None,
             aspect: None,
             _listeners: listeners,
@@ -707,6 +709,7 @@ impl Component for App {
                 self.pause();
             }
             Msg::Step => {
+                self.notice = None;
                 if self.ui.playing {
                     self.pause();
                 }
@@ -782,6 +785,7 @@ impl Component for App {
                 self.update_hash();
             }
             Msg::Scrub(ms) => {
+                self.notice = None;
                 if self.ui.playing {
                     self.pause();
                 }
@@ -885,6 +889,14 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        // An imported scenario is none of the shipped ones: the picker shows no choice.
+        if self.scenario_key.is_none() {
+            if let Some(sel) = self.select_ref.cast::<HtmlSelectElement>() {
+                if sel.selected_index() != -1 {
+                    sel.set_selected_index(-1);
+                }
+            }
+        }
         if first_render {
             ctx.link().send_message(Msg::Resize);
             if let Some(el) = self.graph_ref.cast::<web_sys::Element>() {
@@ -965,7 +977,7 @@ impl App {
             <header class="topbar">
                 <h1 class="brand" title="BarrierScope: Apache Flink's checkpointing, simulated and animated">{ "BarrierScope" }</h1>
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
-                    <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario">
+                    <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}>
                         { for SHIPPED.iter().map(|s| {
                             let name = s.parse().map(|p| p.name).unwrap_or_else(|_| format!("{} (invalid)", s.key));
                             html! { <option value={s.key} selected={s.key == key}>{ name }</option> }

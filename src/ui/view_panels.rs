@@ -100,13 +100,13 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     { if c.alive { "UP" } else { "DOWN" } }</span>
                 <span class={classes!("badge", match job.status.name() { "RUNNING" => "ok", "FAILED" => "failed", _ => "warn" })}
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
-                if !job.restarts.is_empty() { <span class="muted" title="Failovers so far">{ format!("{} restart(s)", job.restarts.len()) }</span> }
+                if !job.restarts.is_empty() { <span class="muted" data-testid="restarts" title="Failovers (restarts) so far">{ format!("↻{}", job.restarts.len()) }</span> }
                 <span class="spacer" />
                 <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
-                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "no periodic trigger".into() } }</span>
+                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "next trigger —".into() } }</span>
                 <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
                     title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
-                    { format!("failures {counter}/{} tolerable", cfg.tolerable_failed) }</span>
+                    { format!("failed {counter}/{}", cfg.tolerable_failed) }</span>
                 <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
                     data-status={ if storage_until.is_some() { "down" } else { "up" } }
                     title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">

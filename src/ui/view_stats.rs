@@ -121,7 +121,7 @@ fn history_row(e: &CheckpointStatsEntry, ui: &UiState, link: &Scope<App>) -> Htm
             <td class="num">{ format!("{} ms", e.end_to_end_duration_us() / 1000) }</td>
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
-            <td class="type" title={e.checkpoint_type()}>{ match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => "UNALIGNED", t => t } }</td>
+            <td class="type" title={format!("checkpoint_type: {}", e.checkpoint_type())}>{ match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => "unaligned", "SAVEPOINT" => "savepoint", _ => "aligned" } }</td>
         </tr>
     }
 }
