@@ -115,6 +115,9 @@ pub struct UiState {
     pub show_description: bool,
 }
 
+type ResizeCallback =
+    wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>;
+
 pub struct App {
     run: Run,
     layout: Rc<Layout>,
@@ -135,10 +138,7 @@ pub struct App {
     select_ref: NodeRef,
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
-    resize_observer: Option<(
-        web_sys::ResizeObserver,
-        wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>,
-    )>,
+    resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
     /// Width / height of the graph area, as last measured.
     aspect: Option<f64>,
     _listeners: Vec<EventListener>,
@@ -901,9 +901,7 @@ impl Component for App {
             ctx.link().send_message(Msg::Resize);
             if let Some(el) = self.graph_ref.cast::<web_sys::Element>() {
                 let link = ctx.link().clone();
-                let cb = wasm_bindgen::closure::Closure::<
-                    dyn FnMut(js_sys::Array, web_sys::ResizeObserver),
-                >::new(move |_, _| link.send_message(Msg::Resize));
+                let cb = ResizeCallback::new(move |_, _| link.send_message(Msg::Resize));
                 if let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
                     obs.observe(&el);
                     self.resize_observer = Some((obs, cb));

@@ -130,9 +130,11 @@ impl ShareLink {
                         let input = match (r.fault, r.checkpointing) {
                             (Some(f), None) => Input::Fault(f),
                             (None, Some(c)) => Input::Checkpointing(c),
-                            _ => return Err(format!(
+                            _ => {
+                                return Err(format!(
                                 "`in`: input {i} needs exactly one of `fault` or `checkpointing`"
-                            )),
+                            ))
+                            }
                         };
                         inputs.push((SimTime(r.at_us), input));
                     }

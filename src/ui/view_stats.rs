@@ -136,7 +136,7 @@ fn latest(sim: &Simulation) -> Html {
         <dl class="latest" data-testid="latest">
             <dt>{ "Latest completed" }</dt>
             <dd data-testid="latest-completed">{ match completed {
-                Some(e) => format!("#{} · completed {} · {} end to end · {}", e.id, ms_opt(e.completion_timestamp), format!("{} ms", e.end_to_end_duration_us() / 1000), bytes(e.state_size)),
+                Some(e) => format!("#{} · completed {} · {} ms end to end · {}", e.id, ms_opt(e.completion_timestamp), e.end_to_end_duration_us() / 1000, bytes(e.state_size)),
                 None => stats.latest_completed.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()),
             } }</dd>
             <dt>{ "Latest failed" }</dt>
