@@ -6,7 +6,8 @@
 //! simulation is deterministic and inputs are only ever applied at a clean instant (after every
 //! event at or before `now`; see [`Run::apply`]). Scrubbing back clones the nearest keyframe
 //! before the target and re-simulates forward; keyframes are taken every `interval` of simulated
-//! time, at most [`MAX_KEYFRAMES`] of them (the interval doubles and every other keyframe is
+//! time, at most [`MAX_KEYFRAMES`] of them, fewer for a big job so that they stay within
+//! [`KEYFRAME_MEMORY`] (the interval doubles and every other keyframe is
 //! dropped when there would be more), never one per event.
 //!
 //! Applying an input while rewound forks the timeline: the inputs and keyframes after the
@@ -21,6 +22,10 @@ use crate::sim::{Input, Simulation};
 
 /// Most keyframes kept at once.
 pub const MAX_KEYFRAMES: usize = 48;
+/// Fewest keyframes kept, however big the job.
+pub const MIN_KEYFRAMES: usize = 8;
+/// Memory the keyframes of one run may take, roughly, in bytes.
+pub const KEYFRAME_MEMORY: usize = 64 << 20;
 /// The first keyframe spacing, in simulated time.
 pub const INITIAL_KEYFRAME_INTERVAL_US: u64 = 2_000_000;
 /// How many events are processed between two looks at the frame budget.
@@ -90,6 +95,8 @@ pub struct Run {
     /// Every input of the timeline, in order; the shown frame has applied a prefix of them.
     timeline: Vec<(SimTime, Input)>,
     keyframes: Vec<Simulation>,
+    /// How many keyframes this job's size allows (see [`keyframe_budget`]).
+    max_keyframes: usize,
     interval_us: u64,
     /// The furthest frame reached on this timeline.
     furthest: Frame,
@@ -105,6 +112,7 @@ impl Run {
     pub fn new(sim: Simulation) -> Run {
         let furthest = frame_of(&sim);
         Run {
+            max_keyframes: keyframe_budget(&sim),
             keyframes: vec![sim.clone()],
             sim,
             timeline: Vec::new(),
@@ -146,6 +154,10 @@ impl Run {
 
     pub fn keyframes(&self) -> usize {
         self.keyframes.len()
+    }
+
+    pub fn max_keyframes(&self) -> usize {
+        self.max_keyframes
     }
 
     pub fn keyframe_interval_us(&self) -> u64 {
@@ -407,7 +419,7 @@ impl Run {
         self.sim.run_until(at);
         if self.keyframes.last().map(|k| k.now() < at).unwrap_or(true) {
             self.keyframes.push(self.sim.clone());
-            if self.keyframes.len() > MAX_KEYFRAMES {
+            if self.keyframes.len() > self.max_keyframes {
                 self.interval_us = self.interval_us.saturating_mul(2);
                 let iv = self.interval_us;
                 self.keyframes.retain(|k| k.now().0 % iv == 0);
@@ -433,6 +445,14 @@ impl Run {
 enum Stop {
     Input(SimTime),
     Keyframe(SimTime),
+}
+
+/// How many keyframes fit in [`KEYFRAME_MEMORY`] for this job: a clone costs roughly half a
+/// kilobyte per channel and per subtask (queues, gates, state), plus the statistics.
+pub fn keyframe_budget(sim: &Simulation) -> usize {
+    let g = sim.graph();
+    let per_clone = 64 * 1024 + 512 * (g.channels.len() + g.subtasks.len());
+    (KEYFRAME_MEMORY / per_clone).clamp(MIN_KEYFRAMES, MAX_KEYFRAMES)
 }
 
 fn frame_of(sim: &Simulation) -> Frame {
@@ -696,5 +716,19 @@ mod tests {
             unaligned_completed >= 5,
             "{unaligned_completed} unaligned completed"
         );
+    }
+
+    #[test]
+    fn a_big_job_keeps_fewer_keyframes() {
+        assert_eq!(keyframe_budget(&Simulation::new(scenario()).unwrap()), MAX_KEYFRAMES);
+        let big = Scenario::from_json(
+            r#"{"name":"big","duration_ms":1000,"job":{"operators":[
+              {"name":"a","kind":"source","parallelism":64},{"name":"b","kind":"keyed","parallelism":64},
+              {"name":"c","kind":"sink","parallelism":64}],
+              "edges":[{"from":"a","to":"b","partitioning":"hash"},{"from":"b","to":"c","partitioning":"hash"}]}}"#,
+        )
+        .unwrap();
+        let n = keyframe_budget(&Simulation::new(big).unwrap());
+        assert!((MIN_KEYFRAMES..MAX_KEYFRAMES).contains(&n), "{n}");
     }
 }

@@ -143,7 +143,7 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                     aria-label="Simulated time (ms)" />
                 <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
                 <span class="muted keyframes" title="Keyframes kept for scrubbing back (clones of the simulation), and their spacing in simulated time">
-                    { format!("{} keyframes / {} s", run.keyframes(), run.keyframe_interval_us() / 1_000_000) }</span>
+                    { format!("{}/{} keyframes, every {} s", run.keyframes(), run.max_keyframes(), run.keyframe_interval_us() / 1_000_000) }</span>
             </div>
         </div>
     }
