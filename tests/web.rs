@@ -125,9 +125,12 @@ mod ui {
             .query_selector_all("g[data-testid^='subtask-']")
             .unwrap()
             .length();
-        assert_eq!(subtasks, 8, "happy-path has 4 operators of parallelism 2");
         assert_eq!(
-            get(root, "subtask-source-0")
+            subtasks, 9,
+            "happy-path: clicks, parse, count and sink ×2, rules ×1"
+        );
+        assert_eq!(
+            get(root, "subtask-clicks-0")
                 .get_attribute("data-state")
                 .as_deref(),
             Some("running")

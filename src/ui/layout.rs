@@ -5,6 +5,7 @@
 //! channel. Computed once per scenario (the execution graph never changes). Pure Rust.
 
 use crate::sim::graph::ExecutionGraph;
+use crate::sim::scenario::OperatorKind;
 
 /// More channels than this and the graph is drawn as one bundle per operator pair.
 pub const AGGREGATE_ABOVE_CHANNELS: usize = 200;
@@ -101,6 +102,21 @@ impl Layout {
             }
             if !changed {
                 break;
+            }
+        }
+        // A source goes just left of its nearest consumer (a side input joins late).
+        for (i, op) in g.operators.iter().enumerate() {
+            if op.kind != OperatorKind::Source {
+                continue;
+            }
+            let nearest = g
+                .edges
+                .iter()
+                .filter(|(from, _, _)| from.idx() == i)
+                .map(|(_, to, _)| column[to.idx()])
+                .min();
+            if let Some(c) = nearest {
+                column[i] = c.saturating_sub(1);
             }
         }
         let n_cols = column.iter().copied().max().unwrap_or(0) + 1;
@@ -315,5 +331,17 @@ mod tests {
             .subtasks
             .iter()
             .all(|r| r.y >= 0.0 && r.y + r.h <= tall.height));
+    }
+
+    #[test]
+    fn a_side_input_source_sits_next_to_its_consumer() {
+        let g = graph(
+            r#"{"name":"t","duration_ms":10,"job":{"operators":[
+            {"name":"a","kind":"source"},{"name":"m","kind":"map"},{"name":"side","kind":"source"},
+            {"name":"k","kind":"keyed"}],
+            "edges":[{"from":"a","to":"m"},{"from":"m","to":"k","partitioning":"hash"},
+                     {"from":"side","to":"k","partitioning":"broadcast"}]}}"#,
+        );
+        assert_eq!(Layout::new(&g, None).columns, vec![0, 1, 1, 2]);
     }
 }

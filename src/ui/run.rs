@@ -720,7 +720,10 @@ mod tests {
 
     #[test]
     fn a_big_job_keeps_fewer_keyframes() {
-        assert_eq!(keyframe_budget(&Simulation::new(scenario()).unwrap()), MAX_KEYFRAMES);
+        assert_eq!(
+            keyframe_budget(&Simulation::new(scenario()).unwrap()),
+            MAX_KEYFRAMES
+        );
         let big = Scenario::from_json(
             r#"{"name":"big","duration_ms":1000,"job":{"operators":[
               {"name":"a","kind":"source","parallelism":64},{"name":"b","kind":"keyed","parallelism":64},

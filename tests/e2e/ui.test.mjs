@@ -222,7 +222,7 @@ describe("time travel and sharing", () => {
     const { page, diag } = await open("", { context: wide });
     await setSpeed(page, 1);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
-    await page.click(tid("subtask-map-0"));
+    await page.click(tid("subtask-parse-0"));
     await page.click(tid("fault-drop-ack"));
     await page.fill(tid("config-interval"), "700");
     await page.press(tid("config-interval"), "Enter");
@@ -265,7 +265,7 @@ describe("time travel and sharing", () => {
     const { page } = await open("#v=1&sc=happy-path&seed=oops&t=0");
     await page.waitForSelector(tid("error"));
     assert.match(await page.textContent(tid("error")), /not a valid BarrierScope share link/);
-    assert.ok(await page.$(tid("subtask-source-0")), "the default scenario is shown");
+    assert.ok(await page.$(tid("subtask-clicks-0")), "the default scenario is shown");
     await screenshot(page, "bad-link");
     await page.close();
   });
