@@ -94,6 +94,10 @@ impl Simulation {
         }
         let name = self.name(t);
         self.log(LogKind::Failover, format!("{name} failed: {cause}"));
+        // Stop the scheduler (dropping queued trigger requests) before aborting: an abort frees
+        // a max_concurrent slot and would otherwise trigger a queued request on the failing job,
+        // a checkpoint that then holds the slot until its timeout.
+        self.stop_checkpoint_scheduler();
         let not_acked: Vec<CheckpointId> = self
             .coord
             .pending
@@ -119,8 +123,9 @@ impl Simulation {
         if self.job.status == JobStatus::Failed {
             return;
         }
-        self.abort_all_pending(FailureReason::JobFailoverRegion);
+        // Scheduler first, as in `fail_task`: no queued request may fire as the aborts free slots.
         self.stop_checkpoint_scheduler();
+        self.abort_all_pending(FailureReason::JobFailoverRegion);
         let mut subtasks = 0;
         let record = self.job.restarts.len();
         let mut any = false;
