@@ -371,9 +371,13 @@ impl Simulation {
             LogKind::Restore,
             "a new JobManager took over; the checkpoint ID counter continues".into(),
         );
-        // Regions whose restart came while the JobManager was down restart now.
+        // Regions waiting for a restart restart now. Their generation is bumped so that the
+        // RegionRestart the old JobManager planned (still queued if its backoff is longer than
+        // the JobManager's recovery, or due at the same instant) is ignored: without that, the
+        // region would be restored twice, the second time while already running.
         for r in 0..self.graph.regions.len() {
             if self.job.region_restart[r].is_some() {
+                self.job.region_generation[r] += 1;
                 let generation = self.job.region_generation[r];
                 self.queue.schedule(
                     self.now,
