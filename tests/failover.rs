@@ -443,3 +443,39 @@ fn checkpoint_ids_strictly_increase_across_restarts_and_coordinator_failover() {
     assert_eq!(sim.job().restarts.len(), 3);
     assert!(sim.invariants().violations.is_empty());
 }
+
+#[test]
+fn coordinator_failover_restores_the_job_exactly_once() {
+    // The JobManager comes back after restart_delay_ms, the same time the cancelled tasks'
+    // restart was planned for: the job must be restored once, not twice.
+    let mut s = slow_upload();
+    s.duration_ms = 9_000;
+    s.restart_delay_ms = 1_000;
+    s.faults.push(coordinator_failover(3_500));
+    let sim = run(s);
+    assert_eq!(sim.job().restarts.len(), 1);
+    assert_eq!(sim.stats().counts.restored, 1);
+    assert_eq!(
+        log_lines(&sim, "subtasks restore from checkpoint").len(),
+        1,
+        "{:?}",
+        log_lines(&sim, "restore")
+    );
+}
+
+#[test]
+fn second_coordinator_failover_does_not_restore_a_running_job_again() {
+    // The restart backoff grows (1.5x) but the JobManager always takes restart_delay_ms: the
+    // restart planned by the old JobManager must not fire into the job the new one restored.
+    let mut s = pipeline();
+    s.duration_ms = 12_000;
+    s.restart_delay_ms = 1_000;
+    s.faults.push(coordinator_failover(2_500));
+    s.faults.push(coordinator_failover(6_500));
+    let sim = run(s);
+    assert_eq!(sim.job().restarts.len(), 2);
+    assert_eq!(sim.stats().counts.restored, 2);
+    assert_eq!(log_lines(&sim, "subtasks restore from checkpoint").len(), 2);
+    assert_eq!(sim.exactly_once().duplicates, 0);
+    assert_clean(&sim);
+}
