@@ -94,6 +94,10 @@ impl Simulation {
         }
         let name = self.name(t);
         self.log(LogKind::Failover, format!("{name} failed: {cause}"));
+        // Stop the scheduler (dropping queued trigger requests) before aborting: an abort frees
+        // a max_concurrent slot and would otherwise trigger a queued request on the failing job,
+        // a checkpoint that then holds the slot until its timeout.
+        self.stop_checkpoint_scheduler();
         let not_acked: Vec<CheckpointId> = self
             .coord
             .pending
@@ -119,8 +123,9 @@ impl Simulation {
         if self.job.status == JobStatus::Failed {
             return;
         }
-        self.abort_all_pending(FailureReason::JobFailoverRegion);
+        // Scheduler first, as in `fail_task`: no queued request may fire as the aborts free slots.
         self.stop_checkpoint_scheduler();
+        self.abort_all_pending(FailureReason::JobFailoverRegion);
         let mut subtasks = 0;
         let record = self.job.restarts.len();
         let mut any = false;
@@ -366,9 +371,13 @@ impl Simulation {
             LogKind::Restore,
             "a new JobManager took over; the checkpoint ID counter continues".into(),
         );
-        // Regions whose restart came while the JobManager was down restart now.
+        // Regions waiting for a restart restart now. Their generation is bumped so that the
+        // RegionRestart the old JobManager planned (still queued if its backoff is longer than
+        // the JobManager's recovery, or due at the same instant) is ignored: without that, the
+        // region would be restored twice, the second time while already running.
         for r in 0..self.graph.regions.len() {
             if self.job.region_restart[r].is_some() {
+                self.job.region_generation[r] += 1;
                 let generation = self.job.region_generation[r];
                 self.queue.schedule(
                     self.now,
