@@ -55,6 +55,10 @@ fn soak_24_hours_of_bench_medium_with_random_faults() {
         .unwrap_or(24);
     scenario.duration_ms = hours * 3_600_000;
     scenario.faults.clear();
+    // A lost ack should expire in seconds, not block checkpointing for Flink's default 10 min,
+    // and a few failed checkpoints in a row are tolerated, so the job spends its day running.
+    scenario.checkpointing.timeout_ms = 10_000;
+    scenario.checkpointing.tolerable_failed = 5;
     // Keep a bounded history, as the UI does; the oracle and invariants stay on.
     let mut sim = Simulation::new(scenario.clone()).expect("valid");
     sim.set_history_limit(Some(100));
