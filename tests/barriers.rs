@@ -350,7 +350,9 @@ fn newer_barrier_during_alignment_declines_the_older_checkpoint_as_subsumed() {
     let mut audit = op("audit", OperatorKind::Source, 1);
     audit.records_per_sec = Some(10.0);
     s.job.operators.push(audit);
-    s.job.operators.push(op("audit_sink", OperatorKind::Sink, 1));
+    s.job
+        .operators
+        .push(op("audit_sink", OperatorKind::Sink, 1));
     s.job
         .edges
         .push(edge("audit", "audit_sink", Partitioning::Forward));

@@ -50,8 +50,7 @@ fn task_failure_aborts_the_checkpoints_the_failed_task_had_not_acknowledged_with
 }
 
 #[test]
-fn task_failure_aborts_checkpoints_the_failed_task_already_acknowledged_with_job_failover_region()
-{
+fn task_failure_aborts_checkpoints_the_failed_task_already_acknowledged_with_job_failover_region() {
     // The sink uploads for 600 ms; the sources ack at once. Killing a source after its ack
     // leaves the checkpoint pending on the sink's ack: JOB_FAILOVER_REGION, not TASK_FAILURE.
     let mut s = pipeline();
@@ -112,7 +111,12 @@ fn sources_rewind_to_the_offsets_of_the_restored_checkpoint() {
     let before = source_offset(&sim, "source#0");
     // The restart happens at 3500 + 500 ms: the subtasks hold the restored state.
     run_until(&mut sim, 4_000);
-    let cp = sim.coordinator().store.latest().expect("a completed checkpoint").clone();
+    let cp = sim
+        .coordinator()
+        .store
+        .latest()
+        .expect("a completed checkpoint")
+        .clone();
     let source0 = sim.graph().subtask_by_name("source#0").unwrap();
     let snap = cp.snapshots.iter().find(|s| s.task == source0).unwrap();
     let OperatorState::Source { offset: restored } = snap.state else {
@@ -204,10 +208,7 @@ fn restart_attempts_exhausted_fails_the_job() {
     let sim = run(s);
     assert_eq!(sim.job().status, JobStatus::Failed);
     assert_eq!(sim.job().restarts.len(), 1);
-    assert!(sim
-        .tasks()
-        .iter()
-        .all(|t| t.status == TaskStatus::Canceled));
+    assert!(sim.tasks().iter().all(|t| t.status == TaskStatus::Canceled));
 }
 
 #[test]
@@ -286,7 +287,10 @@ fn a_completed_checkpoint_resets_the_failure_counter() {
         .count();
     assert!(between >= 1);
     assert!(sim.job().restarts.is_empty());
-    assert_eq!(sim.coordinator().failure_manager.continuous_failure_counter, 0);
+    assert_eq!(
+        sim.coordinator().failure_manager.continuous_failure_counter,
+        0
+    );
 }
 
 #[test]
@@ -298,7 +302,10 @@ fn declined_checkpoints_count_toward_tolerable() {
     let declined = failed_with(&sim, FailureReason::CheckpointDeclined);
     assert_eq!(declined.len(), 1);
     assert_eq!(sim.job().restarts.len(), 1);
-    assert_eq!(Some(sim.job().restarts[0].at), declined[0].failure_timestamp);
+    assert_eq!(
+        Some(sim.job().restarts[0].at),
+        declined[0].failure_timestamp
+    );
 }
 
 #[test]
@@ -354,7 +361,10 @@ fn storage_outage_during_the_metadata_write_is_a_finalize_checkpoint_failure() {
         "{e:?}"
     );
     assert_eq!(e.num_acknowledged_subtasks, e.num_subtasks);
-    assert_eq!(sim.coordinator().failure_manager.continuous_failure_counter, 0);
+    assert_eq!(
+        sim.coordinator().failure_manager.continuous_failure_counter,
+        0
+    );
     assert_eq!(entry(&sim, 3).status, CheckpointStatus::Completed);
 }
 
@@ -398,7 +408,10 @@ fn coordinator_failover_loses_pending_checkpoints_keeps_completed_ones_and_the_i
         entry(&sim, 3).failure_reason,
         Some(FailureReason::CheckpointCoordinatorShutdown)
     );
-    assert_eq!(sim.coordinator().store.latest().map(|c| c.id), Some(CheckpointId(2)));
+    assert_eq!(
+        sim.coordinator().store.latest().map(|c| c.id),
+        Some(CheckpointId(2))
+    );
     sim.run_to_end();
     let restart = &sim.job().restarts[0];
     assert_eq!(restart.cause, "coordinator_failover");
