@@ -525,9 +525,11 @@ impl Simulation {
         let n = self.graph.subtasks[t.idx()].inputs.len();
         let timed_out = b.aligned_timeout_us > 0
             && self.now.0 >= b.trigger_time.0.saturating_add(b.aligned_timeout_us);
-        let unaligned = (b.unaligned || timed_out)
-            && !b.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce;
+        // A barrier that travelled as a priority event overtook records: the checkpoint must be
+        // unaligned here to persist them, even if the mode was switched to AT_LEAST_ONCE since
+        // it was triggered. Only a timed-out aligned barrier depends on the mode in force.
+        let unaligned = !b.savepoint
+            && (b.unaligned || (timed_out && self.mode == CheckpointingMode::ExactlyOnce));
         let task = &mut self.tasks[t.idx()];
         task.last_checkpoint = task.last_checkpoint.max(b.id);
         task.alignment = Some(Alignment {
@@ -577,12 +579,9 @@ impl Simulation {
         }
         a.received[input as usize] = true;
         a.num_received += 1;
-        if b.unaligned
-            && !a.unaligned
-            && !a.barrier.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce
-        {
-            // A barrier that timed out upstream arrives as a priority event: switch now.
+        if b.unaligned && !a.unaligned && !a.barrier.savepoint {
+            // A barrier that timed out upstream arrives as a priority event: switch now (in any
+            // mode: it overtook records that must be persisted).
             self.switch_to_unaligned(t);
         }
         let a = self.tasks[t.idx()]
@@ -683,6 +682,7 @@ impl Simulation {
             }
             self.maybe_ack(t, a.id);
         }
+        self.promote_tracked(t);
     }
 
     /// The alignment timeout ran out: the checkpoint becomes unaligned at this subtask.
@@ -769,7 +769,9 @@ impl Simulation {
         };
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
-        if !self.tasks[to.idx()].is_running() {
+        // The alignment timeout only exists for exactly-once (the mode may have been switched
+        // live since the barrier was sent): an at-least-once consumer takes it aligned.
+        if !self.tasks[to.idx()].is_running() || self.mode != CheckpointingMode::ExactlyOnce {
             return;
         }
         self.gates[to.idx()].remove_item(input, pos);
