@@ -21,17 +21,6 @@ fn slow_upload() -> barrierscope::sim::scenario::Scenario {
     s
 }
 
-/// The ID of the checkpoint pending at `t_ms` (triggered, not yet ended), if any.
-fn pending_at(sim: &Simulation, t_ms: u64) -> Option<u64> {
-    history(sim)
-        .iter()
-        .find(|e| {
-            e.trigger_timestamp.as_ms() <= t_ms
-                && end_time(e).map(|t| t.as_ms() > t_ms).unwrap_or(true)
-        })
-        .map(|e| e.id.0)
-}
-
 #[test]
 fn task_failure_aborts_the_checkpoints_the_failed_task_had_not_acknowledged_with_task_failure() {
     let mut probe = Simulation::new(slow_upload()).unwrap();
