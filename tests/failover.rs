@@ -481,3 +481,21 @@ fn second_coordinator_failover_does_not_restore_a_running_job_again() {
     assert_eq!(sim.exactly_once().duplicates, 0);
     assert_clean(&sim);
 }
+
+#[test]
+fn async_exceptions_count_toward_tolerable() {
+    // Two uploads fail in a row during a long outage; tolerable_failed = 1 is exceeded.
+    let mut s = pipeline();
+    s.duration_ms = 8_000;
+    s.checkpointing.tolerable_failed = 1;
+    s.faults.push(storage_outage(1_000, 2_500));
+    let sim = run(s);
+    let failed = failed_with(&sim, FailureReason::CheckpointAsyncException);
+    assert_eq!(failed.len(), 2, "{:?}", ids(&sim));
+    let restart = &sim.job().restarts[0];
+    assert_eq!(
+        restart.cause,
+        "Exceeded checkpoint tolerable failure threshold"
+    );
+    assert_eq!(Some(restart.at), failed[1].failure_timestamp);
+}
