@@ -5,7 +5,8 @@
 mod common;
 
 use barrierscope::sim::scenario::{
-    CheckpointingMode, Fault, OperatorKind, Partitioning, Scenario, ScenarioError, MAX_TIME_MS,
+    CheckpointingMode, Fault, OperatorKind, Partitioning, Scenario, ScenarioError, MAX_CHANNELS,
+    MAX_SUBTASKS, MAX_TIME_MS,
 };
 use barrierscope::sim::Simulation;
 use common::*;
@@ -271,7 +272,7 @@ invalid!(
         s.job.operators[1].parallelism = 20_000;
     },
     "job.operators",
-    "20003 subtasks in all; at most 20000 fit in one run"
+    &format!("20003 subtasks in all; at most {MAX_SUBTASKS} fit in one run")
 );
 invalid!(
     job_without_a_source_is_rejected,
@@ -357,7 +358,7 @@ invalid!(
         s.job.operators[1].parallelism = 1_000;
     },
     "job.edges",
-    "1002000 channels in all; at most 1000000 fit in one run"
+    &format!("1002000 channels in all; at most {MAX_CHANNELS} fit in one run")
 );
 invalid!(
     non_source_without_an_input_edge_is_rejected,
