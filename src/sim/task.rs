@@ -1000,7 +1000,9 @@ impl Simulation {
             if a.num_received == n {
                 let done = task.tracked.remove(pos);
                 task.tracked.drain(..pos);
+                drop_alignment(task);
                 task.alignment = done;
+                self.unblock_all(t);
                 self.snapshot(t, false);
                 self.promote_tracked(t);
             }
@@ -1020,7 +1022,8 @@ impl Simulation {
             });
             let tracking = task.tracked.len() + 1;
             if tracking > MAX_CHECKPOINTS_TO_TRACK {
-                task.alignment = None; // the oldest is dropped silently
+                drop_alignment(task);
+                self.unblock_all(t);
                 self.promote_tracked(t);
             }
             self.log(
@@ -1232,6 +1235,16 @@ impl Simulation {
                 false,
             );
         }
+    }
+}
+
+/// Drops the current alignment silently (Flink's `CheckpointBarrierTracker` forgets checkpoints
+/// that can no longer complete without declining them), with any snapshot of it still collecting
+/// channel state (possible only after a live switch from unaligned to at-least-once).
+fn drop_alignment(task: &mut Task) {
+    if let Some(old) = task.alignment.take() {
+        task.in_progress
+            .retain(|p| p.id != old.id || p.async_done && p.awaiting_count == 0);
     }
 }
 
