@@ -488,3 +488,32 @@ fn switching_live_from_unaligned_to_at_least_once_loses_no_record() {
     assert_eq!(sim.exactly_once().lost, 0);
     assert_clean(&sim);
 }
+
+#[test]
+fn at_least_once_counts_at_most_50_checkpoints_and_drops_the_oldest() {
+    // A checkpoint every 10 ms, up to 200 at once, and a sink whose input from the slow
+    // counter#0 lags by seconds: the sink would have to count barriers of more than 50
+    // checkpoints. As Flink's CheckpointBarrierTracker, it keeps 50 and forgets the oldest,
+    // which then cannot complete and is subsumed once a newer one completes.
+    let mut s = backpressured(CheckpointingMode::AtLeastOnce, false);
+    s.duration_ms = 12_000;
+    s.checkpointing.interval_ms = Some(10);
+    s.checkpointing.max_concurrent = 200;
+    s.checkpointing.timeout_ms = 600_000;
+    let mut sim = Simulation::new(s).unwrap();
+    let mut most = 0;
+    let end = sim.end_time();
+    while sim.next_event_time().map(|t| t <= end).unwrap_or(false) {
+        sim.step();
+        for t in sim.tasks() {
+            most = most.max(t.alignment.is_some() as usize + t.tracked.len());
+        }
+    }
+    assert_eq!(most, barrierscope::sim::task::MAX_CHECKPOINTS_TO_TRACK);
+    let subsumed = failed_with(&sim, FailureReason::CheckpointSubsumed);
+    assert!(subsumed.len() > 100, "{}", subsumed.len());
+    assert!(subsumed.iter().all(|e| e.num_acknowledged_subtasks == 4));
+    assert!(failed_with(&sim, FailureReason::CheckpointDeclinedSubsumed).is_empty());
+    assert!(sim.stats().counts.completed > 300);
+    assert_clean(&sim);
+}
