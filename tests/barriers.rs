@@ -446,3 +446,74 @@ fn declining_task_sends_a_cancel_marker_that_unblocks_aligning_tasks_downstream(
     assert!(sim.channels().iter().all(|c| !c.blocked));
     assert_clean(&sim);
 }
+
+#[test]
+fn switching_live_from_unaligned_to_at_least_once_loses_no_record() {
+    // A checkpoint triggered unaligned-with-alignment-timeout is still in flight when the
+    // settings switch to AT_LEAST_ONCE. Its barriers already sent as priority events overtook
+    // queued records; those must still be persisted as channel state, or a restore from that
+    // checkpoint skips them (it recorded source offsets past them).
+    let mut s = backpressured(CheckpointingMode::ExactlyOnce, true);
+    s.duration_ms = 15_000;
+    s.checkpointing.aligned_timeout_ms = 200;
+    s.checkpointing.timeout_ms = 600_000;
+    let mut probe = Simulation::new(s.clone()).unwrap();
+    run_until(&mut probe, 4_000);
+    let cp = history(&probe)
+        .into_iter()
+        .find(|e| e.trigger_timestamp.as_ms() > 3_000)
+        .expect("a checkpoint after 3 s")
+        .id;
+    let switch_at = entry(&probe, cp.0).trigger_timestamp.as_ms() + 20;
+    let mut sim = Simulation::new(s).unwrap();
+    run_until(&mut sim, switch_at);
+    let mut cfg = sim.scenario().checkpointing.clone();
+    cfg.mode = CheckpointingMode::AtLeastOnce;
+    cfg.unaligned = false;
+    cfg.aligned_timeout_ms = 0;
+    sim.apply_checkpointing(cfg).unwrap();
+    // Kill the sink as soon as that checkpoint completes: the restore uses it.
+    while entry(&sim, cp.0).status != CheckpointStatus::Completed {
+        assert!(
+            sim.now().as_ms() < 12_000,
+            "checkpoint {cp} never completed"
+        );
+        sim.step();
+    }
+    let now = sim.now().as_ms();
+    sim.inject(kill(now, "sink#0")).unwrap();
+    sim.run_to_end();
+    assert_eq!(sim.job().restarts[0].restored_checkpoint_id, Some(cp));
+    assert!(entry(&sim, cp.0).persisted_data > 0);
+    assert_eq!(sim.exactly_once().lost, 0);
+    assert_clean(&sim);
+}
+
+#[test]
+fn at_least_once_counts_at_most_50_checkpoints_and_drops_the_oldest() {
+    // A checkpoint every 10 ms, up to 200 at once, and a sink whose input from the slow
+    // counter#0 lags by seconds: the sink would have to count barriers of more than 50
+    // checkpoints. As Flink's CheckpointBarrierTracker, it keeps 50 and forgets the oldest,
+    // which then cannot complete and is subsumed once a newer one completes.
+    let mut s = backpressured(CheckpointingMode::AtLeastOnce, false);
+    s.duration_ms = 12_000;
+    s.checkpointing.interval_ms = Some(10);
+    s.checkpointing.max_concurrent = 200;
+    s.checkpointing.timeout_ms = 600_000;
+    let mut sim = Simulation::new(s).unwrap();
+    let mut most = 0;
+    let end = sim.end_time();
+    while sim.next_event_time().map(|t| t <= end).unwrap_or(false) {
+        sim.step();
+        for t in sim.tasks() {
+            most = most.max(t.alignment.is_some() as usize + t.tracked.len());
+        }
+    }
+    assert_eq!(most, barrierscope::sim::task::MAX_CHECKPOINTS_TO_TRACK);
+    let subsumed = failed_with(&sim, FailureReason::CheckpointSubsumed);
+    assert!(subsumed.len() > 100, "{}", subsumed.len());
+    assert!(subsumed.iter().all(|e| e.num_acknowledged_subtasks == 4));
+    assert!(failed_with(&sim, FailureReason::CheckpointDeclinedSubsumed).is_empty());
+    assert!(sim.stats().counts.completed > 300);
+    assert_clean(&sim);
+}

@@ -21,17 +21,6 @@ fn slow_upload() -> barrierscope::sim::scenario::Scenario {
     s
 }
 
-/// The ID of the checkpoint pending at `t_ms` (triggered, not yet ended), if any.
-fn pending_at(sim: &Simulation, t_ms: u64) -> Option<u64> {
-    history(sim)
-        .iter()
-        .find(|e| {
-            e.trigger_timestamp.as_ms() <= t_ms
-                && end_time(e).map(|t| t.as_ms() > t_ms).unwrap_or(true)
-        })
-        .map(|e| e.id.0)
-}
-
 #[test]
 fn task_failure_aborts_the_checkpoints_the_failed_task_had_not_acknowledged_with_task_failure() {
     let mut probe = Simulation::new(slow_upload()).unwrap();
@@ -491,4 +480,22 @@ fn second_coordinator_failover_does_not_restore_a_running_job_again() {
     assert_eq!(log_lines(&sim, "subtasks restore from checkpoint").len(), 2);
     assert_eq!(sim.exactly_once().duplicates, 0);
     assert_clean(&sim);
+}
+
+#[test]
+fn async_exceptions_count_toward_tolerable() {
+    // Two uploads fail in a row during a long outage; tolerable_failed = 1 is exceeded.
+    let mut s = pipeline();
+    s.duration_ms = 8_000;
+    s.checkpointing.tolerable_failed = 1;
+    s.faults.push(storage_outage(1_000, 2_500));
+    let sim = run(s);
+    let failed = failed_with(&sim, FailureReason::CheckpointAsyncException);
+    assert_eq!(failed.len(), 2, "{:?}", ids(&sim));
+    let restart = &sim.job().restarts[0];
+    assert_eq!(
+        restart.cause,
+        "Exceeded checkpoint tolerable failure threshold"
+    );
+    assert_eq!(Some(restart.at), failed[1].failure_timestamp);
 }

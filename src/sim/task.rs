@@ -516,9 +516,11 @@ impl Simulation {
         let n = self.graph.subtasks[t.idx()].inputs.len();
         let timed_out = b.aligned_timeout_us > 0
             && self.now.0 >= b.trigger_time.0.saturating_add(b.aligned_timeout_us);
-        let unaligned = (b.unaligned || timed_out)
-            && !b.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce;
+        // A barrier that travelled as a priority event overtook records: the checkpoint must be
+        // unaligned here to persist them, even if the mode was switched to AT_LEAST_ONCE since
+        // it was triggered. Only a timed-out aligned barrier depends on the mode in force.
+        let unaligned = !b.savepoint
+            && (b.unaligned || (timed_out && self.mode == CheckpointingMode::ExactlyOnce));
         let task = &mut self.tasks[t.idx()];
         task.last_checkpoint = task.last_checkpoint.max(b.id);
         task.alignment = Some(Alignment {
@@ -568,12 +570,9 @@ impl Simulation {
         }
         a.received[input as usize] = true;
         a.num_received += 1;
-        if b.unaligned
-            && !a.unaligned
-            && !a.barrier.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce
-        {
-            // A barrier that timed out upstream arrives as a priority event: switch now.
+        if b.unaligned && !a.unaligned && !a.barrier.savepoint {
+            // A barrier that timed out upstream arrives as a priority event: switch now (in any
+            // mode: it overtook records that must be persisted).
             self.switch_to_unaligned(t);
         }
         let a = self.tasks[t.idx()]
@@ -674,6 +673,7 @@ impl Simulation {
             }
             self.maybe_ack(t, a.id);
         }
+        self.promote_tracked(t);
     }
 
     /// The alignment timeout ran out: the checkpoint becomes unaligned at this subtask.
@@ -760,7 +760,9 @@ impl Simulation {
         };
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
-        if !self.tasks[to.idx()].is_running() {
+        // The alignment timeout only exists for exactly-once (the mode may have been switched
+        // live since the barrier was sent): an at-least-once consumer takes it aligned.
+        if !self.tasks[to.idx()].is_running() || self.mode != CheckpointingMode::ExactlyOnce {
             return;
         }
         self.gates[to.idx()].remove_item(input, pos);
@@ -989,7 +991,9 @@ impl Simulation {
             if a.num_received == n {
                 let done = task.tracked.remove(pos);
                 task.tracked.drain(..pos);
+                drop_alignment(task);
                 task.alignment = done;
+                self.unblock_all(t);
                 self.snapshot(t, false);
                 self.promote_tracked(t);
             }
@@ -1009,7 +1013,8 @@ impl Simulation {
             });
             let tracking = task.tracked.len() + 1;
             if tracking > MAX_CHECKPOINTS_TO_TRACK {
-                task.alignment = None; // the oldest is dropped silently
+                drop_alignment(task);
+                self.unblock_all(t);
                 self.promote_tracked(t);
             }
             self.log(
@@ -1221,6 +1226,16 @@ impl Simulation {
                 false,
             );
         }
+    }
+}
+
+/// Drops the current alignment silently (Flink's `CheckpointBarrierTracker` forgets checkpoints
+/// that can no longer complete without declining them), with any snapshot of it still collecting
+/// channel state (possible only after a live switch from unaligned to at-least-once).
+fn drop_alignment(task: &mut Task) {
+    if let Some(old) = task.alignment.take() {
+        task.in_progress
+            .retain(|p| p.id != old.id || p.async_done && p.awaiting_count == 0);
     }
 }
 
