@@ -13,6 +13,8 @@ function sibling(key) {
   return new URL(name, import.meta.url);
 }
 
-const { default: init } = await import(sibling("js").href);
-const wasm = await init({ module_or_path: sibling("wasm") });
+const bindings = await import(sibling("js").href);
+const wasm = await bindings.default({ module_or_path: sibling("wasm") });
+// As trunk's own loader does: the module's exports (e.g. simulate_report) for tests and benches.
+window.wasmBindings = bindings;
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));

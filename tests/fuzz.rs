@@ -38,6 +38,91 @@ fn corpus() -> Vec<String> {
         .collect()
 }
 
+/// A random scenario from scratch: a small DAG with sources first, random partitioning,
+/// checkpoint settings and faults (valid more often than not; invalid ones test validation).
+fn random_scenario(rng: &mut fastrand::Rng) -> Value {
+    let n_ops = rng.usize(2..6);
+    let mut ops = Vec::new();
+    let mut par = Vec::new();
+    for i in 0..n_ops {
+        let kind = if i == 0 || (i == 1 && rng.bool()) {
+            "source"
+        } else if i == n_ops - 1 {
+            "sink"
+        } else {
+            ["map", "keyed", "sink"][rng.usize(..3)]
+        };
+        let p = rng.u32(1..5);
+        par.push(p);
+        let mut op = serde_json::json!({"name": format!("op{i}"), "kind": kind, "parallelism": p});
+        if kind == "source" {
+            op["records_per_sec"] = Value::from([50, 200, 1000][rng.usize(..3)]);
+        } else if rng.bool() {
+            op["process_ms"] = serde_json::json!([0.0, 0.1, 1.0, 5.0][rng.usize(..4)]);
+        }
+        ops.push(op);
+    }
+    let mut edges = Vec::new();
+    for to in 1..n_ops {
+        if ops[to]["kind"] == "source" {
+            continue;
+        }
+        for _ in 0..rng.usize(1..3) {
+            let from = rng.usize(..to);
+            if ops[from]["kind"] == "sink" {
+                continue;
+            }
+            let part = if par[from] == par[to] && rng.bool() {
+                "forward"
+            } else {
+                ["hash", "rebalance", "broadcast"][rng.usize(..3)]
+            };
+            edges.push(serde_json::json!({"from": format!("op{from}"), "to": format!("op{to}"), "partitioning": part}));
+        }
+    }
+    let unaligned = rng.u8(..3) == 0;
+    let mut faults = Vec::new();
+    for _ in 0..rng.usize(0..6) {
+        let op = rng.usize(..n_ops);
+        let task = format!("op{op}#{}", rng.u32(..par[op]));
+        let at = rng.u64(0..6000);
+        faults.push(match rng.u8(..8) {
+            0 => serde_json::json!({"at_ms": at, "kind": "kill", "task": task}),
+            1 => serde_json::json!({"at_ms": at, "kind": "slow", "task": task, "factor": 20.0, "duration_ms": 2000}),
+            2 => serde_json::json!({"at_ms": at, "kind": "drop_ack", "task": task}),
+            3 => serde_json::json!({"at_ms": at, "kind": "decline", "task": task}),
+            4 => serde_json::json!({"at_ms": at, "kind": "storage_outage", "duration_ms": 800}),
+            5 => serde_json::json!({"at_ms": at, "kind": "coordinator_failover"}),
+            6 => serde_json::json!({"at_ms": at, "kind": "trigger_savepoint"}),
+            _ => serde_json::json!({"at_ms": at, "kind": "trigger_checkpoint"}),
+        });
+    }
+    let interval = [100, 250, 1000][rng.usize(..3)];
+    let timeout = [300, 2000, 600000][rng.usize(..3)];
+    let min_pause = [0, 0, 200][rng.usize(..3)];
+    let aligned_timeout = [0, 0, 20, 200][rng.usize(..4)];
+    let latency = [0.0, 1.0, 5.0][rng.usize(..3)];
+    let restart_delay = [0, 200, 1000][rng.usize(..3)];
+    serde_json::json!({
+        "name": "fuzz", "seed": rng.u64(..1000), "duration_ms": 6000,
+        "job": {"operators": ops, "edges": edges},
+        "checkpointing": {
+            "interval_ms": interval,
+            "mode": if !unaligned && rng.u8(..3) == 0 { "AT_LEAST_ONCE" } else { "EXACTLY_ONCE" },
+            "timeout_ms": timeout,
+            "min_pause_ms": min_pause,
+            "max_concurrent": if unaligned { 1 } else { rng.u32(1..4) },
+            "tolerable_failed": rng.u32(0..3),
+            "unaligned": unaligned,
+            "aligned_timeout_ms": aligned_timeout,
+            "num_retained": rng.u32(1..4)
+        },
+        "network": {"latency_ms": latency, "buffers_per_channel": rng.u32(1..10)},
+        "restart_delay_ms": restart_delay,
+        "faults": faults
+    })
+}
+
 fn interesting_number(rng: &mut fastrand::Rng) -> Value {
     let choices: [Value; 14] = [
         0.into(),
@@ -218,10 +303,16 @@ fn execute(text: &str, rng: &mut fastrand::Rng) -> Result<(), String> {
             0 => {
                 let at = sim.now().as_ms() + rng.u64(0..500);
                 let f = random_fault(&scenario, rng, at);
+                if std::env::var_os("BARRIERSCOPE_FUZZ_TRACE").is_some() {
+                    eprintln!("  at {} inject {f:?}", sim.now());
+                }
                 let _ = sim.inject(f);
             }
             1 => {
                 let c = random_config(&sim.coordinator().config, rng);
+                if std::env::var_os("BARRIERSCOPE_FUZZ_TRACE").is_some() {
+                    eprintln!("  at {} apply {c:?}", sim.now());
+                }
                 let _ = sim.apply_checkpointing(c);
             }
             _ => {}
@@ -258,9 +349,18 @@ fn fuzz(seconds: u64, max_execs: u64, seed: u64) -> u64 {
     let mut accepted = 0;
     while execs < max_execs && Instant::now() < deadline {
         let case_seed = seed.wrapping_add(execs);
+        if std::env::var_os("BARRIERSCOPE_FUZZ_TRACE").is_some() {
+            eprintln!("fuzz case seed {case_seed}");
+        }
         let mut rng = fastrand::Rng::with_seed(case_seed);
         let base = &corpus[rng.usize(..corpus.len())];
-        let text = if rng.u8(..4) == 0 {
+        let text = if rng.u8(..3) == 0 {
+            let mut v = random_scenario(&mut rng);
+            if rng.u8(..3) == 0 {
+                mutate_value(&mut v, &mut rng, 0);
+            }
+            v.to_string()
+        } else if rng.u8(..4) == 0 {
             mutate_bytes(base, &mut rng)
         } else {
             let mut v: Value = serde_json::from_str(base).expect("shipped scenarios are JSON");
@@ -281,6 +381,10 @@ fn fuzz(seconds: u64, max_execs: u64, seed: u64) -> u64 {
             }
             v.to_string()
         };
+        if let Some(path) = std::env::var_os("BARRIERSCOPE_FUZZ_DUMP") {
+            // Each input is written before it runs: after a crash the file holds the culprit.
+            let _ = std::fs::write(path, &text);
+        }
         if Scenario::from_json(&text).is_ok() {
             accepted += 1;
         }

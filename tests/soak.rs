@@ -55,13 +55,17 @@ fn soak_24_hours_of_bench_medium_with_random_faults() {
         .unwrap_or(24);
     scenario.duration_ms = hours * 3_600_000;
     scenario.faults.clear();
+    // A lost ack should expire in seconds, not block checkpointing for Flink's default 10 min,
+    // and a few failed checkpoints in a row are tolerated, so the job spends its day running.
+    scenario.checkpointing.timeout_ms = 10_000;
+    scenario.checkpointing.tolerable_failed = 5;
     // Keep a bounded history, as the UI does; the oracle and invariants stay on.
     let mut sim = Simulation::new(scenario.clone()).expect("valid");
     sim.set_history_limit(Some(100));
     let mut rng = fastrand::Rng::with_seed(24);
     let started = std::time::Instant::now();
     let mut rss = Vec::new();
-    println!("hour | wall s | events | checkpoints completed / failed | restarts | duplicates / lost | RSS KB");
+    println!("hour | wall s | events | checkpoints completed / failed | restarts | duplicates / lost | queued events | records in channels | RSS KB");
     for hour in 1..=hours {
         let end = hour * 3_600_000;
         let mut t = sim.now().as_ms();
@@ -77,15 +81,17 @@ fn soak_24_hours_of_bench_medium_with_random_faults() {
         let c = sim.stats().counts;
         let kb = rss_kb();
         rss.push(kb);
+        let in_channels: u64 = sim.channels().iter().map(|c| c.records as u64).sum();
         println!(
-            "{hour:4} | {:6.1} | {} | {} / {} | {} | {} / {} | {kb}",
+            "{hour:4} | {:6.1} | {} | {} / {} | {} | {} / {} | {} | {in_channels} | {kb}",
             started.elapsed().as_secs_f64(),
             sim.events_processed(),
             c.completed,
             c.failed,
             sim.job().restarts.len(),
             eo.duplicates,
-            eo.lost
+            eo.lost,
+            sim.pending_events()
         );
         assert!(
             sim.invariants().violations.is_empty(),

@@ -17,6 +17,8 @@ use std::rc::Rc;
 /// Flink's exponential-delay defaults: max backoff 1 min, multiplier 1.5, reset after 1 h.
 pub const MAX_BACKOFF_MS: u64 = 60_000;
 pub const RESET_BACKOFF_THRESHOLD_MS: u64 = 3_600_000;
+/// The smallest restart backoff: with `restart_delay_ms: 0` a restart still takes 1 ms.
+pub const MIN_BACKOFF_MS: u64 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
@@ -52,8 +54,9 @@ pub struct JobState {
     region_generation: Vec<u64>,
     /// Per region: index of the restart record its pending restart belongs to.
     region_restart: Vec<Option<usize>>,
-    initial_backoff_ms: u64,
-    backoff_ms: u64,
+    /// Exponential-delay backoff in µs (at least 1 ms, so a failover loop always advances time).
+    initial_backoff: Duration,
+    backoff: Duration,
     last_failure: Option<SimTime>,
 }
 
@@ -64,8 +67,8 @@ impl JobState {
             restarts: Vec::new(),
             region_generation: vec![0; g.regions.len()],
             region_restart: vec![None; g.regions.len()],
-            initial_backoff_ms: restart_delay_ms,
-            backoff_ms: restart_delay_ms,
+            initial_backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
+            backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
             last_failure: None,
         }
     }
@@ -74,14 +77,14 @@ impl JobState {
     fn next_backoff(&mut self, now: SimTime) -> Duration {
         if let Some(last) = self.last_failure {
             if now.since(last).as_ms() >= RESET_BACKOFF_THRESHOLD_MS {
-                self.backoff_ms = self.initial_backoff_ms;
+                self.backoff = self.initial_backoff;
             }
         }
         self.last_failure = Some(now);
-        let d = self.backoff_ms;
-        self.backoff_ms = (self.backoff_ms.saturating_mul(3) / 2)
-            .min(MAX_BACKOFF_MS.max(self.initial_backoff_ms));
-        Duration::from_ms(d)
+        let d = self.backoff;
+        let cap = Duration::from_ms(MAX_BACKOFF_MS).max(self.initial_backoff);
+        self.backoff = Duration(self.backoff.0.saturating_mul(3) / 2).min(cap);
+        d
     }
 }
 
@@ -94,6 +97,10 @@ impl Simulation {
         }
         let name = self.name(t);
         self.log(LogKind::Failover, format!("{name} failed: {cause}"));
+        // Stop the scheduler (dropping queued trigger requests) before aborting: an abort frees
+        // a max_concurrent slot and would otherwise trigger a queued request on the failing job,
+        // a checkpoint that then holds the slot until its timeout.
+        self.stop_checkpoint_scheduler();
         let not_acked: Vec<CheckpointId> = self
             .coord
             .pending
@@ -119,8 +126,9 @@ impl Simulation {
         if self.job.status == JobStatus::Failed {
             return;
         }
-        self.abort_all_pending(FailureReason::JobFailoverRegion);
+        // Scheduler first, as in `fail_task`: no queued request may fire as the aborts free slots.
         self.stop_checkpoint_scheduler();
+        self.abort_all_pending(FailureReason::JobFailoverRegion);
         let mut subtasks = 0;
         let record = self.job.restarts.len();
         let mut any = false;
@@ -366,9 +374,13 @@ impl Simulation {
             LogKind::Restore,
             "a new JobManager took over; the checkpoint ID counter continues".into(),
         );
-        // Regions whose restart came while the JobManager was down restart now.
+        // Regions waiting for a restart restart now. Their generation is bumped so that the
+        // RegionRestart the old JobManager planned (still queued if its backoff is longer than
+        // the JobManager's recovery, or due at the same instant) is ignored: without that, the
+        // region would be restored twice, the second time while already running.
         for r in 0..self.graph.regions.len() {
             if self.job.region_restart[r].is_some() {
+                self.job.region_generation[r] += 1;
                 let generation = self.job.region_generation[r];
                 self.queue.schedule(
                     self.now,
@@ -379,5 +391,31 @@ impl Simulation {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::ids::SimTime;
+    use crate::sim::Simulation;
+
+    /// Found by the fuzzer: with `restart_delay_ms: 0`, a restore that fails because storage is
+    /// down failed over again at the same instant, forever.
+    #[test]
+    fn zero_restart_delay_with_failing_restore_still_advances_time() {
+        let mut sim = Simulation::from_json(
+            r#"{"name":"t","duration_ms":3000,"restart_delay_ms":0,
+            "job":{"operators":[{"name":"src","kind":"source"},{"name":"sink","kind":"sink"}],
+                   "edges":[{"from":"src","to":"sink"}]},
+            "checkpointing":{"interval_ms":100},
+            "faults":[{"at_ms":500,"kind":"storage_outage","duration_ms":1000},
+                      {"at_ms":600,"kind":"kill","task":"sink#0"}]}"#,
+        )
+        .expect("valid");
+        sim.run_until(SimTime::from_ms(3000));
+        let restarts = sim.job().restarts.len();
+        assert!(restarts > 1 && restarts < 100, "{restarts} restarts");
+        assert_eq!(sim.job().status.name(), "RUNNING");
+        assert!(sim.stats().counts.completed > 5);
     }
 }

@@ -15,6 +15,10 @@ use super::{FailureReason, LogKind, Simulation};
 use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
+/// Flink's `CheckpointBarrierTracker.MAX_CHECKPOINTS_TO_TRACK`: at-least-once subtasks count
+/// the barriers of at most this many checkpoints at once; the oldest is dropped beyond it.
+pub const MAX_CHECKPOINTS_TO_TRACK: usize = 50;
+
 /// What a subtask is doing, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {
@@ -75,6 +79,10 @@ pub struct Task {
     /// Sources: when the next record is due.
     pub next_emit_at: SimTime,
     pub alignment: Option<Alignment>,
+    /// At-least-once only: newer checkpoints whose barriers are counted while `alignment` (the
+    /// oldest) still waits for some, in ID order, as Flink's `CheckpointBarrierTracker` tracks
+    /// several checkpoints at once (at most [`MAX_CHECKPOINTS_TO_TRACK`] in all).
+    pub tracked: VecDeque<Alignment>,
     pub in_progress: Vec<SnapshotInProgress>,
     /// The highest checkpoint this subtask started or saw aborted: older barriers are ignored.
     pub last_checkpoint: CheckpointId,
@@ -107,6 +115,7 @@ impl Task {
             wake_at: None,
             next_emit_at: SimTime::ZERO,
             alignment: None,
+            tracked: VecDeque::new(),
             in_progress: Vec::new(),
             last_checkpoint: CheckpointId(0),
             aborted: BTreeSet::new(),
@@ -481,6 +490,12 @@ impl Simulation {
         let current = self.tasks[t.idx()].alignment.as_ref().map(|a| a.id);
         match current {
             Some(cur) if cur > id => return, // an older barrier: ignored
+            Some(cur) if cur < id && self.mode == CheckpointingMode::AtLeastOnce => {
+                // At-least-once counts the barriers of several checkpoints at once; the older
+                // one is not given up (its barriers are still on their way).
+                self.track_newer_barrier(t, input, b);
+                return;
+            }
             Some(cur) if cur < id => {
                 // A newer barrier during alignment: the older checkpoint is subsumed at this task.
                 self.abort_alignment(t, FailureReason::CheckpointDeclinedSubsumed, true);
@@ -501,9 +516,11 @@ impl Simulation {
         let n = self.graph.subtasks[t.idx()].inputs.len();
         let timed_out = b.aligned_timeout_us > 0
             && self.now.0 >= b.trigger_time.0.saturating_add(b.aligned_timeout_us);
-        let unaligned = (b.unaligned || timed_out)
-            && !b.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce;
+        // A barrier that travelled as a priority event overtook records: the checkpoint must be
+        // unaligned here to persist them, even if the mode was switched to AT_LEAST_ONCE since
+        // it was triggered. Only a timed-out aligned barrier depends on the mode in force.
+        let unaligned = !b.savepoint
+            && (b.unaligned || (timed_out && self.mode == CheckpointingMode::ExactlyOnce));
         let task = &mut self.tasks[t.idx()];
         task.last_checkpoint = task.last_checkpoint.max(b.id);
         task.alignment = Some(Alignment {
@@ -553,12 +570,9 @@ impl Simulation {
         }
         a.received[input as usize] = true;
         a.num_received += 1;
-        if b.unaligned
-            && !a.unaligned
-            && !a.barrier.savepoint
-            && self.mode == CheckpointingMode::ExactlyOnce
-        {
-            // A barrier that timed out upstream arrives as a priority event: switch now.
+        if b.unaligned && !a.unaligned && !a.barrier.savepoint {
+            // A barrier that timed out upstream arrives as a priority event: switch now (in any
+            // mode: it overtook records that must be persisted).
             self.switch_to_unaligned(t);
         }
         let a = self.tasks[t.idx()]
@@ -592,6 +606,7 @@ impl Simulation {
                 if all {
                     self.snapshot(t, false);
                     self.unblock_all(t);
+                    self.promote_tracked(t);
                 }
             }
         }
@@ -658,6 +673,7 @@ impl Simulation {
             }
             self.maybe_ack(t, a.id);
         }
+        self.promote_tracked(t);
     }
 
     /// The alignment timeout ran out: the checkpoint becomes unaligned at this subtask.
@@ -744,7 +760,9 @@ impl Simulation {
         };
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
-        if !self.tasks[to.idx()].is_running() {
+        // The alignment timeout only exists for exactly-once (the mode may have been switched
+        // live since the barrier was sent): an at-least-once consumer takes it aligned.
+        if !self.tasks[to.idx()].is_running() || self.mode != CheckpointingMode::ExactlyOnce {
             return;
         }
         self.gates[to.idx()].remove_item(input, pos);
@@ -956,9 +974,120 @@ impl Simulation {
         self.send_ack(t, p.snapshot);
     }
 
+    /// At-least-once: a barrier of a checkpoint newer than the one `alignment` counts. Counted
+    /// in `tracked`; if that completes a tracked checkpoint first (only possible when the older
+    /// ones can no longer complete), the older ones are dropped and it is taken, as Flink's
+    /// `CheckpointBarrierTracker` does.
+    fn track_newer_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier) {
+        let n = self.graph.subtasks[t.idx()].inputs.len();
+        let now = self.now;
+        let task = &mut self.tasks[t.idx()];
+        if let Some(pos) = task.tracked.iter().position(|a| a.id == b.id) {
+            let a = &mut task.tracked[pos];
+            if !a.received[input as usize] {
+                a.received[input as usize] = true;
+                a.num_received += 1;
+            }
+            if a.num_received == n {
+                let done = task.tracked.remove(pos);
+                task.tracked.drain(..pos);
+                drop_alignment(task);
+                task.alignment = done;
+                self.unblock_all(t);
+                self.snapshot(t, false);
+                self.promote_tracked(t);
+            }
+        } else if b.id > task.last_checkpoint {
+            task.last_checkpoint = b.id;
+            let mut received = vec![false; n];
+            received[input as usize] = true;
+            task.tracked.push_back(Alignment {
+                id: b.id,
+                barrier: b,
+                first_barrier_at: now,
+                received,
+                num_received: 1,
+                unaligned: false,
+                snapshotted: false,
+                processed_bytes: 0,
+            });
+            let tracking = task.tracked.len() + 1;
+            if tracking > MAX_CHECKPOINTS_TO_TRACK {
+                drop_alignment(task);
+                self.unblock_all(t);
+                self.promote_tracked(t);
+            }
+            self.log(
+                LogKind::Alignment,
+                format!(
+                    "{} received the first barrier of checkpoint {} (counting barriers of {} checkpoints)",
+                    self.name(t),
+                    b.id,
+                    tracking.min(MAX_CHECKPOINTS_TO_TRACK)
+                ),
+            );
+        }
+    }
+
+    /// At-least-once: once `alignment` is over, the oldest tracked checkpoint takes its place.
+    fn promote_tracked(&mut self, t: SubtaskId) {
+        loop {
+            let mode = self.mode;
+            let task = &mut self.tasks[t.idx()];
+            if task.alignment.is_some() || task.tracked.is_empty() {
+                return;
+            }
+            if mode != CheckpointingMode::AtLeastOnce {
+                task.tracked.clear(); // the mode was changed live
+                return;
+            }
+            let next = task.tracked.pop_front();
+            let complete = next
+                .as_ref()
+                .map(|a| a.num_received == a.received.len())
+                .unwrap_or(false);
+            task.alignment = next;
+            if !complete {
+                return;
+            }
+            self.snapshot(t, false);
+        }
+    }
+
+    /// At-least-once: a cancellation marker aborts its checkpoint and every older one still
+    /// counted here (each declined, each marker passed on); newer ones go on being counted.
+    fn on_cancel_marker_at_least_once(&mut self, t: SubtaskId, id: CheckpointId) {
+        let mut found = false;
+        while let Some(cur) = self.tasks[t.idx()].alignment.as_ref().map(|a| a.id) {
+            if cur > id {
+                break;
+            }
+            found |= cur == id;
+            // Declines `cur`, passes its marker on and promotes the next tracked checkpoint.
+            self.abort_alignment(
+                t,
+                FailureReason::CheckpointDeclinedOnCancellationBarrier,
+                true,
+            );
+        }
+        if !found && id > self.tasks[t.idx()].last_checkpoint {
+            self.tasks[t.idx()].last_checkpoint = id;
+            self.decline(
+                t,
+                id,
+                FailureReason::CheckpointDeclinedOnCancellationBarrier,
+            );
+            self.broadcast_event(t, Item::Cancel(id), false);
+        }
+    }
+
     /// A cancellation marker arrived: abort that checkpoint here and pass the marker on.
     fn on_cancel_marker(&mut self, t: SubtaskId, input: u32, id: CheckpointId) {
         let _ = input;
+        if self.mode == CheckpointingMode::AtLeastOnce {
+            self.on_cancel_marker_at_least_once(t, id);
+            return;
+        }
         let current = self.tasks[t.idx()]
             .alignment
             .as_ref()
@@ -1025,6 +1154,7 @@ impl Simulation {
         if !a.snapshotted {
             self.broadcast_event(t, Item::Cancel(a.id), false);
         }
+        self.promote_tracked(t);
     }
 
     /// The coordinator's triggerCheckpoint reached a source subtask.
@@ -1096,6 +1226,16 @@ impl Simulation {
                 false,
             );
         }
+    }
+}
+
+/// Drops the current alignment silently (Flink's `CheckpointBarrierTracker` forgets checkpoints
+/// that can no longer complete without declining them), with any snapshot of it still collecting
+/// channel state (possible only after a live switch from unaligned to at-least-once).
+fn drop_alignment(task: &mut Task) {
+    if let Some(old) = task.alignment.take() {
+        task.in_progress
+            .retain(|p| p.id != old.id || p.async_done && p.awaiting_count == 0);
     }
 }
 

@@ -1,0 +1,896 @@
+//! Scenario validation: one test per rule of `Scenario::validate`, each asserting the field
+//! path and the reason of the error, plus the JSON-level errors (syntax with line and column,
+//! unknown fields, fault shapes) and the checks of `Simulation::inject`.
+
+mod common;
+
+use barrierscope::sim::scenario::{
+    CheckpointingMode, Fault, OperatorKind, Partitioning, Scenario, ScenarioError, MAX_CHANNELS,
+    MAX_SUBTASKS, MAX_TIME_MS,
+};
+use barrierscope::sim::Simulation;
+use common::*;
+
+/// Validates `s` and asserts it fails on `field` with a reason containing `reason`.
+fn assert_invalid(s: Scenario, field: &str, reason: &str) {
+    match s.validate() {
+        Err(ScenarioError::Invalid {
+            field: f,
+            reason: r,
+        }) => {
+            assert_eq!(f, field, "wrong field (reason: {r})");
+            assert!(
+                r.contains(reason),
+                "reason `{r}` does not contain `{reason}`"
+            );
+            // The message a user sees names the field first.
+            let shown = ScenarioError::Invalid {
+                field: f.clone(),
+                reason: r.clone(),
+            }
+            .to_string();
+            assert_eq!(shown, format!("{f}: {r}"));
+        }
+        other => panic!("expected an error on `{field}`, got {other:?}"),
+    }
+    // Simulation::new validates too.
+    assert!(Simulation::new(s).is_err());
+}
+
+macro_rules! invalid {
+    ($name:ident, |$s:ident| $mutate:block, $field:expr, $reason:expr) => {
+        #[test]
+        fn $name() {
+            let mut $s = pipeline();
+            $mutate
+            assert_invalid($s, $field, $reason);
+        }
+    };
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    assert_eq!(pipeline().validate(), Ok(()));
+    assert_eq!(two_tasks().validate(), Ok(()));
+}
+
+// ----- top level -----
+invalid!(
+    empty_name_is_rejected,
+    |s| {
+        s.name = "  ".into();
+    },
+    "name",
+    "must not be empty"
+);
+invalid!(
+    zero_duration_is_rejected,
+    |s| {
+        s.duration_ms = 0;
+    },
+    "duration_ms",
+    "must be > 0"
+);
+invalid!(
+    duration_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.duration_ms = MAX_TIME_MS + 1;
+    },
+    "duration_ms",
+    "must be <= 1000000000000 ms"
+);
+invalid!(
+    restart_delay_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.restart_delay_ms = MAX_TIME_MS + 1;
+    },
+    "restart_delay_ms",
+    "must be <= 1000000000000 ms"
+);
+invalid!(
+    step_time_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.steps.push(barrierscope::sim::scenario::Step {
+            at_ms: 10,
+            text: "a".into(),
+        });
+        s.steps.push(barrierscope::sim::scenario::Step {
+            at_ms: MAX_TIME_MS + 1,
+            text: "b".into(),
+        });
+    },
+    "steps[1].at_ms",
+    "must be <="
+);
+
+// ----- operators -----
+invalid!(
+    job_without_operators_is_rejected,
+    |s| {
+        s.job.operators.clear();
+        s.job.edges.clear();
+    },
+    "job.operators",
+    "a job needs at least one operator"
+);
+invalid!(
+    empty_operator_name_is_rejected,
+    |s| {
+        s.job.operators[1].name = "".into();
+    },
+    "job.operators[1].name",
+    "must not be empty"
+);
+invalid!(
+    operator_name_with_hash_is_rejected,
+    |s| {
+        s.job.operators[2].name = "sink#0".into();
+        s.job.edges[1].to = "sink#0".into();
+    },
+    "job.operators[2].name",
+    "must not contain `#`"
+);
+invalid!(
+    duplicate_operator_name_is_rejected,
+    |s| {
+        s.job.operators[2].name = "counter".into();
+    },
+    "job.operators[2].name",
+    "operator name `counter` is used twice"
+);
+invalid!(
+    zero_parallelism_is_rejected,
+    |s| {
+        s.job.operators[1].parallelism = 0;
+    },
+    "job.operators[1].parallelism",
+    "must be >= 1"
+);
+invalid!(
+    parallelism_above_flinks_maximum_is_rejected,
+    |s| {
+        s.job.operators[1].parallelism = 32_769;
+    },
+    "job.operators[1].parallelism",
+    "must be <= 32768"
+);
+invalid!(
+    records_per_sec_on_a_non_source_is_rejected,
+    |s| {
+        s.job.operators[1].records_per_sec = Some(10.0);
+    },
+    "job.operators[1].records_per_sec",
+    "only a source emits records"
+);
+invalid!(
+    zero_records_per_sec_is_rejected,
+    |s| {
+        s.job.operators[0].records_per_sec = Some(0.0);
+    },
+    "job.operators[0].records_per_sec",
+    "must be > 0 and <= 1000000"
+);
+invalid!(
+    too_many_records_per_sec_are_rejected,
+    |s| {
+        s.job.operators[0].records_per_sec = Some(1_000_001.0);
+    },
+    "job.operators[0].records_per_sec",
+    "must be > 0 and <= 1000000"
+);
+invalid!(
+    non_finite_records_per_sec_is_rejected,
+    |s| {
+        s.job.operators[0].records_per_sec = Some(f64::NAN);
+    },
+    "job.operators[0].records_per_sec",
+    "must be > 0 and <= 1000000"
+);
+invalid!(
+    key_space_on_a_non_source_is_rejected,
+    |s| {
+        s.job.operators[1].key_space = Some(10);
+    },
+    "job.operators[1].key_space",
+    "only a source sets the key space"
+);
+invalid!(
+    zero_key_space_is_rejected,
+    |s| {
+        s.job.operators[0].key_space = Some(0);
+    },
+    "job.operators[0].key_space",
+    "must be between 1 and 1000000"
+);
+invalid!(
+    key_space_above_a_million_is_rejected,
+    |s| {
+        s.job.operators[0].key_space = Some(1_000_001);
+    },
+    "job.operators[0].key_space",
+    "must be between 1 and 1000000"
+);
+invalid!(
+    state_bytes_per_key_on_a_non_keyed_operator_is_rejected,
+    |s| {
+        s.job.operators[2].state_bytes_per_key = Some(8);
+    },
+    "job.operators[2].state_bytes_per_key",
+    "only a keyed operator has keyed state"
+);
+invalid!(
+    state_bytes_per_key_above_1_gib_is_rejected,
+    |s| {
+        s.job.operators[1].state_bytes_per_key = Some((1 << 30) + 1);
+    },
+    "job.operators[1].state_bytes_per_key",
+    "must be <= 1073741824"
+);
+invalid!(
+    negative_process_ms_is_rejected,
+    |s| {
+        s.job.operators[1].process_ms = Some(-1.0);
+    },
+    "job.operators[1].process_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    infinite_process_ms_is_rejected,
+    |s| {
+        s.job.operators[1].process_ms = Some(f64::INFINITY);
+    },
+    "job.operators[1].process_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    process_ms_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.job.operators[1].process_ms = Some(2e12);
+    },
+    "job.operators[1].process_ms",
+    "must be <= 1000000000000 ms"
+);
+invalid!(
+    negative_snapshot_sync_ms_is_rejected,
+    |s| {
+        s.job.operators[2].snapshot_sync_ms = Some(-0.5);
+    },
+    "job.operators[2].snapshot_sync_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    negative_snapshot_async_ms_is_rejected,
+    |s| {
+        s.job.operators[0].snapshot_async_ms = Some(-3.0);
+    },
+    "job.operators[0].snapshot_async_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    more_than_20000_subtasks_are_rejected,
+    |s| {
+        s.job.operators[1].parallelism = 20_000;
+    },
+    "job.operators",
+    &format!("20003 subtasks in all; at most {MAX_SUBTASKS} fit in one run")
+);
+invalid!(
+    job_without_a_source_is_rejected,
+    |s| {
+        s.job.operators[0].kind = OperatorKind::Map;
+        s.job.operators[0].records_per_sec = None;
+        s.job.edges.clear();
+    },
+    "job.operators",
+    "a job needs at least one source"
+);
+
+// ----- edges -----
+invalid!(
+    edge_from_an_unknown_operator_is_rejected,
+    |s| {
+        s.job.edges[1].from = "mapper".into();
+    },
+    "job.edges[1].from",
+    "no operator named `mapper`"
+);
+invalid!(
+    edge_to_an_unknown_operator_is_rejected,
+    |s| {
+        s.job.edges[0].to = "nowhere".into();
+    },
+    "job.edges[0].to",
+    "no operator named `nowhere`"
+);
+invalid!(
+    self_loop_is_rejected,
+    |s| {
+        s.job
+            .edges
+            .push(edge("counter", "counter", Partitioning::Hash));
+    },
+    "job.edges[2].to",
+    "an edge cannot connect an operator to itself"
+);
+invalid!(
+    duplicate_edge_is_rejected,
+    |s| {
+        s.job
+            .edges
+            .push(edge("source", "counter", Partitioning::Rebalance));
+    },
+    "job.edges[2].to",
+    "edge source -> counter is given twice"
+);
+invalid!(
+    edge_into_a_source_is_rejected,
+    |s| {
+        s.job
+            .edges
+            .push(edge("counter", "source", Partitioning::Hash));
+    },
+    "job.edges[2].to",
+    "`source` is a source: sources have no inputs"
+);
+invalid!(
+    edge_out_of_a_sink_is_rejected,
+    |s| {
+        s.job.operators.push(op("sink2", OperatorKind::Sink, 1));
+        s.job
+            .edges
+            .push(edge("sink", "sink2", Partitioning::Forward));
+    },
+    "job.edges[2].from",
+    "`sink` is a sink: sinks have no outputs"
+);
+invalid!(
+    forward_edge_between_different_parallelisms_is_rejected,
+    |s| {
+        s.job.edges[1].partitioning = Partitioning::Forward;
+    },
+    "job.edges[1].partitioning",
+    "forward needs equal parallelism, but counter has 2 and sink has 1"
+);
+invalid!(
+    more_than_a_million_channels_are_rejected,
+    |s| {
+        s.job.operators[0].parallelism = 1_001;
+        s.job.operators[1].parallelism = 1_000;
+    },
+    "job.edges",
+    &format!("1002000 channels in all; at most {MAX_CHANNELS} fit in one run")
+);
+invalid!(
+    non_source_without_an_input_edge_is_rejected,
+    |s| {
+        s.job.edges.remove(1);
+    },
+    "job.operators[2]",
+    "`sink` has no input edge: only sources may start the graph"
+);
+invalid!(
+    cycle_is_rejected,
+    |s| {
+        s.job.operators.insert(2, op("map", OperatorKind::Map, 2));
+        s.job
+            .edges
+            .push(edge("counter", "map", Partitioning::Forward));
+        s.job
+            .edges
+            .push(edge("map", "counter", Partitioning::Forward));
+    },
+    "job.edges",
+    "the edges form a cycle; a job graph must be a DAG"
+);
+
+// ----- checkpointing -----
+invalid!(
+    interval_below_10_ms_is_rejected,
+    |s| {
+        s.checkpointing.interval_ms = Some(9);
+    },
+    "checkpointing.interval_ms",
+    "must be >= 10 ms"
+);
+invalid!(
+    interval_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.checkpointing.interval_ms = Some(MAX_TIME_MS + 1);
+    },
+    "checkpointing.interval_ms",
+    "must be <= 1000000000000 ms"
+);
+invalid!(
+    zero_timeout_is_rejected,
+    |s| {
+        s.checkpointing.timeout_ms = 0;
+    },
+    "checkpointing.timeout_ms",
+    "must be > 0"
+);
+invalid!(
+    timeout_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.checkpointing.timeout_ms = MAX_TIME_MS + 1;
+    },
+    "checkpointing.timeout_ms",
+    "must be <="
+);
+invalid!(
+    min_pause_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.checkpointing.min_pause_ms = MAX_TIME_MS + 1;
+    },
+    "checkpointing.min_pause_ms",
+    "must be <="
+);
+invalid!(
+    aligned_timeout_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.checkpointing.aligned_timeout_ms = MAX_TIME_MS + 1;
+    },
+    "checkpointing.aligned_timeout_ms",
+    "must be <="
+);
+invalid!(
+    zero_max_concurrent_is_rejected,
+    |s| {
+        s.checkpointing.max_concurrent = 0;
+    },
+    "checkpointing.max_concurrent",
+    "must be >= 1"
+);
+invalid!(
+    max_concurrent_above_1000_is_rejected,
+    |s| {
+        s.checkpointing.max_concurrent = 1_001;
+    },
+    "checkpointing.max_concurrent",
+    "must be <= 1000"
+);
+invalid!(
+    zero_num_retained_is_rejected,
+    |s| {
+        s.checkpointing.num_retained = 0;
+    },
+    "checkpointing.num_retained",
+    "must be >= 1"
+);
+invalid!(
+    num_retained_above_1000_is_rejected,
+    |s| {
+        s.checkpointing.num_retained = 1_001;
+    },
+    "checkpointing.num_retained",
+    "must be <= 1000"
+);
+invalid!(
+    unaligned_with_at_least_once_is_rejected,
+    |s| {
+        s.checkpointing.unaligned = true;
+        s.checkpointing.mode = CheckpointingMode::AtLeastOnce;
+    },
+    "checkpointing.unaligned",
+    "only supported with mode EXACTLY_ONCE"
+);
+invalid!(
+    unaligned_with_max_concurrent_above_one_is_rejected,
+    |s| {
+        s.checkpointing.unaligned = true;
+        s.checkpointing.max_concurrent = 2;
+    },
+    "checkpointing.unaligned",
+    "not supported with max_concurrent > 1"
+);
+
+// ----- network and storage -----
+invalid!(
+    negative_latency_is_rejected,
+    |s| {
+        s.network.latency_ms = -1.0;
+    },
+    "network.latency_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    nan_rpc_latency_is_rejected,
+    |s| {
+        s.network.rpc_latency_ms = f64::NAN;
+    },
+    "network.rpc_latency_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    zero_buffers_per_channel_are_rejected,
+    |s| {
+        s.network.buffers_per_channel = 0;
+    },
+    "network.buffers_per_channel",
+    "must be between 1 and 100000"
+);
+invalid!(
+    too_many_buffers_per_channel_are_rejected,
+    |s| {
+        s.network.buffers_per_channel = 100_001;
+    },
+    "network.buffers_per_channel",
+    "must be between 1 and 100000"
+);
+invalid!(
+    zero_record_bytes_are_rejected,
+    |s| {
+        s.network.record_bytes = 0;
+    },
+    "network.record_bytes",
+    "must be between 1 and 1073741824"
+);
+invalid!(
+    record_bytes_above_1_gib_are_rejected,
+    |s| {
+        s.network.record_bytes = (1 << 30) + 1;
+    },
+    "network.record_bytes",
+    "must be between 1 and 1073741824"
+);
+invalid!(
+    negative_storage_write_ms_is_rejected,
+    |s| {
+        s.storage.write_ms = -2.0;
+    },
+    "storage.write_ms",
+    "must be a finite number >= 0"
+);
+invalid!(
+    zero_storage_bandwidth_is_rejected,
+    |s| {
+        s.storage.bytes_per_ms = 0;
+    },
+    "storage.bytes_per_ms",
+    "must be > 0"
+);
+
+// ----- faults -----
+invalid!(
+    fault_after_the_end_of_the_run_is_rejected,
+    |s| {
+        s.faults.push(kill(100, "counter#0"));
+        s.faults.push(kill(5_001, "counter#0"));
+    },
+    "faults[1].at_ms",
+    "5001 is after the end of the run (duration_ms 5000)"
+);
+invalid!(
+    fault_task_without_an_index_is_rejected,
+    |s| {
+        s.faults.push(kill(100, "counter"));
+    },
+    "faults[0].task",
+    "`counter` is not a subtask name (expected operator#index, e.g. map#0)"
+);
+invalid!(
+    fault_task_with_a_bad_index_is_rejected,
+    |s| {
+        s.faults.push(drop_ack(100, "counter#x"));
+    },
+    "faults[0].task",
+    "`x` is not a subtask index"
+);
+invalid!(
+    fault_task_of_an_unknown_operator_is_rejected,
+    |s| {
+        s.faults.push(decline(100, "mapper#0"));
+    },
+    "faults[0].task",
+    "no operator named `mapper`"
+);
+invalid!(
+    fault_task_index_beyond_the_parallelism_is_rejected,
+    |s| {
+        s.faults.push(slow(100, "counter#2", 2.0, 100));
+    },
+    "faults[0].task",
+    "operator `counter` has parallelism 2, so its subtasks are counter#0 to counter#1"
+);
+invalid!(
+    slow_factor_of_zero_is_rejected,
+    |s| {
+        s.faults.push(slow(100, "counter#0", 0.0, 100));
+    },
+    "faults[0].factor",
+    "must be > 0 and <= 1000000"
+);
+invalid!(
+    slow_factor_above_a_million_is_rejected,
+    |s| {
+        s.faults.push(slow(100, "counter#0", 2e6, 100));
+    },
+    "faults[0].factor",
+    "must be > 0 and <= 1000000"
+);
+invalid!(
+    slow_for_zero_ms_is_rejected,
+    |s| {
+        s.faults.push(slow(100, "counter#0", 2.0, 0));
+    },
+    "faults[0].duration_ms",
+    "must be > 0"
+);
+invalid!(
+    slow_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.faults.push(slow(100, "counter#0", 2.0, MAX_TIME_MS + 1));
+    },
+    "faults[0].duration_ms",
+    "must be <="
+);
+invalid!(
+    storage_outage_of_zero_ms_is_rejected,
+    |s| {
+        s.faults.push(storage_outage(100, 0));
+    },
+    "faults[0].duration_ms",
+    "must be > 0"
+);
+invalid!(
+    storage_outage_beyond_the_time_limit_is_rejected,
+    |s| {
+        s.faults.push(storage_outage(100, MAX_TIME_MS + 1));
+    },
+    "faults[0].duration_ms",
+    "must be <="
+);
+
+// ----- JSON -----
+
+fn json_error(text: &str) -> (usize, usize, String) {
+    match Scenario::from_json(text) {
+        Err(ScenarioError::Json {
+            line,
+            column,
+            message,
+        }) => (line, column, message),
+        other => panic!("expected a JSON error, got {other:?}"),
+    }
+}
+
+const MINIMAL: &str = r#"{
+  "name": "m",
+  "duration_ms": 1000,
+  "job": {
+    "operators": [{"name": "src", "kind": "source"}, {"name": "out", "kind": "sink"}],
+    "edges": [{"from": "src", "to": "out"}]
+  }
+}"#;
+
+#[test]
+fn minimal_json_takes_flinks_defaults() {
+    let s = Scenario::from_json(MINIMAL).unwrap();
+    let c = &s.checkpointing;
+    assert_eq!(c.interval_ms, None);
+    assert_eq!(c.mode, CheckpointingMode::ExactlyOnce);
+    assert_eq!(c.timeout_ms, 600_000);
+    assert_eq!(c.min_pause_ms, 0);
+    assert_eq!(c.max_concurrent, 1);
+    assert_eq!(c.tolerable_failed, 0);
+    assert!(!c.unaligned);
+    assert_eq!(c.aligned_timeout_ms, 0);
+    assert_eq!(c.num_retained, 1);
+    assert_eq!(s.seed, 0);
+    assert_eq!(s.restart_delay_ms, 1_000);
+    assert_eq!(s.restart_attempts, None);
+    assert_eq!(s.network.latency_ms, 2.0);
+    assert_eq!(s.network.buffers_per_channel, 8);
+    assert_eq!(s.network.record_bytes, 1_024);
+    assert_eq!(s.network.rpc_latency_ms, 1.0);
+    assert_eq!(s.storage.write_ms, 5.0);
+    assert_eq!(s.storage.bytes_per_ms, 100_000);
+    let o = &s.job.operators[0];
+    assert_eq!(o.parallelism, 1);
+    assert_eq!(o.records_per_sec(), 100.0);
+    assert_eq!(o.key_space(), 128);
+    assert_eq!(o.process_ms(), 0.0);
+    assert_eq!(s.job.operators[1].process_ms(), 0.1);
+    assert_eq!(o.snapshot_sync_ms(), 2.0);
+    assert_eq!(o.snapshot_async_ms(), 20.0);
+    assert_eq!(s.job.edges[0].partitioning, Partitioning::Forward);
+}
+
+#[test]
+fn json_round_trips_through_to_json() {
+    let mut s = pipeline();
+    s.faults.push(slow(100, "counter#0", 2.5, 300));
+    s.faults.push(storage_outage(200, 50));
+    s.faults.push(trigger_savepoint(300));
+    let back = Scenario::from_json(&s.to_json()).unwrap();
+    assert_eq!(back, s);
+}
+
+#[test]
+fn json_syntax_error_gives_line_and_column() {
+    let text = "{\n  \"name\": \"x\",\n  \"duration_ms\": 10,,\n}";
+    let (line, column, message) = json_error(text);
+    assert_eq!((line, column), (3, 21));
+    assert!(!message.contains(" at line "), "{message}");
+    let shown = Scenario::from_json(text).unwrap_err().to_string();
+    assert!(
+        shown.starts_with("invalid scenario JSON at line 3, column 21: "),
+        "{shown}"
+    );
+}
+
+#[test]
+fn unknown_field_is_a_json_error_naming_the_field() {
+    let text = MINIMAL.replace("\"duration_ms\"", "\"durations_ms\": 5, \"duration_ms\"");
+    let (line, _, message) = json_error(&text);
+    assert_eq!(line, 3);
+    assert!(
+        message.contains("unknown field `durations_ms`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrong_type_is_a_json_error() {
+    let text = MINIMAL.replace("\"duration_ms\": 1000", "\"duration_ms\": \"soon\"");
+    let (_, _, message) = json_error(&text);
+    assert!(message.contains("invalid type"), "{message}");
+}
+
+#[test]
+fn unknown_operator_kind_is_a_json_error() {
+    let text = MINIMAL.replace("\"kind\": \"sink\"", "\"kind\": \"window\"");
+    let (_, _, message) = json_error(&text);
+    assert!(message.contains("unknown variant `window`"), "{message}");
+}
+
+#[test]
+fn unknown_mode_is_a_json_error() {
+    let text = MINIMAL.replace(
+        "\"job\"",
+        "\"checkpointing\": {\"interval_ms\": 100, \"mode\": \"EXACTLY_TWICE\"},\n  \"job\"",
+    );
+    let (_, _, message) = json_error(&text);
+    assert!(
+        message.contains("unknown variant `EXACTLY_TWICE`"),
+        "{message}"
+    );
+}
+
+fn with_fault(fault: &str) -> String {
+    MINIMAL.replace("\"job\"", &format!("\"faults\": [{fault}],\n  \"job\""))
+}
+
+#[test]
+fn unknown_fault_kind_is_a_json_error_listing_the_kinds() {
+    let (_, _, message) = json_error(&with_fault(r#"{"at_ms": 1, "kind": "explode"}"#));
+    assert!(
+        message.contains("unknown fault kind `explode`"),
+        "{message}"
+    );
+    assert!(message.contains("trigger_savepoint"), "{message}");
+}
+
+#[test]
+fn fault_missing_its_task_is_a_json_error() {
+    let (_, _, message) = json_error(&with_fault(r#"{"at_ms": 1, "kind": "kill"}"#));
+    assert!(
+        message.contains("fault kind `kill` needs field `task`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn slow_fault_missing_its_factor_is_a_json_error() {
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "slow", "task": "out#0", "duration_ms": 5}"#,
+    ));
+    assert!(
+        message.contains("fault kind `slow` needs field `factor`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn storage_outage_missing_its_duration_is_a_json_error() {
+    let (_, _, message) = json_error(&with_fault(r#"{"at_ms": 1, "kind": "storage_outage"}"#));
+    assert!(
+        message.contains("fault kind `storage_outage` needs field `duration_ms`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn fault_with_a_field_its_kind_does_not_take_is_a_json_error() {
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "coordinator_failover", "task": "src#0"}"#,
+    ));
+    assert!(
+        message.contains("fault kind `coordinator_failover` does not take field `task`"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "kill", "task": "src#0", "factor": 2}"#,
+    ));
+    assert!(
+        message.contains("does not take field `factor`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn every_fault_kind_parses() {
+    let faults = [
+        r#"{"at_ms": 1, "kind": "kill", "task": "src#0"}"#,
+        r#"{"at_ms": 1, "kind": "slow", "task": "src#0", "factor": 3, "duration_ms": 10}"#,
+        r#"{"at_ms": 1, "kind": "drop_ack", "task": "out#0"}"#,
+        r#"{"at_ms": 1, "kind": "decline", "task": "out#0"}"#,
+        r#"{"at_ms": 1, "kind": "storage_outage", "duration_ms": 10}"#,
+        r#"{"at_ms": 1, "kind": "coordinator_failover"}"#,
+        r#"{"at_ms": 1, "kind": "trigger_checkpoint"}"#,
+        r#"{"at_ms": 1, "kind": "trigger_savepoint"}"#,
+    ];
+    let s = Scenario::from_json(&with_fault(&faults.join(","))).unwrap();
+    let kinds: Vec<&str> = s.faults.iter().map(|f| f.fault.kind_name()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "kill",
+            "slow",
+            "drop_ack",
+            "decline",
+            "storage_outage",
+            "coordinator_failover",
+            "trigger_checkpoint",
+            "trigger_savepoint"
+        ]
+    );
+}
+
+// ----- Simulation::inject -----
+
+#[test]
+fn inject_rejects_an_unknown_subtask() {
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    let err = sim.inject(kill(100, "counter#5")).unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "task"),
+        "{err}"
+    );
+    assert!(sim.inputs().is_empty());
+}
+
+#[test]
+fn inject_rejects_a_bad_slow_factor_and_duration() {
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    let err = sim.inject(slow(100, "counter#0", -1.0, 100)).unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "factor"),
+        "{err}"
+    );
+    let err = sim.inject(slow(100, "counter#0", 2.0, 0)).unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "duration_ms"),
+        "{err}"
+    );
+    let err = sim.inject(storage_outage(100, 0)).unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "duration_ms"),
+        "{err}"
+    );
+}
+
+#[test]
+fn injected_fault_in_the_past_fires_now_and_is_recorded() {
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    run_until(&mut sim, 2_000);
+    sim.inject(kill(500, "counter#0")).unwrap();
+    assert_eq!(sim.inputs().len(), 1);
+    assert_eq!(sim.inputs()[0].0.as_ms(), 2_000);
+    run_until(&mut sim, 2_001);
+    assert_eq!(sim.job().restarts.len(), 1);
+    assert_eq!(sim.job().restarts[0].at.as_ms(), 2_000);
+    assert!(matches!(
+        sim.faults().last().map(|f| &f.fault),
+        Some(Fault::Kill { .. })
+    ));
+}
