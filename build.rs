@@ -1,6 +1,6 @@
 //! Embeds the shipped scenarios (`static/scenarios/*.json`) into the crate at compile time, so
 //! that the scenario picker and share links work offline and synchronously. The order is the
-//! one `static/scenarios/index.json` names (any `something.json` strings in it, in order);
+//! one `static/scenarios/index.json` names (its quoted keys or file names, in order);
 //! files it does not name follow in file-name order. Generates `$OUT_DIR/scenarios.rs`.
 
 use std::env;
@@ -23,13 +23,16 @@ fn main() {
     files.sort_by_key(|f| (f.starts_with("bench"), f.clone()));
     let index = fs::read_to_string(dir.join("index.json")).unwrap_or_default();
     let mut ordered: Vec<String> = Vec::new();
+    // Entries may be file names (`happy-path.json`) or keys (`happy-path`).
     for piece in index.split('"') {
-        let name = piece.rsplit('/').next().unwrap_or(piece);
-        if name.ends_with(".json")
-            && files.iter().any(|f| f == name)
-            && !ordered.iter().any(|o| o == name)
-        {
-            ordered.push(name.to_string());
+        let base = piece.rsplit('/').next().unwrap_or(piece);
+        let name = if base.ends_with(".json") {
+            base.to_string()
+        } else {
+            format!("{base}.json")
+        };
+        if name != "index.json" && files.contains(&name) && !ordered.contains(&name) {
+            ordered.push(name);
         }
     }
     for f in files {

@@ -26,7 +26,11 @@ use yew::prelude::*;
 /// Speed is 10^speed_log × real time; the slider goes from 0.01× to 100×.
 pub const SPEED_LOG_MIN: f64 = -2.0;
 pub const SPEED_LOG_MAX: f64 = 2.0;
-const SPEED_LOG_DEFAULT: f64 = -1.0;
+const SPEED_LOG_DEFAULT: f64 = -0.6;
+/// Slow motion: checkpoint activity (a pending checkpoint) plays this many times slower...
+const SLOWMO_FACTOR: f64 = 20.0;
+/// ...for at most this much real time per checkpoint, so a long checkpoint does not crawl.
+const SLOWMO_BUDGET_MS: f64 = 5000.0;
 /// Wall-clock time one animation frame may spend simulating before it shows what it has.
 const FRAME_BUDGET_MS: f64 = 14.0;
 /// A longer gap between frames (a stalled tab) is not made up for.
@@ -98,12 +102,17 @@ pub enum Msg {
     SlowMs(String),
     OutageMs(String),
     ToggleDescription,
+    SlowMo(bool),
 }
 
 /// What the views need besides the simulation.
 pub struct UiState {
     pub playing: bool,
     pub speed_log: f64,
+    /// Play checkpoint activity slower (see [`SLOWMO_FACTOR`]).
+    pub slowmo: bool,
+    /// Slow motion is on right now.
+    pub slowmo_active: bool,
     pub lagging: bool,
     pub selected_task: Option<SubtaskId>,
     pub selected_checkpoint: Option<u64>,
@@ -126,6 +135,8 @@ pub struct App {
     base: Rc<Scenario>,
     ui: UiState,
     last_ts: Option<f64>,
+    /// The checkpoint slow motion is following, and the real time spent on it (ms).
+    slowmo_spent: (u64, f64),
     frame: Option<AnimationFrame>,
     error: Option<String>,
     notice: Option<String>,
@@ -326,6 +337,37 @@ impl App {
         10f64.powf(self.ui.speed_log)
     }
 
+    /// The slow-motion divisor for the next `dt` ms of real time: while a checkpoint is
+    /// pending, barriers, alignment and acks play [`SLOWMO_FACTOR`] times slower, for at most
+    /// [`SLOWMO_BUDGET_MS`] of real time per checkpoint. Only the playback speed changes, never
+    /// the simulation.
+    fn slowmo(&mut self, dt: f64) -> f64 {
+        let newest = self
+            .run
+            .sim()
+            .coordinator()
+            .pending
+            .keys()
+            .next_back()
+            .map(|id| id.0);
+        let active = match newest {
+            Some(id) if self.ui.slowmo => {
+                if self.slowmo_spent.0 != id {
+                    self.slowmo_spent = (id, 0.0);
+                }
+                self.slowmo_spent.1 += dt;
+                self.slowmo_spent.1 <= SLOWMO_BUDGET_MS
+            }
+            _ => false,
+        };
+        self.ui.slowmo_active = active;
+        if active {
+            SLOWMO_FACTOR
+        } else {
+            1.0
+        }
+    }
+
     fn on_frame(&mut self, ctx: &Context<Self>, ts: f64) -> bool {
         if !self.ui.playing {
             return false;
@@ -335,7 +377,8 @@ impl App {
             None => 0.0,
         };
         self.last_ts = Some(ts);
-        let sim_us = (dt * self.speed() * 1000.0).round() as u64;
+        let speed = self.speed() / self.slowmo(dt);
+        let sim_us = (dt * speed * 1000.0).round() as u64;
         let target = SimTime(self.run.sim().now().0.saturating_add(sim_us));
         let start = now_ms();
         let r = self
@@ -640,6 +683,8 @@ impl Component for App {
             ui: UiState {
                 playing: false,
                 speed_log: SPEED_LOG_DEFAULT,
+                slowmo: true,
+                slowmo_active: false,
                 lagging: false,
                 selected_task: None,
                 selected_checkpoint: None,
@@ -651,6 +696,7 @@ impl Component for App {
                 show_description: false,
             },
             last_ts: None,
+            slowmo_spent: (0, 0.0),
             frame: None,
             error: None,
             notice: None,
@@ -884,6 +930,7 @@ impl Component for App {
                 }
             },
             Msg::ToggleDescription => self.ui.show_description = !self.ui.show_description,
+            Msg::SlowMo(v) => self.ui.slowmo = v,
         }
         true
     }
@@ -1004,6 +1051,12 @@ impl App {
                     <input data-testid="speed" type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
                         value={format!("{:.2}", self.ui.speed_log)} oninput={on_speed} aria-label="Speed (log scale)" />
                     <span class="speed-value">{ super::format::speed(self.speed()) }</span>
+                </label>
+                <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
+                    title={format!("Slow motion: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", SLOWMO_BUDGET_MS / 1000.0)}>
+                    <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
+                        onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
+                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("slow-mo {}", super::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "slow-mo".to_string() } }</span>
                 </label>
                 <div class="clock" title="Simulated time on screen">
                     <span class="label">{ "t =" }</span>

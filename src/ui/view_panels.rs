@@ -62,7 +62,7 @@ pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     });
     let down = sim.is_storage_down();
     html! {
-        <div class="toolbar" role="group" aria-label="Faults and manual triggers">
+        <div class="toolbar" data-testid="toolbar" role="group" aria-label="Faults and manual triggers">
             <button data-testid="trigger-checkpoint" onclick={link.callback(|_| Msg::Action(Action::TriggerCheckpoint))}
                 title="Trigger a checkpoint now, as POST /jobs/:jobid/checkpoints does (c)">{ "Trigger checkpoint" }</button>
             <button data-testid="trigger-savepoint" onclick={link.callback(|_| Msg::Action(Action::TriggerSavepoint))}

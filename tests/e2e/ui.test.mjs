@@ -117,11 +117,11 @@ describe("faults", () => {
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 1
       && Number(document.querySelector('[data-testid="count-in-progress"]').textContent) >= 1);
     const failedBefore = await count(page, "failed");
-    await page.click(tid("subtask-count-1"));
+    await page.click(tid("subtask-counter-1"));
     await page.waitForSelector(tid("inspector"));
     await screenshot(page, "inspector");
     await page.click(tid("fault-kill"));
-    assert.equal(await page.getAttribute(tid("subtask-count-1"), "data-state"), "failed");
+    assert.equal(await page.getAttribute(tid("subtask-counter-1"), "data-state"), "failed");
     assert.ok((await count(page, "failed")) > failedBefore, "the pending checkpoint failed");
     const failedRow = await page.$("[data-testid^='checkpoint-row-'][data-status='FAILED']");
     assert.ok(failedRow, "a FAILED row in the history");
@@ -130,7 +130,7 @@ describe("faults", () => {
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-restored"]').textContent) >= 1);
     assert.match(await page.textContent(tid("latest-restored")), /from #\d+/);
     assert.match(page.url(), /&in=/, "the kill is recorded in the share link");
-    await playUntil(page, () => document.querySelector('[data-testid="subtask-count-1"]').dataset.state !== "restoring"
+    await playUntil(page, () => document.querySelector('[data-testid="subtask-counter-1"]').dataset.state !== "restoring"
       && document.querySelector('[data-testid="job-status"]').textContent.includes("RUNNING"));
     await screenshot(page, "kill-restored");
     await assertClean(diag);
@@ -173,6 +173,8 @@ describe("faults", () => {
     await setSpeed(page, 1);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 1);
     await page.click(tid("trigger-savepoint"));
+    await page.fill(`${tid("toolbar")} input[type=number]`, "500");
+    await page.press(`${tid("toolbar")} input[type=number]`, "Enter");
     await page.click(tid("fault-storage-outage"));
     assert.equal(await page.getAttribute(tid("storage"), "data-status"), "down");
     await playUntil(page, () => document.querySelector('[data-testid="storage"]').dataset.status === "up");
@@ -222,7 +224,7 @@ describe("time travel and sharing", () => {
     const { page, diag } = await open("", { context: wide });
     await setSpeed(page, 1);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
-    await page.click(tid("subtask-parse-0"));
+    await page.click(tid("subtask-counter-0"));
     await page.click(tid("fault-drop-ack"));
     await page.fill(tid("config-interval"), "700");
     await page.press(tid("config-interval"), "Enter");
@@ -265,7 +267,7 @@ describe("time travel and sharing", () => {
     const { page } = await open("#v=1&sc=happy-path&seed=oops&t=0");
     await page.waitForSelector(tid("error"));
     assert.match(await page.textContent(tid("error")), /not a valid BarrierScope share link/);
-    assert.ok(await page.$(tid("subtask-clicks-0")), "the default scenario is shown");
+    assert.ok(await page.$(tid("subtask-source-0")), "the default scenario is shown");
     await screenshot(page, "bad-link");
     await page.close();
   });
@@ -292,7 +294,7 @@ describe("controls", () => {
     await page.click(tid("import-load"));
     assert.match(await page.textContent(tid("error")), /job.operators: a job needs at least one operator/);
     await page.keyboard.press("Escape");
-    assert.match(await page.textContent(tid("scenario-name")), /Happy path/);
+    assert.equal(await page.textContent(tid("scenario-name")), "happy-path");
     // Export shows the scenario as JSON (as text, in a textarea).
     await page.click(tid("export"));
     const json = JSON.parse(await page.inputValue(tid("export-json")));
