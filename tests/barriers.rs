@@ -3,6 +3,8 @@
 //! completes under backpressure), the alignment timeout, newer barriers during alignment,
 //! cancellation markers and the snapshot phases.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::scenario::{CheckpointingMode, OperatorKind, Partitioning};

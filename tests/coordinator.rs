@@ -3,6 +3,8 @@
 //! IDs, acknowledgements, completion, the completed store, subsumption, notifyCheckpointComplete
 //! and two-phase commit, timeouts and late acks, and live configuration changes.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::coordinator::{CheckpointRequest, Coordinator, RequestKind};

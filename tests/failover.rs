@@ -2,6 +2,8 @@
 //! checkpoint, sources rewinding, restarting empty, the failure manager's global failover,
 //! storage outages and the JobManager (coordinator) failover.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::failover::JobStatus;

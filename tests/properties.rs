@@ -9,6 +9,8 @@
 //! case prints its seed and the scenario JSON, which the runner replays:
 //! `cargo run --release --bin barrierscope-sim -- FILE.json`.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::scenario::{

@@ -2,6 +2,8 @@
 //! scenario, exit 2 and exactly one line on stderr for a bad one, the same bytes for the same
 //! run, and its options.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::*;

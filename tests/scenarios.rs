@@ -2,6 +2,8 @@
 //! paragraph of description, one-sentence narration steps in time order, small enough to
 //! animate) and, run to its end, shows the one thing it teaches.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::scenario::{CheckpointingMode, Scenario};
@@ -47,6 +49,9 @@ fn every_scenario_file_is_well_formed_and_small_enough_to_animate() {
             continue;
         }
         let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        if stem == "index" {
+            continue; // the list of scenarios, checked below
+        }
         if stem.starts_with("bench-") {
             continue; // benchmarks are not teaching scenarios
         }
@@ -323,4 +328,25 @@ fn decline_fails_one_checkpoint_and_cancels_the_sinks_alignment() {
     );
     assert!(sim.job().restarts.is_empty());
     assert_eq!(entry(&sim, id.0 + 1).status, CheckpointStatus::Completed);
+}
+
+#[test]
+fn index_json_lists_exactly_the_shipped_scenario_files() {
+    let text = std::fs::read_to_string(dir().join("index.json")).expect("static/scenarios/index.json");
+    let index: serde_json::Value = serde_json::from_str(&text).expect("index.json is JSON");
+    let mut listed: Vec<String> = index["scenarios"]
+        .as_array()
+        .expect("a `scenarios` array")
+        .iter()
+        .map(|v| v.as_str().expect("names are strings").to_string())
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter(|s| s != "index")
+        .collect();
+    listed.sort();
+    files.sort();
+    assert_eq!(listed, files);
 }

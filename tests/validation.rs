@@ -2,6 +2,8 @@
 //! path and the reason of the error, plus the JSON-level errors (syntax with line and column,
 //! unknown fields, fault shapes) and the checks of `Simulation::inject`.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use barrierscope::sim::scenario::{
