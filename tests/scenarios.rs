@@ -332,7 +332,8 @@ fn decline_fails_one_checkpoint_and_cancels_the_sinks_alignment() {
 
 #[test]
 fn index_json_lists_exactly_the_shipped_scenario_files() {
-    let text = std::fs::read_to_string(dir().join("index.json")).expect("static/scenarios/index.json");
+    let text =
+        std::fs::read_to_string(dir().join("index.json")).expect("static/scenarios/index.json");
     let index: serde_json::Value = serde_json::from_str(&text).expect("index.json is JSON");
     let mut listed: Vec<String> = index["scenarios"]
         .as_array()
@@ -343,7 +344,11 @@ fn index_json_lists_exactly_the_shipped_scenario_files() {
     let mut files: Vec<String> = std::fs::read_dir(dir())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter_map(|e| {
+            e.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .filter(|s| s != "index")
         .collect();
     listed.sort();

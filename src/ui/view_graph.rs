@@ -453,7 +453,7 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
                     if !layout.compact {
                         <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ info.name.clone() }</text>
                         <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
-                        if slow { <text class="node-slow" x={fmt(r.x + r.w - 9.0)} y={fmt(r.y + 15.0)}>{ format!("{}×slow", task.slow_milli / 1000) }</text> }
+                        if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", task.slow_milli as f64 / 1000.0) }</text> }
                     }
                 </g>
             }

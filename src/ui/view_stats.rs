@@ -71,16 +71,15 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                         <th title="status">{ "Status" }</th>
                         <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
                         <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
-                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Latest ack" }</th>
+                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Ack" }</th>
                         <th title="End to end duration: end_to_end_duration (ms)">{ "E2E" }</th>
                         <th title="Checkpointed data size: state_size">{ "Size" }</th>
                         <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
-                        <th title="checkpoint_type">{ "Type" }</th>
                     </tr>
                 </thead>
                 <tbody>
                     if shown.is_empty() {
-                        <tr class="empty"><td colspan="9">{ if sim.coordinator().config.interval_ms.is_none() {
+                        <tr class="empty"><td colspan="8">{ if sim.coordinator().config.interval_ms.is_none() {
                             "Checkpointing is off (no interval): trigger one by hand or set an interval." } else {
                             "No checkpoint triggered yet: the first comes after a random delay between min pause and the interval." } }</td></tr>
                     }
@@ -113,6 +112,8 @@ fn history_row(e: &CheckpointStatsEntry, ui: &UiState, link: &Scope<App>) -> Htm
             onclick={link.callback(move |_| Msg::SelectCheckpoint(id))} title={title}>
             <td class="num">{ id.to_string() }{ if e.is_savepoint { " SP" } else { "" } }</td>
             <td>{ badge(e.status) }
+                <span class={classes!("type", e.checkpoint_type().to_lowercase())} title={format!("checkpoint_type: {}", e.checkpoint_type())}>
+                    { match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => " unaligned", "SAVEPOINT" => " savepoint", _ => "" } }</span>
                 if let Some(r) = e.failure_reason { <div class="reason" title={r.explain()}>{ r.name() }</div> }
             </td>
             <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
@@ -121,7 +122,6 @@ fn history_row(e: &CheckpointStatsEntry, ui: &UiState, link: &Scope<App>) -> Htm
             <td class="num">{ format!("{} ms", e.end_to_end_duration_us() / 1000) }</td>
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
-            <td class="type" title={format!("checkpoint_type: {}", e.checkpoint_type())}>{ match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => "unaligned", "SAVEPOINT" => "savepoint", _ => "aligned" } }</td>
         </tr>
     }
 }

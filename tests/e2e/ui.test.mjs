@@ -157,7 +157,7 @@ describe("faults", () => {
     await page.check(tid("config-unaligned"));
     assert.equal(await page.$(tid("error")), null);
     await playUntil(page, (n) => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= n + 3, completedBefore);
-    const unaligned = await page.$$eval("[data-status='COMPLETED']", (rows) => rows.filter((r) => r.querySelector("td.type").title.includes("UNALIGNED_CHECKPOINT")).length);
+    const unaligned = await page.$$eval("[data-status='COMPLETED']", (rows) => rows.filter((r) => r.querySelector(".type").title.includes("UNALIGNED_CHECKPOINT")).length);
     assert.ok(unaligned >= 3, `${unaligned} completed unaligned checkpoints`);
     // Step until an unaligned (priority) barrier is in flight, to see it drawn.
     for (let i = 0; i < 3000 && !(await page.$("[data-testid='barrier'][data-priority='true']")); i++) {
