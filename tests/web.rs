@@ -253,4 +253,84 @@ mod ui {
             .is_some());
         banner.remove();
     }
+
+    #[wasm_bindgen_test]
+    async fn every_number_shown_matches_the_simulations_report_for_the_same_run() {
+        use barrierscope::sim::ids::SimTime;
+        use barrierscope::sim::Simulation;
+        for key in ["happy-path", "task-crash", "at-least-once-duplicates"] {
+            let Some(shipped) = barrierscope::ui::scenarios::find(key) else {
+                continue;
+            };
+            let scenario = shipped.parse().unwrap();
+            let end = scenario.duration_ms.min(6_000);
+            let app = mount(&format!(
+                "#v=1&sc={key}&seed={}&t={}",
+                scenario.seed,
+                end * 1000
+            ))
+            .await;
+            let root = &app.1;
+            let mut sim = Simulation::new(scenario).unwrap();
+            sim.run_until(SimTime::from_ms(end));
+            let report = sim.report();
+            let c = report.counts;
+            for (name, v) in [
+                ("total", c.total),
+                ("in-progress", c.in_progress),
+                ("completed", c.completed),
+                ("failed", c.failed),
+                ("restored", c.restored),
+            ] {
+                assert_eq!(
+                    text(root, &format!("count-{name}")),
+                    v.to_string(),
+                    "{key}: count-{name}"
+                );
+            }
+            for row in report.history.iter().rev().take(10) {
+                let tr = get(root, &format!("checkpoint-row-{}", row.id));
+                assert_eq!(
+                    tr.get_attribute("data-status").as_deref(),
+                    Some(row.status),
+                    "{key} #{}",
+                    row.id
+                );
+                let cells: Vec<String> = (0..tr.children().length())
+                    .map(|i| {
+                        tr.children()
+                            .item(i)
+                            .unwrap()
+                            .text_content()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                assert_eq!(
+                    cells[2],
+                    format!("{}/{}", row.num_acknowledged_subtasks, row.num_subtasks)
+                );
+                assert_eq!(cells[3], row.trigger_timestamp.to_string());
+                assert_eq!(
+                    cells[4],
+                    row.latest_ack_timestamp
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "n/a".into())
+                );
+                assert_eq!(cells[5], format!("{} ms", row.end_to_end_duration));
+                if let Some(reason) = row.failure_reason {
+                    assert!(cells[1].contains(reason), "{key} #{}: {reason}", row.id);
+                }
+            }
+            let eo = get(root, "exactly-once");
+            assert_eq!(
+                eo.get_attribute("data-duplicates"),
+                Some(report.exactly_once.duplicates.to_string())
+            );
+            assert_eq!(
+                eo.get_attribute("data-lost"),
+                Some(report.exactly_once.lost.to_string())
+            );
+            unmount(app);
+        }
+    }
 }

@@ -971,7 +971,7 @@ impl Component for App {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
                 { self.view_banners(link) }
-                { view_panels::story(sim, &self.ui, link, self.view_share(link)) }
+                { view_panels::story(sim, &self.ui, link, self.view_share(link), self.scenario_key.is_none()) }
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
                         { view_panels::toolbar(sim, &self.ui, link) }
@@ -1022,15 +1022,13 @@ impl App {
             <header class="topbar">
                 <h1 class="brand" title="BarrierScope: Apache Flink's checkpointing, simulated and animated">{ "BarrierScope" }</h1>
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
-                    <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}>
+                    <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
+                        title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
                         { for SHIPPED.iter().map(|s| {
                             let name = s.parse().map(|p| p.name).unwrap_or_else(|_| format!("{} (invalid)", s.key));
                             html! { <option value={s.key} selected={s.key == key}>{ name }</option> }
                         }) }
                     </select>
-                    if self.scenario_key.is_none() {
-                        <span class="imported" title="A scenario imported or opened from a link">{ format!("imported: {}", sim.scenario().name) }</span>
-                    }
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
                     <span class="label">{ "Seed" }</span>
@@ -1046,8 +1044,7 @@ impl App {
                     <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
                     <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
                 </div>
-                <label class="field speed-field" title="Speed of simulated time against real time, on a log scale (+ / -)">
-                    <span class="label">{ "Speed" }</span>
+                <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
                     <input data-testid="speed" type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
                         value={format!("{:.2}", self.ui.speed_log)} oninput={on_speed} aria-label="Speed (log scale)" />
                     <span class="speed-value">{ super::format::speed(self.speed()) }</span>

@@ -15,7 +15,13 @@ use yew::html::Scope;
 use yew::prelude::*;
 
 /// The scenario's description and the narration step the clock has reached.
-pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>, share: Html) -> Html {
+pub fn story(
+    sim: &Simulation,
+    ui: &UiState,
+    link: &Scope<App>,
+    share: Html,
+    imported: bool,
+) -> Html {
     let sc = sim.scenario();
     let now_ms = sim.now().as_ms();
     let steps = &sc.steps;
@@ -30,6 +36,7 @@ pub fn story(sim: &Simulation, ui: &UiState, link: &Scope<App>, share: Html) -> 
                 <button class="link title" onclick={link.callback(|_| Msg::ToggleDescription)} aria-expanded={ui.show_description.to_string()}
                     title="Show or hide the scenario's description">
                     <span class="scenario-name" data-testid="scenario-name">{ sc.name.clone() }</span>
+                    if imported { <span class="imported" title="Imported or opened from a link: not one of the shipped scenarios">{ " (imported)" }</span> }
                     <span class="muted">{ if ui.show_description { " ▾" } else { " ▸" } }</span>
                 </button>
                 if !steps.is_empty() {
