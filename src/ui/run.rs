@@ -419,7 +419,12 @@ impl Run {
         self.sim.run_until(at);
         if self.keyframes.last().map(|k| k.now() < at).unwrap_or(true) {
             self.keyframes.push(self.sim.clone());
-            if self.keyframes.len() > self.max_keyframes {
+            // Thin out when there are too many, or when they weigh too much (the checkpoint
+            // history a clone carries grows with the run).
+            while self.keyframes.len() > self.max_keyframes
+                || (self.keyframes.len() > MIN_KEYFRAMES
+                    && self.keyframes.iter().map(clone_bytes).sum::<usize>() > KEYFRAME_MEMORY)
+            {
                 self.interval_us = self.interval_us.saturating_mul(2);
                 let iv = self.interval_us;
                 self.keyframes.retain(|k| k.now().0 % iv == 0);
@@ -450,9 +455,13 @@ enum Stop {
 /// How many keyframes fit in [`KEYFRAME_MEMORY`] for this job: a clone costs roughly half a
 /// kilobyte per channel and per subtask (queues, gates, state), plus the statistics.
 pub fn keyframe_budget(sim: &Simulation) -> usize {
+    (KEYFRAME_MEMORY / clone_bytes(sim)).clamp(MIN_KEYFRAMES, MAX_KEYFRAMES)
+}
+
+/// Roughly what one clone of `sim` weighs, in bytes.
+fn clone_bytes(sim: &Simulation) -> usize {
     let g = sim.graph();
-    let per_clone = 64 * 1024 + 512 * (g.channels.len() + g.subtasks.len());
-    (KEYFRAME_MEMORY / per_clone).clamp(MIN_KEYFRAMES, MAX_KEYFRAMES)
+    64 * 1024 + 512 * (g.channels.len() + g.subtasks.len()) + 320 * sim.stats().history().len()
 }
 
 fn frame_of(sim: &Simulation) -> Frame {
