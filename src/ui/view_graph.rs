@@ -125,8 +125,11 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             "{count} keys · {}",
             format::bytes(count.saturating_mul(op.state_bytes_per_key))
         ),
+        OperatorState::Sink { open, pending } if pending.is_empty() => {
+            format!("open txn: {} rec", open.len())
+        }
         OperatorState::Sink { open, pending } => {
-            format!("txn {} rec · {} pre-commit", open.len(), pending.len())
+            format!("{} rec · {} pre-commit", open.len(), pending.len())
         }
         OperatorState::Map => format!("{} records", task.records_in),
     };

@@ -11,8 +11,9 @@ use crate::sim::Simulation;
 use yew::html::Scope;
 use yew::prelude::*;
 
-/// Rows shown before "show all" (Flink's `web.checkpoints.history` default).
-pub const HISTORY_ROWS: usize = 10;
+/// Rows rendered before "show all", in a box that scrolls after about ten (Flink's
+/// `web.checkpoints.history` default is 10 rows; a few more stay reachable here).
+pub const HISTORY_ROWS: usize = 30;
 
 fn status_class(s: CheckpointStatus) -> &'static str {
     match s {
@@ -63,7 +64,7 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
             </div>
             { latest(sim) }
-            <div class="table-scroll">
+            <div class="table-scroll history-scroll">
             <table class="history" data-testid="history">
                 <thead>
                     <tr>
@@ -200,7 +201,7 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
                     let name = g.subtasks.get(i).map(|t| t.name.clone()).unwrap_or_default();
                     match s {
                         Some(s) => { let m = &s.metrics; html! {
-                            <tr data-testid={format!("subtask-detail-{name}")}>
+                            <tr data-testid={format!("checkpoint-subtask-{name}")}>
                                 <td>{ name.clone() }</td>
                                 <td class="num">{ format!("{} ms", s.ack_timestamp.as_ms()) }</td>
                                 <td class="num">{ format!("{} ms", s.ack_timestamp.since(e.trigger_timestamp).as_ms()) }</td>
@@ -214,7 +215,7 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
                             </tr>
                         } }
                         None => html! {
-                            <tr class="pending" data-testid={format!("subtask-detail-{name}")} title="This subtask has not acknowledged this checkpoint (pending subtasks show n/a)">
+                            <tr class="pending" data-testid={format!("checkpoint-subtask-{name}")} title="This subtask has not acknowledged this checkpoint (pending subtasks show n/a)">
                                 <td>{ name.clone() }</td>
                                 { na() }{ na() }{ na() }{ na() }{ na() }{ na() }<td class="na">{ "n/a" }</td>{ na() }{ na() }
                             </tr>
