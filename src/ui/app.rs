@@ -784,7 +784,10 @@ impl Component for App {
                 self.notice = None;
             }
             Msg::Seed(v) => match v.trim().parse::<u64>() {
-                Ok(seed) => self.restart_with_seed(seed),
+                Ok(seed) => {
+                    self.error = None;
+                    self.restart_with_seed(seed)
+                }
                 Err(_) => {
                     self.error = Some(format!(
                         "seed: `{}` is not a whole number from 0 to 18446744073709551615",
