@@ -193,32 +193,25 @@ impl ExactlyOnceOracle {
         }
     }
 
+    /// (source position, copy position) of an expected (source subtask, copy).
+    fn dense_index(&self, src: u32, copy: u32) -> Option<(usize, usize)> {
+        let pos = *self.dense_pos.get(src as usize)?;
+        let expected = self.expected.get(pos)?;
+        Some((pos, expected.iter().position(|c| *c == copy)?))
+    }
+
     fn seqs_mut(&mut self, src: u32, copy: u32) -> &mut SeqSet {
-        let pos = self
-            .dense_pos
-            .get(src as usize)
-            .copied()
-            .unwrap_or(usize::MAX);
-        if pos != usize::MAX {
-            if let Some(i) = self.expected[pos].iter().position(|c| *c == copy) {
-                return &mut self.committed_dense[pos][i];
-            }
+        match self.dense_index(src, copy) {
+            Some((pos, i)) => &mut self.committed_dense[pos][i],
+            None => self.committed.entry((src, copy)).or_default(),
         }
-        self.committed.entry((src, copy)).or_default()
     }
 
     fn seqs(&self, src: u32, copy: u32) -> Option<&SeqSet> {
-        let pos = self
-            .dense_pos
-            .get(src as usize)
-            .copied()
-            .unwrap_or(usize::MAX);
-        if pos != usize::MAX {
-            if let Some(i) = self.expected[pos].iter().position(|c| *c == copy) {
-                return Some(&self.committed_dense[pos][i]);
-            }
+        match self.dense_index(src, copy) {
+            Some((pos, i)) => Some(&self.committed_dense[pos][i]),
+            None => self.committed.get(&(src, copy)),
         }
-        self.committed.get(&(src, copy))
     }
 
     pub fn settled_checkpoint(&self) -> Option<CheckpointId> {

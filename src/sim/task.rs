@@ -137,24 +137,13 @@ impl Task {
 
     /// Resets everything but identity and injected faults for a new attempt.
     pub fn reset_for_restart(&mut self, kind: OperatorKind, key_space: u32) {
-        let keep = (
-            self.id,
-            self.attempt,
-            self.slow_milli,
-            self.slow_token,
-            self.drop_next_ack,
-            self.decline_next,
-        );
-        let outputs = self.round_robin.len();
-        *self = Task::new(self.id, kind, key_space, outputs);
-        (
-            self.id,
-            self.attempt,
-            self.slow_milli,
-            self.slow_token,
-            self.drop_next_ack,
-            self.decline_next,
-        ) = keep;
+        let fresh = Task::new(self.id, kind, key_space, self.round_robin.len());
+        let old = std::mem::replace(self, fresh);
+        self.attempt = old.attempt;
+        self.slow_milli = old.slow_milli;
+        self.slow_token = old.slow_token;
+        self.drop_next_ack = old.drop_next_ack;
+        self.decline_next = old.decline_next;
     }
 }
 
