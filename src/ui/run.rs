@@ -28,6 +28,9 @@ pub const MIN_KEYFRAMES: usize = 8;
 pub const KEYFRAME_MEMORY: usize = 64 << 20;
 /// The first keyframe spacing, in simulated time.
 pub const INITIAL_KEYFRAME_INTERVAL_US: u64 = 2_000_000;
+/// Checkpoint history rows the simulation keeps in the browser (Flink's web UI keeps 10); the
+/// timeline strip keeps a compact row of every checkpoint separately.
+pub const UI_HISTORY_ROWS: usize = 200;
 /// How many events are processed between two looks at the frame budget.
 const BUDGET_CHECK_EVERY: u64 = 256;
 
@@ -100,16 +103,19 @@ pub struct Run {
     interval_us: u64,
     /// The furthest frame reached on this timeline.
     furthest: Frame,
-    /// The checkpoint history as it was at the furthest frame, kept while rewound so that the
-    /// timeline can still show what lies ahead.
-    ahead: Option<Vec<CheckpointStatsEntry>>,
+    /// Every checkpoint of the furthest frame, without per-subtask details, for the timeline
+    /// strip. Kept here, once, not in the simulation (whose history is bounded to
+    /// [`UI_HISTORY_ROWS`] so that keyframes stay small): memory grows by one small row per
+    /// checkpoint instead of one row per checkpoint per keyframe.
+    strip: Vec<CheckpointStatsEntry>,
     /// Keyframes taken and re-simulated events, for the diagnostics line and the tests.
     pub resimulated_events: u64,
 }
 
 impl Run {
     /// A run at time 0 of a freshly built simulation.
-    pub fn new(sim: Simulation) -> Run {
+    pub fn new(mut sim: Simulation) -> Run {
+        sim.set_history_limit(Some(UI_HISTORY_ROWS));
         let furthest = frame_of(&sim);
         Run {
             max_keyframes: keyframe_budget(&sim),
@@ -118,7 +124,7 @@ impl Run {
             timeline: Vec::new(),
             interval_us: INITIAL_KEYFRAME_INTERVAL_US,
             furthest,
-            ahead: None,
+            strip: Vec::new(),
             resimulated_events: 0,
         }
     }
@@ -164,9 +170,28 @@ impl Run {
         self.interval_us
     }
 
-    /// The history ahead of the shown frame (known while rewound), for the timeline strip.
-    pub fn ahead(&self) -> Option<&[CheckpointStatsEntry]> {
-        self.ahead.as_deref()
+    /// Every checkpoint up to the furthest frame (as it was there), oldest first.
+    pub fn strip(&self) -> &[CheckpointStatsEntry] {
+        &self.strip
+    }
+
+    /// Checkpoints triggered after the shown frame (known while rewound), for the timeline.
+    pub fn ahead(&self) -> &[CheckpointStatsEntry] {
+        let last = self.sim.stats().history().back().map(|e| e.id);
+        let from = self.strip.partition_point(|e| Some(e.id) <= last);
+        if self.is_rewound() {
+            &self.strip[from..]
+        } else {
+            &[]
+        }
+    }
+
+    /// Checkpoints older than the simulation's bounded history, from the strip.
+    pub fn older(&self) -> &[CheckpointStatsEntry] {
+        match self.sim.stats().history().front() {
+            Some(first) => &self.strip[..self.strip.partition_point(|e| e.id < first.id)],
+            None => &self.strip,
+        }
     }
 
     /// True when the shown frame is behind the furthest one reached.
@@ -244,9 +269,6 @@ impl Run {
             .unwrap_or(0);
         let kf_time = self.keyframes[best_kf].now();
         if !current_ok || kf_time > self.sim.now() {
-            if self.ahead.is_none() && self.frame() == self.furthest {
-                self.ahead = Some(self.sim.stats().history().iter().cloned().collect());
-            }
             self.sim = self.keyframes[best_kf].clone();
         }
         let before = self.sim.events_processed();
@@ -305,7 +327,7 @@ impl Run {
             self.keyframes.push(self.sim.clone());
         }
         self.furthest = f;
-        self.ahead = None;
+        self.sync_strip();
     }
 
     /// Moves forward along the timeline to `goal`, taking keyframes on the way.
@@ -442,8 +464,22 @@ impl Run {
             self.furthest = f;
         }
         if f == self.furthest {
-            self.ahead = None;
+            self.sync_strip();
         }
+    }
+
+    /// At the furthest frame: the strip takes the simulation's (bounded) history as it is now
+    /// for the checkpoints that history covers, and keeps its own rows for older ones.
+    fn sync_strip(&mut self) {
+        let history = self.sim.stats().history();
+        let first = history.front().map(|e| e.id);
+        let keep = self.strip.partition_point(|e| Some(e.id) < first);
+        self.strip.truncate(keep);
+        self.strip
+            .extend(history.iter().map(|e| CheckpointStatsEntry {
+                subtasks: None,
+                ..e.clone()
+            }));
     }
 }
 
@@ -618,7 +654,7 @@ mod tests {
         assert_eq!(r.timeline().len(), 1);
         r.seek_ms(2_000).unwrap();
         assert!(r.is_rewound());
-        assert!(r.ahead().is_some());
+        assert!(!r.ahead().is_empty());
         r.inject(FaultSpec {
             at_ms: 0,
             fault: Fault::Kill {
@@ -632,7 +668,7 @@ mod tests {
         );
         assert_eq!(r.furthest().now, SimTime::from_ms(2_000));
         assert!(!r.is_rewound());
-        assert!(r.ahead().is_none());
+        assert!(r.ahead().is_empty());
     }
 
     #[test]
@@ -742,5 +778,28 @@ mod tests {
         .unwrap();
         let n = keyframe_budget(&Simulation::new(big).unwrap());
         assert!((MIN_KEYFRAMES..MAX_KEYFRAMES).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn a_long_run_keeps_every_checkpoint_on_the_strip_and_a_bounded_history() {
+        let mut s = scenario();
+        s.duration_ms = 400_000;
+        s.checkpointing.interval_ms = Some(500);
+        let mut r = Run::new(Simulation::new(s).unwrap());
+        r.play_to(SimTime::from_ms(300_000), &mut never()).unwrap();
+        let total = r.sim().stats().counts.total as usize;
+        assert!(total > UI_HISTORY_ROWS * 2, "{total} checkpoints");
+        assert!(r.sim().stats().history().len() <= UI_HISTORY_ROWS + 1);
+        assert_eq!(r.strip().len(), total);
+        assert!(r.strip().iter().all(|e| e.subtasks.is_none()));
+        let ids = |v: Vec<&CheckpointStatsEntry>| v.iter().map(|e| e.id.0).collect::<Vec<_>>();
+        r.seek_ms(100_000).unwrap();
+        let seen = ids(r
+            .older()
+            .iter()
+            .chain(r.sim().stats().history().iter())
+            .chain(r.ahead().iter())
+            .collect());
+        assert_eq!(seen, (1..=total as u64).collect::<Vec<_>>());
     }
 }

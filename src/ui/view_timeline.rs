@@ -48,16 +48,19 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
             .map(|t| t.0)
             .unwrap_or(now.0)
     };
-    let current: Vec<&CheckpointStatsEntry> = sim.stats().history().iter().collect();
+    // Older checkpoints from the run's strip, the recent ones as the simulation has them now,
+    // and (while rewound) the ones ahead as they were at the furthest point.
+    let current: Vec<&CheckpointStatsEntry> = run
+        .older()
+        .iter()
+        .chain(sim.stats().history().iter())
+        .collect();
     let last_id = current.last().map(|e| e.id);
     let ahead: Vec<&CheckpointStatsEntry> = run
         .ahead()
-        .map(|a| {
-            a.iter()
-                .filter(|e| Some(e.id) > last_id || e.trigger_timestamp > now)
-                .collect()
-        })
-        .unwrap_or_default();
+        .iter()
+        .filter(|e| Some(e.id) > last_id || e.trigger_timestamp > now)
+        .collect();
     let ahead_end = |e: &CheckpointStatsEntry| {
         e.completion_timestamp
             .or(e.failure_timestamp)

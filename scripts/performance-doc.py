@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Writes the figures table of docs/performance.md from target/bench/report.json (the output of
+scripts/bench.sh), so the document always shows a real measurement. Usage:
+    python3 scripts/performance-doc.py > /tmp/table.md
+"""
+import json
+import sys
+
+r = json.load(open(sys.argv[1] if len(sys.argv) > 1 else "target/bench/report.json"))
+mb = lambda b: f"{b / 2**20:.1f}" if b is not None else "n/a"
+rows = []
+for n in ["bench-small", "bench-medium", "bench-large"]:
+    nat, w = r["native"][n], r["wasm"][n]
+    rows.append((f"native `{n}`, 60 s simulated", f"{nat['wall_s_60s_simulated']:.3f} s wall", "<= 3 s" if n == "bench-large" else ""))
+    rows.append((f"native `{n}`, records moved per wall second", f"{nat['records_per_wall_s']:,}", ""))
+    rows.append((f"wasm in Chromium `{n}`, 60 s simulated", f"{w['wall_s_60s_simulated']:.3f} s wall", ""))
+    rows.append((f"wasm / native speed, `{n}`", f"{w['wasm_over_native_speed']:.2f}", ">= 0.5" if n == "bench-large" else ""))
+for n in ["bench-small", "bench-medium", "bench-large"]:
+    f = r["app"]["frame_ms"][n]
+    target = {"bench-medium": "p95 <= 16.7 ms", "bench-large": "p95 <= 33 ms"}.get(n, "")
+    rows.append((f"frame time p50 / p95, `{n}` at 1x", f"{f['p50']:.1f} / {f['p95']:.1f} ms ({f['frames']} frames in 10 s, {f.get('over_25ms', 'n/a')} over 25 ms)", target))
+p = r["app"]["paused_5s"]
+rows.append(("work while paused 5 s: animation frames / timers", f"{p['animation_frames']} / {p['timers']}", "0 / 0"))
+rows.append(("navigation to the first drawn graph", f"{r['app']['first_graph_ms']:.0f} ms", "<= 500 ms"))
+rows.append(("scrub to 9 min of a 10 min `bench-medium` run", f"{r['app']['scrub_to_9min_ms']:.0f} ms", "<= 150 ms"))
+h = r["app"]["heap"]
+rows.append(("wasm heap after 1 h / 2 h simulated, `bench-medium`", f"{mb(h['after_1h_bytes'])} / {mb(h['after_2h_bytes'])} MiB (reached {h['reached_1h_ms'] / 3.6e6:.1f} h / {h['reached_2h_ms'] / 3.6e6:.1f} h)", "<= 64 MB, no growth"))
+b = r["bundle"]
+rows.append(("release bundle (wasm + js + css), raw / gzipped", f"{b['raw_bytes'] / 1024:.1f} / {b['gzip_bytes'] / 1024:.1f} KiB", "gzipped <= 350 KB"))
+rows.append(("coordinator: one ack of a checkpoint of 10,000 subtasks", f"{r['coordinator']['ns_per_ack']:.1f} ns", "<= 100 ns"))
+print("| figure | measured | target |")
+print("|---|---|---|")
+for a, v, t in rows:
+    print(f"| {a} | {v} | {t} |")
+m = r["machine"]
+print(f"\nMeasured {m['date'][:10]} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Node {m['node']}, Debian's Chromium (headless).")
