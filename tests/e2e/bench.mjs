@@ -53,6 +53,23 @@ for (const name of SCENARIOS) {
   report.native[name] = { wall_s_60s_simulated: wall, records_moved: last.records_moved, records_per_wall_s: Math.round(last.records_moved / wall), events: last.events };
 }
 
+// ---- scaling: bench-large at 2x and 4x its parallelism (once each; cost should grow linearly
+// with channels and records, never quadratically) ----
+report.scaling = {};
+for (const k of [1, 2, 4]) {
+  const sc = JSON.parse(scenarioText("bench-large"));
+  for (const op of sc.job.operators) op.parallelism *= k;
+  sc.name = `bench-large-x${k}`;
+  sc.faults = sc.faults.filter((f) => f.at_ms <= 60000).map((f) => ({ ...f, task: f.task.replace(/#(\d+)$/, (_, i) => `#${Number(i) * k}`) }));
+  const file = path.join(OUT, `bench-large-x${k}.json`);
+  writeFileSync(file, JSON.stringify(sc));
+  const run = spawnSync(RUNNER, [file, "--until-ms", "60000", "--stats"], { stdio: ["ignore", "ignore", "pipe"] });
+  if (run.status !== 0) throw new Error(`scaling x${k}: ${run.stderr}`);
+  const st = JSON.parse(run.stderr.toString().trim().split("\n").pop());
+  const channels = 2 * (64 * k) ** 2 + 64 * k;
+  report.scaling[`x${k}`] = { parallelism: 64 * k, channels, wall_s: st.wall_s, records_moved: st.records_moved, ns_per_record: (st.wall_s * 1e9) / st.records_moved };
+}
+
 // ---- bundle ----
 {
   const files = readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
@@ -244,6 +261,9 @@ rows.push(["scrub to 9 min of a 10 min bench-medium run (ms)", f(report.app.scru
 rows.push(["wasm heap after 1 h / 2 h simulated, bench-medium (MB)", report.app.heap ? `${f(report.app.heap.after_1h_bytes / 2 ** 20, 1)} / ${f(report.app.heap.after_2h_bytes / 2 ** 20, 1)}` : "n/a", "<= 64, no growth"]);
 rows.push(["bundle wasm+js+css raw / gzipped (KB)", `${f(report.bundle.raw_bytes / 1024, 1)} / ${f(report.bundle.gzip_bytes / 1024, 1)}`, "gz <= 350"]);
 rows.push(["coordinator, ns per ack at 10,000 subtasks", f(report.coordinator.ns_per_ack, 1), "<= 100"]);
+for (const [k, v] of Object.entries(report.scaling ?? {})) {
+  rows.push([`scaling: bench-large ${k} (p ${v.parallelism}, ${v.channels} channels), 60 s`, `${f(v.wall_s, 2)} s, ${f(v.ns_per_record, 0)} ns/record`, "linear"]);
+}
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
 const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(" | ")} |`;
 console.log(line(rows[0]));
