@@ -15,19 +15,83 @@
 //!
 //! Pure Rust, no web dependency: tested natively.
 
-use crate::sim::ids::SimTime;
+use crate::sim::ids::{CheckpointId, SimTime};
 use crate::sim::scenario::{CheckpointingSpec, FaultSpec, ScenarioError};
-use crate::sim::stats::CheckpointStatsEntry;
-use crate::sim::{Input, Simulation};
+use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
+use crate::sim::{FailureReason, Input, Simulation};
 
 /// Most keyframes kept at once.
 pub const MAX_KEYFRAMES: usize = 48;
 /// Fewest keyframes kept, however big the job.
 pub const MIN_KEYFRAMES: usize = 8;
 /// Memory the keyframes of one run may take, roughly, in bytes.
-pub const KEYFRAME_MEMORY: usize = 64 << 20;
+pub const KEYFRAME_MEMORY: usize = 48 << 20;
 /// The first keyframe spacing, in simulated time.
 pub const INITIAL_KEYFRAME_INTERVAL_US: u64 = 2_000_000;
+/// Most bars the timeline strip keeps; beyond it the oldest are merged pairwise.
+pub const STRIP_MAX: usize = 1024;
+
+/// One bar of the timeline strip: one checkpoint, or (in a long run) a span of old ones merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripEntry {
+    pub id: CheckpointId,
+    pub last_id: CheckpointId,
+    pub trigger: SimTime,
+    /// Completion or failure time (none while in progress).
+    pub end: Option<SimTime>,
+    /// The worst status of the span (FAILED over IN_PROGRESS over COMPLETED).
+    pub status: CheckpointStatus,
+    pub savepoint: bool,
+    pub failure_reason: Option<FailureReason>,
+    pub end_to_end_us: u64,
+}
+
+impl From<&CheckpointStatsEntry> for StripEntry {
+    fn from(e: &CheckpointStatsEntry) -> StripEntry {
+        StripEntry {
+            id: e.id,
+            last_id: e.id,
+            trigger: e.trigger_timestamp,
+            end: e.completion_timestamp.or(e.failure_timestamp),
+            status: e.status,
+            savepoint: e.is_savepoint,
+            failure_reason: e.failure_reason,
+            end_to_end_us: e.end_to_end_duration_us(),
+        }
+    }
+}
+
+impl StripEntry {
+    /// How many checkpoints the bar stands for.
+    pub fn count(&self) -> u64 {
+        self.last_id.0 - self.id.0 + 1
+    }
+
+    fn merge(self, next: &StripEntry) -> StripEntry {
+        let rank = |s: CheckpointStatus| match s {
+            CheckpointStatus::Failed => 2,
+            CheckpointStatus::InProgress => 1,
+            CheckpointStatus::Completed => 0,
+        };
+        StripEntry {
+            last_id: next.last_id,
+            end: match (self.end, next.end) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            },
+            status: if rank(next.status) > rank(self.status) {
+                next.status
+            } else {
+                self.status
+            },
+            savepoint: self.savepoint || next.savepoint,
+            failure_reason: self.failure_reason.or(next.failure_reason),
+            end_to_end_us: self.end_to_end_us.max(next.end_to_end_us),
+            ..self
+        }
+    }
+}
+
 /// Checkpoint history rows the simulation keeps in the browser (Flink's web UI keeps 10); the
 /// timeline strip keeps a compact row of every checkpoint separately.
 pub const UI_HISTORY_ROWS: usize = 200;
@@ -107,7 +171,7 @@ pub struct Run {
     /// strip. Kept here, once, not in the simulation (whose history is bounded to
     /// [`UI_HISTORY_ROWS`] so that keyframes stay small): memory grows by one small row per
     /// checkpoint instead of one row per checkpoint per keyframe.
-    strip: Vec<CheckpointStatsEntry>,
+    strip: Vec<StripEntry>,
     /// Keyframes taken and re-simulated events, for the diagnostics line and the tests.
     pub resimulated_events: u64,
 }
@@ -171,14 +235,14 @@ impl Run {
     }
 
     /// Every checkpoint up to the furthest frame (as it was there), oldest first.
-    pub fn strip(&self) -> &[CheckpointStatsEntry] {
+    pub fn strip(&self) -> &[StripEntry] {
         &self.strip
     }
 
     /// Checkpoints triggered after the shown frame (known while rewound), for the timeline.
-    pub fn ahead(&self) -> &[CheckpointStatsEntry] {
+    pub fn ahead(&self) -> &[StripEntry] {
         let last = self.sim.stats().history().back().map(|e| e.id);
-        let from = self.strip.partition_point(|e| Some(e.id) <= last);
+        let from = self.strip.partition_point(|e| Some(e.last_id) <= last);
         if self.is_rewound() {
             &self.strip[from..]
         } else {
@@ -187,9 +251,9 @@ impl Run {
     }
 
     /// Checkpoints older than the simulation's bounded history, from the strip.
-    pub fn older(&self) -> &[CheckpointStatsEntry] {
+    pub fn older(&self) -> &[StripEntry] {
         match self.sim.stats().history().front() {
-            Some(first) => &self.strip[..self.strip.partition_point(|e| e.id < first.id)],
+            Some(first) => &self.strip[..self.strip.partition_point(|e| e.last_id < first.id)],
             None => &self.strip,
         }
     }
@@ -473,13 +537,19 @@ impl Run {
     fn sync_strip(&mut self) {
         let history = self.sim.stats().history();
         let first = history.front().map(|e| e.id);
-        let keep = self.strip.partition_point(|e| Some(e.id) < first);
+        let keep = self.strip.partition_point(|e| Some(e.last_id) < first);
         self.strip.truncate(keep);
-        self.strip
-            .extend(history.iter().map(|e| CheckpointStatsEntry {
-                subtasks: None,
-                ..e.clone()
-            }));
+        self.strip.extend(history.iter().map(StripEntry::from));
+        if self.strip.len() > STRIP_MAX {
+            // Merge the oldest half pairwise: memory stays bounded however long the run.
+            let half = self.strip.len() / 2;
+            let mut merged: Vec<StripEntry> = self.strip[..half]
+                .chunks(2)
+                .map(|c| c.iter().skip(1).fold(c[0].clone(), |a, b| a.merge(b)))
+                .collect();
+            merged.extend_from_slice(&self.strip[half..]);
+            self.strip = merged;
+        }
     }
 }
 
@@ -781,6 +851,24 @@ mod tests {
     }
 
     #[test]
+    fn a_very_long_run_merges_old_strip_bars_and_stays_bounded() {
+        let mut s = scenario();
+        s.duration_ms = 400_000;
+        s.checkpointing.interval_ms = Some(100);
+        let mut r = Run::new(Simulation::new(s).unwrap());
+        r.play_to(SimTime::from_ms(300_000), &mut never()).unwrap();
+        let total = r.sim().stats().counts.total;
+        assert!(total > STRIP_MAX as u64 * 2, "{total} checkpoints");
+        assert!(r.strip().len() <= STRIP_MAX);
+        assert_eq!(r.strip().iter().map(StripEntry::count).sum::<u64>(), total);
+        assert_eq!(r.strip().first().map(|e| e.id.0), Some(1));
+        assert!(r
+            .strip()
+            .windows(2)
+            .all(|w| w[0].last_id.0 + 1 == w[1].id.0));
+    }
+
+    #[test]
     fn a_long_run_keeps_every_checkpoint_on_the_strip_and_a_bounded_history() {
         let mut s = scenario();
         s.duration_ms = 400_000;
@@ -791,15 +879,14 @@ mod tests {
         assert!(total > UI_HISTORY_ROWS * 2, "{total} checkpoints");
         assert!(r.sim().stats().history().len() <= UI_HISTORY_ROWS + 1);
         assert_eq!(r.strip().len(), total);
-        assert!(r.strip().iter().all(|e| e.subtasks.is_none()));
-        let ids = |v: Vec<&CheckpointStatsEntry>| v.iter().map(|e| e.id.0).collect::<Vec<_>>();
         r.seek_ms(100_000).unwrap();
-        let seen = ids(r
+        let mut seen: Vec<u64> = r
             .older()
             .iter()
-            .chain(r.sim().stats().history().iter())
-            .chain(r.ahead().iter())
-            .collect());
+            .flat_map(|e| e.id.0..=e.last_id.0)
+            .collect();
+        seen.extend(r.sim().stats().history().iter().map(|e| e.id.0));
+        seen.extend(r.ahead().iter().flat_map(|e| e.id.0..=e.last_id.0));
         assert_eq!(seen, (1..=total as u64).collect::<Vec<_>>());
     }
 }

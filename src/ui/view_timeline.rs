@@ -4,8 +4,8 @@
 //! rewound, the checkpoints ahead (as they were at the furthest point) are drawn faded.
 
 use super::app::{App, Msg, UiState};
-use super::run::Run;
-use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
+use super::run::{Run, StripEntry};
+use crate::sim::stats::CheckpointStatus;
 use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
@@ -14,15 +14,12 @@ const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
 
-fn lanes(
-    entries: &[&CheckpointStatsEntry],
-    end_of: &dyn Fn(&CheckpointStatsEntry) -> u64,
-) -> Vec<usize> {
+fn lanes(entries: &[&StripEntry], end_of: &dyn Fn(&StripEntry) -> u64) -> Vec<usize> {
     let mut lane_end: Vec<u64> = Vec::new();
     entries
         .iter()
         .map(|e| {
-            let start = e.trigger_timestamp.0;
+            let start = e.trigger.0;
             let lane = lane_end
                 .iter()
                 .position(|&end| end <= start)
@@ -42,32 +39,19 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
     let furthest = run.furthest().now;
     let span_us = furthest.0.max(now.0).max(1_000_000) as f64;
     let x = |us: u64| (us as f64 / span_us * W).clamp(0.0, W);
-    let end_of = |e: &CheckpointStatsEntry| {
-        e.completion_timestamp
-            .or(e.failure_timestamp)
-            .map(|t| t.0)
-            .unwrap_or(now.0)
-    };
+    let end_of = |e: &StripEntry| e.end.map(|t| t.0).unwrap_or(now.0);
     // Older checkpoints from the run's strip, the recent ones as the simulation has them now,
     // and (while rewound) the ones ahead as they were at the furthest point.
-    let current: Vec<&CheckpointStatsEntry> = run
-        .older()
-        .iter()
-        .chain(sim.stats().history().iter())
-        .collect();
-    let last_id = current.last().map(|e| e.id);
-    let ahead: Vec<&CheckpointStatsEntry> = run
+    let recent: Vec<StripEntry> = sim.stats().history().iter().map(StripEntry::from).collect();
+    let current: Vec<&StripEntry> = run.older().iter().chain(recent.iter()).collect();
+    let last_id = current.last().map(|e| e.last_id);
+    let ahead: Vec<&StripEntry> = run
         .ahead()
         .iter()
-        .filter(|e| Some(e.id) > last_id || e.trigger_timestamp > now)
+        .filter(|e| Some(e.id) > last_id || e.trigger > now)
         .collect();
-    let ahead_end = |e: &CheckpointStatsEntry| {
-        e.completion_timestamp
-            .or(e.failure_timestamp)
-            .map(|t| t.0)
-            .unwrap_or(furthest.0)
-    };
-    let all: Vec<&CheckpointStatsEntry> = current.iter().chain(ahead.iter()).copied().collect();
+    let ahead_end = |e: &StripEntry| e.end.map(|t| t.0).unwrap_or(furthest.0);
+    let all: Vec<&StripEntry> = current.iter().chain(ahead.iter()).copied().collect();
     let lane_of = lanes(&all, &|e| {
         if Some(e.id) > last_id {
             ahead_end(e)
@@ -106,12 +90,17 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                 }
                 { for all.iter().zip(lane_of.iter()).map(|(e, lane)| {
                     let is_ahead = Some(e.id) > last_id;
-                    let (s, t) = (e.trigger_timestamp.0, if is_ahead { ahead_end(e) } else { end_of(e) });
+                    let (s, t) = (e.trigger.0, if is_ahead { ahead_end(e) } else { end_of(e) });
                     let cls = classes!("cp", match e.status { CheckpointStatus::Completed => "completed", CheckpointStatus::Failed => "failed", CheckpointStatus::InProgress => "in-progress" },
-                        e.is_savepoint.then_some("savepoint"), is_ahead.then_some("ahead"), (ui.selected_checkpoint == Some(e.id.0)).then_some("selected"));
-                    let title = format!("{} {} {}: triggered {} ms, {} ms end to end{}{}",
-                        if e.is_savepoint { "Savepoint" } else { "Checkpoint" }, e.id, e.status.name(), e.trigger_timestamp.as_ms(),
-                        e.end_to_end_duration_us() / 1000,
+                        e.savepoint.then_some("savepoint"), is_ahead.then_some("ahead"), (ui.selected_checkpoint == Some(e.id.0)).then_some("selected"));
+                    let what = if e.count() > 1 {
+                        format!("Checkpoints {} to {} (merged; the worst status is shown)", e.id, e.last_id)
+                    } else {
+                        format!("{} {}", if e.savepoint { "Savepoint" } else { "Checkpoint" }, e.id)
+                    };
+                    let title = format!("{what} {}: triggered {} ms, {} ms end to end{}{}",
+                        e.status.name(), e.trigger.as_ms(),
+                        e.end_to_end_us / 1000,
                         e.failure_reason.map(|r| format!(" — {}: {}", r.name(), r.explain())).unwrap_or_default(),
                         if is_ahead { " (ahead of the frame on screen)" } else { "" });
                     html! {
