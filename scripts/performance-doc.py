@@ -28,6 +28,8 @@ rows.append(("wasm heap after 1 h / 2 h simulated, `bench-medium`", f"{mb(h['aft
 b = r["bundle"]
 rows.append(("release bundle (wasm + js + css), raw / gzipped", f"{b['raw_bytes'] / 1024:.1f} / {b['gzip_bytes'] / 1024:.1f} KiB", "gzipped <= 350 KB"))
 rows.append(("coordinator: one ack of a checkpoint of 10,000 subtasks", f"{r['coordinator']['ns_per_ack']:.1f} ns", "<= 100 ns"))
+for k, v in r.get("scaling", {}).items():
+    rows.append((f"scaling: `bench-large` {k} (parallelism {v['parallelism']}, {v['channels']:,} channels), 60 s", f"{v['wall_s']:.2f} s wall, {v['ns_per_record']:.0f} ns per record moved", "linear"))
 print("| figure | measured | target |")
 print("|---|---|---|")
 for a, v, t in rows:
