@@ -394,7 +394,7 @@ impl Simulation {
         match f.item {
             Item::Record(r) => self.process_record(t, input, r),
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
-            Item::Cancel(id) => self.on_cancel_marker(t, input, id),
+            Item::Cancel(id) => self.on_cancel_marker(t, id),
         }
         true
     }
@@ -723,13 +723,15 @@ impl Simulation {
                 }
             } else if let Some(pos) = self.channels[c.idx()].find_barrier(id) {
                 self.gates[t.idx()].remove_item(i as u32, pos);
-                if let Some(b) = self.channels[c.idx()].promote_barrier(pos, self.now) {
+                if self.channels[c.idx()]
+                    .promote_barrier(pos, self.now)
+                    .is_some()
+                {
                     let visible = self.channels[c.idx()]
                         .priority
                         .back()
                         .map(|f| f.visible_at)
                         .unwrap_or(self.now);
-                    let _ = b;
                     self.gates[t.idx()].on_push_priority(visible, i as u32);
                 }
             }
@@ -1071,8 +1073,7 @@ impl Simulation {
     }
 
     /// A cancellation marker arrived: abort that checkpoint here and pass the marker on.
-    fn on_cancel_marker(&mut self, t: SubtaskId, input: u32, id: CheckpointId) {
-        let _ = input;
+    fn on_cancel_marker(&mut self, t: SubtaskId, id: CheckpointId) {
         if self.mode == CheckpointingMode::AtLeastOnce {
             self.on_cancel_marker_at_least_once(t, id);
             return;
@@ -1093,8 +1094,8 @@ impl Simulation {
             _ => {
                 if id > self.tasks[t.idx()].last_checkpoint {
                     // Not started here yet: remember it so its barriers are ignored, decline, pass on.
-                    if let Some((cur, _)) = current {
-                        let _ = cur;
+                    if current.is_some() {
+                        // An older alignment still going on is given up for the newer one.
                         self.abort_alignment(t, FailureReason::CheckpointDeclinedSubsumed, true);
                     }
                     self.tasks[t.idx()].last_checkpoint = id;
@@ -1169,9 +1170,8 @@ impl Simulation {
             .map(|a| a.unaligned)
             .unwrap_or(false);
         self.snapshot(t, unaligned);
-        if let Some(a) = self.tasks[t.idx()].alignment.take() {
-            let _ = a; // a source has no inputs: nothing to collect
-        }
+        // A source has no inputs: there is nothing more to collect.
+        self.tasks[t.idx()].alignment = None;
         self.maybe_ack(t, b.id);
     }
 
