@@ -721,23 +721,34 @@ impl Simulation {
                     self.channels[c.idx()].blocked = false;
                     self.gates[t.idx()].unblock(i as u32, self.now);
                 }
-            } else if let Some(pos) = self.channels[c.idx()].find_barrier(id) {
-                self.gates[t.idx()].remove_item(i as u32, pos);
-                if self.channels[c.idx()]
-                    .promote_barrier(pos, self.now)
-                    .is_some()
-                {
-                    let visible = self.channels[c.idx()]
-                        .priority
-                        .back()
-                        .map(|f| f.visible_at)
-                        .unwrap_or(self.now);
-                    self.gates[t.idx()].on_push_priority(visible, i as u32);
-                }
+            } else {
+                self.promote_queued_barrier(*c, id);
             }
         }
         self.checks.on_alignment_end(t);
         self.wake(t, self.now);
+    }
+
+    /// Moves the aligned barrier of checkpoint `id` queued in channel `c` to the priority lane
+    /// and tells the consumer's input gate. Returns when it reaches the consumer, if it was
+    /// queued there.
+    fn promote_queued_barrier(
+        &mut self,
+        c: super::ids::ChannelId,
+        id: CheckpointId,
+    ) -> Option<SimTime> {
+        let pos = self.channels[c.idx()].find_barrier(id)?;
+        let info = &self.graph.channels[c.idx()];
+        let (to, input) = (info.to, info.input_index);
+        self.gates[to.idx()].remove_item(input, pos);
+        self.channels[c.idx()].promote_barrier(pos, self.now)?;
+        let visible = self.channels[c.idx()]
+            .priority
+            .back()
+            .map(|f| f.visible_at)
+            .unwrap_or(self.now);
+        self.gates[to.idx()].on_push_priority(visible, input);
+        Some(visible)
     }
 
     /// An aligned barrier still queued in a channel timed out: it becomes a priority event.
@@ -746,27 +757,13 @@ impl Simulation {
         c: super::ids::ChannelId,
         id: CheckpointId,
     ) {
-        let Some(pos) = self.channels[c.idx()].find_barrier(id) else {
-            return;
-        };
-        let info = &self.graph.channels[c.idx()];
-        let (to, input) = (info.to, info.input_index);
+        let to = self.graph.channels[c.idx()].to;
         // The alignment timeout only exists for exactly-once (the mode may have been switched
         // live since the barrier was sent): an at-least-once consumer takes it aligned.
         if !self.tasks[to.idx()].is_running() || self.mode != CheckpointingMode::ExactlyOnce {
             return;
         }
-        self.gates[to.idx()].remove_item(input, pos);
-        if self.channels[c.idx()]
-            .promote_barrier(pos, self.now)
-            .is_some()
-        {
-            let visible = self.channels[c.idx()]
-                .priority
-                .back()
-                .map(|f| f.visible_at)
-                .unwrap_or(self.now);
-            self.gates[to.idx()].on_push_priority(visible, input);
+        if let Some(visible) = self.promote_queued_barrier(c, id) {
             self.wake(to, visible);
         }
     }
