@@ -190,6 +190,45 @@ fn forward_only_job_restarts_only_the_region_of_the_failed_task() {
     assert_eq!(sim.job().restarts[0].subtasks, 2);
 }
 
+/// Five kills, far enough apart for each restart to finish first.
+fn five_kills(attempts: Option<u32>) -> barrierscope::sim::scenario::Scenario {
+    let mut s = pipeline();
+    s.duration_ms = 14_000;
+    s.restart_attempts = attempts;
+    for (i, at) in [1_500, 4_000, 6_500, 9_000, 11_500].into_iter().enumerate() {
+        s.faults.push(kill(at, &format!("counter#{}", i % 2)));
+    }
+    s
+}
+
+#[test]
+fn bounded_restart_records_keep_the_newest_count_every_restart_and_change_nothing_else() {
+    let all = run(five_kills(None));
+    let mut bounded = Simulation::new(five_kills(None)).unwrap();
+    bounded.set_restart_limit(Some(2));
+    bounded.run_to_end();
+    let (a, b) = (all.job(), bounded.job());
+    assert_eq!(a.restarts.len(), 5);
+    assert_eq!(b.restart_count(), 5);
+    assert_eq!((b.restarts.len(), b.restarts_dropped), (2, 3));
+    // The kept records are the newest, filled in at their restart as without the bound.
+    assert_eq!(b.restarts[..], a.restarts[3..]);
+    assert_eq!(bounded.stats().counts, all.stats().counts);
+    assert_eq!(bounded.exactly_once(), all.exactly_once());
+}
+
+#[test]
+fn restart_attempts_count_restart_records_the_bound_dropped() {
+    let all = run(five_kills(Some(3)));
+    let mut bounded = Simulation::new(five_kills(Some(3))).unwrap();
+    bounded.set_restart_limit(Some(1));
+    bounded.run_to_end();
+    assert_eq!(all.job().status, JobStatus::Failed);
+    assert_eq!(bounded.job().status, JobStatus::Failed);
+    assert_eq!(bounded.job().restart_count(), 3);
+    assert_eq!(bounded.job().restarts.len(), 1);
+}
+
 #[test]
 fn restart_attempts_exhausted_fails_the_job() {
     let mut s = pipeline();

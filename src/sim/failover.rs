@@ -50,7 +50,12 @@ pub struct RestartRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobState {
     pub status: JobStatus,
+    /// The newest restart records, oldest first: all of them, unless bounded by
+    /// [`Simulation::set_history_limit`] (the browser), which drops the oldest.
     pub restarts: Vec<RestartRecord>,
+    /// Restart records dropped from the front of `restarts` by the bound.
+    pub restarts_dropped: usize,
+    restarts_limit: Option<usize>,
     region_generation: Vec<u64>,
     /// Per region: index of the restart record its pending restart belongs to.
     region_restart: Vec<Option<usize>>,
@@ -65,12 +70,41 @@ impl JobState {
         JobState {
             status: JobStatus::Running,
             restarts: Vec::new(),
+            restarts_dropped: 0,
+            restarts_limit: None,
             region_generation: vec![0; g.regions.len()],
             region_restart: vec![None; g.regions.len()],
             initial_backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
             backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
             last_failure: None,
         }
+    }
+
+    /// Every restart (failover) so far, including records dropped by the bound.
+    pub fn restart_count(&self) -> usize {
+        self.restarts_dropped + self.restarts.len()
+    }
+
+    /// Keeps only the newest `limit` restart records (at least one); `None` keeps all.
+    pub fn set_restarts_limit(&mut self, limit: Option<usize>) {
+        self.restarts_limit = limit.map(|n| n.max(1));
+        self.trim_restarts();
+    }
+
+    fn trim_restarts(&mut self) {
+        if let Some(n) = self.restarts_limit {
+            if self.restarts.len() > n {
+                let drop = self.restarts.len() - n;
+                self.restarts.drain(..drop);
+                self.restarts_dropped += drop;
+            }
+        }
+    }
+
+    /// The record with absolute number `i` (counting dropped ones), if still kept.
+    fn restart_mut(&mut self, i: usize) -> Option<&mut RestartRecord> {
+        i.checked_sub(self.restarts_dropped)
+            .and_then(|k| self.restarts.get_mut(k))
     }
 
     /// The next restart delay (exponential backoff, reset after an hour without failure).
@@ -130,7 +164,7 @@ impl Simulation {
         self.stop_checkpoint_scheduler();
         self.abort_all_pending(FailureReason::JobFailoverRegion);
         let mut subtasks = 0;
-        let record = self.job.restarts.len();
+        let record = self.job.restart_count();
         let mut any = false;
         for &r in &regions {
             if self.job.region_restart[r as usize].is_some() {
@@ -151,7 +185,7 @@ impl Simulation {
         self.job.status = JobStatus::Restarting;
         let limit = self.scenario().restart_attempts;
         if limit
-            .map(|n| self.job.restarts.len() as u32 >= n)
+            .map(|n| self.job.restart_count() as u32 >= n)
             .unwrap_or(false)
         {
             self.log(
@@ -174,6 +208,7 @@ impl Simulation {
             restarted_at: None,
             subtasks,
         });
+        self.job.trim_restarts();
         self.log(
             LogKind::Failover,
             format!(
@@ -243,8 +278,7 @@ impl Simulation {
             return;
         }
         let record = self.job.region_restart[region as usize].take();
-        if let Some(i) = record {
-            let r = &mut self.job.restarts[i];
+        if let Some(r) = record.and_then(|i| self.job.restart_mut(i)) {
             r.restored_checkpoint_id = latest.as_ref().map(|c| c.id);
             r.restarted_at = Some(self.now);
         }

@@ -287,9 +287,21 @@ impl Simulation {
     }
 
     /// Bounds the checkpoint history kept in memory (Flink's `web.checkpoints.history`); `None`
-    /// keeps every row (the runner's report).
+    /// keeps every row (the runner's report). The counts stay complete either way.
     pub fn set_history_limit(&mut self, limit: Option<usize>) {
         self.stats.set_history_limit(limit);
+    }
+
+    /// Bounds the restart records kept in memory to the newest `limit`; `None` keeps all (the
+    /// runner's report). [`failover::JobState::restart_count`] still counts every restart.
+    pub fn set_restart_limit(&mut self, limit: Option<usize>) {
+        self.job.set_restarts_limit(limit);
+    }
+
+    /// How many of the newest checkpoints keep their per-subtask details (at most
+    /// [`stats::SUBTASK_DETAIL_HISTORY`], the default).
+    pub fn set_detail_limit(&mut self, limit: usize) {
+        self.stats.set_detail_limit(limit);
     }
 
     fn dispatch(&mut self, event: Event) {

@@ -152,6 +152,8 @@ pub struct CheckpointStats {
     pub counts: Counts,
     history: VecDeque<CheckpointStatsEntry>,
     history_limit: Option<usize>,
+    /// Rows that keep per-subtask details; `None`: [`SUBTASK_DETAIL_HISTORY`].
+    detail_limit: Option<usize>,
     pub latest_completed: Option<CheckpointId>,
     pub latest_savepoint: Option<CheckpointId>,
     pub latest_failed: Option<CheckpointId>,
@@ -168,6 +170,18 @@ impl CheckpointStats {
     pub fn set_history_limit(&mut self, limit: Option<usize>) {
         self.history_limit = limit;
         self.trim();
+    }
+
+    /// Keeps per-subtask details for the newest `limit` checkpoints only (capped at
+    /// [`SUBTASK_DETAIL_HISTORY`]).
+    pub fn set_detail_limit(&mut self, limit: usize) {
+        self.detail_limit = Some(limit.min(SUBTASK_DETAIL_HISTORY));
+        self.trim();
+    }
+
+    /// How many of the newest checkpoints keep their per-subtask details.
+    pub fn detail_limit(&self) -> usize {
+        self.detail_limit.unwrap_or(SUBTASK_DETAIL_HISTORY)
     }
 
     pub fn history(&self) -> &VecDeque<CheckpointStatsEntry> {
@@ -205,8 +219,9 @@ impl CheckpointStats {
             }
         }
         let n = self.history.len();
-        if n > SUBTASK_DETAIL_HISTORY {
-            for e in self.history.iter_mut().take(n - SUBTASK_DETAIL_HISTORY) {
+        let details = self.detail_limit();
+        if n > details {
+            for e in self.history.iter_mut().take(n - details) {
                 if e.status != CheckpointStatus::InProgress {
                     e.subtasks = None;
                 }

@@ -812,7 +812,12 @@ impl Simulation {
         let task = &mut self.tasks[t.idx()];
         // Pre-commit: the sink's open transaction becomes the transaction of this checkpoint.
         if let OperatorState::Sink { open, pending } = &mut task.state {
-            let txn = std::mem::take(open);
+            // The next transaction starts with room for as many records as this one had (a
+            // sink's rate is steady), and this one is held exactly: checkpoints and the UI's
+            // keyframes keep transactions alive, so their slack would add up.
+            let room = open.len() + open.len() / 8;
+            let mut txn = std::mem::replace(open, Vec::with_capacity(room));
+            txn.shrink_to_fit();
             pending.insert(id, Rc::new(txn));
         }
         let state = task.state.clone();

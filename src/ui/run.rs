@@ -31,6 +31,17 @@ pub const INITIAL_KEYFRAME_INTERVAL_US: u64 = 2_000_000;
 /// Most bars the timeline strip keeps; beyond it the oldest are merged pairwise.
 pub const STRIP_MAX: usize = 1024;
 
+/// One restart tick of the timeline, kept by the run for restarts older than the simulation's
+/// bounded list of restart records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestartMark {
+    /// Its number among all restarts of the run (0 first).
+    pub n: usize,
+    pub at: SimTime,
+    pub cause: String,
+    pub restored_checkpoint_id: Option<CheckpointId>,
+}
+
 /// One bar of the timeline strip: one checkpoint, or (in a long run) a span of old ones merged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StripEntry {
@@ -93,8 +104,15 @@ impl StripEntry {
 }
 
 /// Checkpoint history rows the simulation keeps in the browser (Flink's web UI keeps 10); the
-/// timeline strip keeps a compact row of every checkpoint separately.
-pub const UI_HISTORY_ROWS: usize = 200;
+/// run keeps a compact row of every checkpoint (the strip) separately, once, so that keyframes
+/// stay small.
+pub const UI_HISTORY_ROWS: usize = 100;
+/// Restart records the simulation keeps in the browser; the run keeps a timeline tick of every
+/// restart separately.
+pub const UI_RESTART_ROWS: usize = 32;
+/// Checkpoints that keep per-subtask details in the browser (clicking an older row jumps to its
+/// trigger time, where it has them again).
+pub const UI_DETAIL_ROWS: usize = 16;
 /// How many events are processed between two looks at the frame budget.
 const BUDGET_CHECK_EVERY: u64 = 256;
 
@@ -172,6 +190,9 @@ pub struct Run {
     /// [`UI_HISTORY_ROWS`] so that keyframes stay small): memory grows by one small row per
     /// checkpoint instead of one row per checkpoint per keyframe.
     strip: Vec<StripEntry>,
+    /// Every restart of the furthest frame, for the timeline's ticks (thinned past
+    /// [`STRIP_MAX`]); the simulation keeps only the newest [`UI_RESTART_ROWS`] records.
+    restart_marks: Vec<RestartMark>,
     /// Keyframes taken and re-simulated events, for the diagnostics line and the tests.
     pub resimulated_events: u64,
 }
@@ -180,6 +201,8 @@ impl Run {
     /// A run at time 0 of a freshly built simulation.
     pub fn new(mut sim: Simulation) -> Run {
         sim.set_history_limit(Some(UI_HISTORY_ROWS));
+        sim.set_detail_limit(UI_DETAIL_ROWS);
+        sim.set_restart_limit(Some(UI_RESTART_ROWS));
         let furthest = frame_of(&sim);
         Run {
             max_keyframes: keyframe_budget(&sim),
@@ -189,6 +212,7 @@ impl Run {
             interval_us: INITIAL_KEYFRAME_INTERVAL_US,
             furthest,
             strip: Vec::new(),
+            restart_marks: Vec::new(),
             resimulated_events: 0,
         }
     }
@@ -256,6 +280,12 @@ impl Run {
             Some(first) => &self.strip[..self.strip.partition_point(|e| e.last_id < first.id)],
             None => &self.strip,
         }
+    }
+
+    /// Restarts older than the simulation's bounded list of restart records, oldest first.
+    pub fn older_restarts(&self) -> &[RestartMark] {
+        let dropped = self.sim.job().restarts_dropped;
+        &self.restart_marks[..self.restart_marks.partition_point(|m| m.n < dropped)]
     }
 
     /// True when the shown frame is behind the furthest one reached.
@@ -540,6 +570,27 @@ impl Run {
         let keep = self.strip.partition_point(|e| Some(e.last_id) < first);
         self.strip.truncate(keep);
         self.strip.extend(history.iter().map(StripEntry::from));
+        let job = self.sim.job();
+        let keep = self
+            .restart_marks
+            .partition_point(|m| m.n < job.restarts_dropped);
+        self.restart_marks.truncate(keep);
+        self.restart_marks
+            .extend(job.restarts.iter().enumerate().map(|(i, r)| RestartMark {
+                n: job.restarts_dropped + i,
+                at: r.at,
+                cause: r.cause.clone(),
+                restored_checkpoint_id: r.restored_checkpoint_id,
+            }));
+        if self.restart_marks.len() > STRIP_MAX {
+            // Keep every other tick of the oldest half: one pixel apart they look the same.
+            let half = self.restart_marks.len() / 2;
+            let mut i = 0;
+            self.restart_marks.retain(|_| {
+                i += 1;
+                i > half || i % 2 == 1
+            });
+        }
         if self.strip.len() > STRIP_MAX {
             // Merge the oldest half pairwise: memory stays bounded however long the run.
             let half = self.strip.len() / 2;
@@ -866,6 +917,55 @@ mod tests {
             .strip()
             .windows(2)
             .all(|w| w[0].last_id.0 + 1 == w[1].id.0));
+    }
+
+    #[test]
+    fn a_long_run_keeps_a_timeline_tick_for_every_restart_beyond_the_bounded_records() {
+        // Kills further apart than the longest restart backoff (60 s): each one restarts.
+        let mut s = scenario();
+        s.duration_ms = 3_000_000;
+        s.job.operators[0].records_per_sec = Some(5.0);
+        s.checkpointing.interval_ms = Some(10_000);
+        let kills = UI_RESTART_ROWS + 12;
+        s.faults = (0..kills as u64)
+            .map(|i| FaultSpec {
+                at_ms: 1_000 + 61_000 * i,
+                fault: Fault::Kill {
+                    task: format!("k#{}", i % 2),
+                },
+            })
+            .collect();
+        let mut r = Run::new(Simulation::new(s).unwrap());
+        r.play_to(SimTime::from_ms(3_000_000), &mut never())
+            .unwrap();
+        let job = r.sim().job();
+        assert_eq!(job.restart_count(), kills);
+        assert_eq!(job.restarts.len(), UI_RESTART_ROWS);
+        let numbers = |r: &Run| -> Vec<usize> {
+            let dropped = r.sim().job().restarts_dropped;
+            r.older_restarts()
+                .iter()
+                .map(|m| m.n)
+                .chain((0..r.sim().job().restarts.len()).map(|i| dropped + i))
+                .collect()
+        };
+        assert_eq!(numbers(&r), (0..kills).collect::<Vec<_>>());
+        // Rewound, the ticks are those of the restarts up to the frame, each once.
+        r.seek_ms(2_500_000).unwrap();
+        let upto = r.sim().job().restart_count();
+        assert!(upto > UI_RESTART_ROWS && upto < kills, "{upto}");
+        assert_eq!(numbers(&r), (0..upto).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_browser_keeps_per_subtask_details_for_the_newest_checkpoints_only() {
+        let mut r = run();
+        r.play_to(SimTime::from_ms(20_000), &mut never()).unwrap();
+        let h = r.sim().stats().history();
+        let with: Vec<bool> = h.iter().map(|e| e.subtasks.is_some()).collect();
+        assert!(h.len() > UI_DETAIL_ROWS * 2);
+        assert_eq!(with.iter().filter(|d| **d).count(), UI_DETAIL_ROWS);
+        assert!(with[with.len() - UI_DETAIL_ROWS..].iter().all(|d| *d));
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     { if c.alive { "UP" } else { "DOWN" } }</span>
                 <span class={classes!("badge", match job.status.name() { "RUNNING" => "ok", "FAILED" => "failed", _ => "warn" })}
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
-                if !job.restarts.is_empty() { <span class="muted" data-testid="restarts" title="Failovers (restarts) so far">{ format!("↻{}", job.restarts.len()) }</span> }
+                if job.restart_count() > 0 { <span class="muted" data-testid="restarts" title="Failovers (restarts) so far">{ format!("↻{}", job.restart_count()) }</span> }
                 <span class="spacer" />
                 <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
                     { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "next trigger —".into() } }</span>

@@ -172,7 +172,7 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
     };
     let g = sim.graph();
     let Some(subs) = &e.subtasks else {
-        return html! { <p class="hint">{ format!("Per-subtask details of checkpoint {id} were dropped (only the latest 64 checkpoints keep them).") }</p> };
+        return html! { <p class="hint">{ format!("Per-subtask details of checkpoint {id} were dropped here (only the latest {} checkpoints keep them); click its row to jump to its trigger time, where they are.", sim.stats().detail_limit()) }</p> };
     };
     let na = || html! { <td class="num na">{ "n/a" }</td> };
     html! {

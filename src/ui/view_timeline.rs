@@ -76,7 +76,16 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
         })
     };
     let faults = sim.faults();
-    let restarts = &sim.job().restarts;
+    let restarts = run
+        .older_restarts()
+        .iter()
+        .map(|m| (m.at, m.cause.as_str(), m.restored_checkpoint_id))
+        .chain(
+            sim.job()
+                .restarts
+                .iter()
+                .map(|r| (r.at, r.cause.as_str(), r.restored_checkpoint_id)),
+        );
     let steps = &sim.scenario().steps;
     html! {
         <div class="timeline" aria-label="Timeline">
@@ -120,9 +129,9 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                         <title>{ format!("{} ms: fault {}", f.at_ms, f.fault.label()) }</title>
                     </rect>
                 }) }
-                { for restarts.iter().map(|r| html! {
-                    <rect class="restart-tick" x={format!("{:.2}", x(r.at.0))} y="0" width="2" height={format!("{h:.1}")}>
-                        <title>{ format!("{} ms: failover ({}){}", r.at.as_ms(), r.cause, r.restored_checkpoint_id.map(|c| format!(", restored checkpoint {c}")).unwrap_or_default()) }</title>
+                { for restarts.map(|(at, cause, restored)| html! {
+                    <rect class="restart-tick" x={format!("{:.2}", x(at.0))} y="0" width="2" height={format!("{h:.1}")}>
+                        <title>{ format!("{} ms: failover ({cause}){}", at.as_ms(), restored.map(|c| format!(", restored checkpoint {c}")).unwrap_or_default()) }</title>
                     </rect>
                 }) }
                 <rect class="now-cursor" x={format!("{:.2}", x(now.0) - 1.0)} y="0" width="2" height={format!("{h:.1}")} />
