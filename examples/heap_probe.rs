@@ -3,7 +3,8 @@
 //! hours, and prints the live and peak heap (a counting allocator) after each half hour, so that
 //! memory growth shows natively without a browser (the benchmark measures the browser itself).
 //!
-//!     cargo run --release --example heap_probe -- 4
+//!     cargo run --release --example heap_probe -- HOURS [SCENARIO_FILE]
+//!     cargo run --release --example heap_probe -- 4 static/scenarios/bench-large.json
 use barrierscope::sim::scenario::Scenario;
 use barrierscope::sim::Simulation;
 use barrierscope::ui::run::Run;
@@ -34,7 +35,10 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(4);
-    let text = std::fs::read_to_string("static/scenarios/bench-medium.json").expect("read");
+    let file = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "static/scenarios/bench-medium.json".into());
+    let text = std::fs::read_to_string(&file).expect("read the scenario file");
     let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
     let faults = v["faults"].as_array().cloned().unwrap_or_default();
     let period = 7_200_000u64;
@@ -43,7 +47,9 @@ fn main() {
         for f in &faults {
             let mut f = f.clone();
             f["at_ms"] = (f["at_ms"].as_u64().unwrap() + k * period).into();
-            all.push(f);
+            if f["at_ms"].as_u64().unwrap() < hours * 3_600_000 {
+                all.push(f);
+            }
         }
     }
     v["faults"] = all.into();
@@ -54,7 +60,11 @@ fn main() {
     println!("sim built: {} KiB", (LIVE.load(Relaxed) - b) / 1024);
     let mut run = Run::new(sim);
     println!("run built: {} KiB", (LIVE.load(Relaxed) - b) / 1024);
-    let step = 1_800_000_000u64;
+    let step = if hours == 1 {
+        600_000_000
+    } else {
+        1_800_000_000u64
+    };
     let mut t = 0;
     while t < hours * 3_600_000_000 {
         let goal = t + step;
@@ -64,11 +74,12 @@ fn main() {
                 .expect("play");
         }
         println!(
-            "{:>4} min: live {:>7.2} MiB, peak {:>7.2} MiB, keyframes {}, interval {} s, strip {}, restarts {}",
+            "{:>4} min: live {:>7.2} MiB, peak {:>7.2} MiB, keyframes {}/{}, interval {} s, strip {}, restarts {}",
             t / 60_000_000,
             LIVE.load(Relaxed) as f64 / 1048576.0,
             PEAK.load(Relaxed) as f64 / 1048576.0,
             run.keyframes(),
+            run.max_keyframes(),
             run.keyframe_interval_us() / 1_000_000,
             run.strip().len(),
             run.sim().job().restarts.len(),

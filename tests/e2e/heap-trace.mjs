@@ -3,7 +3,7 @@
 // Needs a release bundle in dist/ (scripts/bench.sh builds one): node tests/e2e/heap-trace.mjs
 import { startApp, launchBrowser, openApp } from "./helpers.mjs";
 
-const app = await startApp();
+const app = await startApp(process.env.DIST_DIR ? { dir: process.env.DIST_DIR } : {});
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage();
