@@ -26,7 +26,7 @@ rows.append(("work while paused 5 s: animation frames / timers", f"{p['animation
 rows.append(("navigation to the first drawn graph", f"{r['app']['first_graph_ms']:.0f} ms", "<= 500 ms"))
 rows.append(("scrub to 9 min of a 10 min `bench-medium` run", f"{r['app']['scrub_to_9min_ms']:.0f} ms", "<= 150 ms"))
 h = r["app"]["heap"]
-rows.append(("wasm heap after 1 h / 2 h simulated, `bench-medium`", f"{mb(h['after_1h_bytes'])} / {mb(h['after_2h_bytes'])} MiB (reached {h['reached_1h_ms'] / 3.6e6:.1f} h / {h['reached_2h_ms'] / 3.6e6:.1f} h)", "<= 64 MB, no growth"))
+rows.append(("wasm heap after 1 h / 2 h simulated, `bench-medium`", f"{mb(h['after_1h_bytes'])} / {mb(h['after_2h_bytes'])} MiB ({h['after_1h_bytes']:,} / {h['after_2h_bytes']:,} bytes; reached {h['reached_1h_ms'] / 3.6e6:.1f} h / {h['reached_2h_ms'] / 3.6e6:.1f} h)", "<= 64 MB, no growth"))
 b = r["bundle"]
 rows.append(("release bundle (wasm + js + css), raw / gzipped", f"{b['raw_bytes'] / 1024:.1f} / {b['gzip_bytes'] / 1024:.1f} KiB", "gzipped <= 350 KB"))
 rows.append(("coordinator: one ack of a checkpoint of 10,000 subtasks", f"{r['coordinator']['ns_per_ack']:.1f} ns", "<= 100 ns"))
