@@ -51,7 +51,7 @@ pub struct RestartRecord {
 pub struct JobState {
     pub status: JobStatus,
     /// The newest restart records, oldest first: all of them, unless bounded by
-    /// [`Simulation::set_history_limit`] (the browser), which drops the oldest.
+    /// [`Simulation::set_restart_limit`] (the browser), which drops the oldest.
     pub restarts: Vec<RestartRecord>,
     /// Restart records dropped from the front of `restarts` by the bound.
     pub restarts_dropped: usize,

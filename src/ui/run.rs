@@ -574,14 +574,22 @@ impl Run {
         let keep = self
             .restart_marks
             .partition_point(|m| m.n < job.restarts_dropped);
-        self.restart_marks.truncate(keep);
-        self.restart_marks
-            .extend(job.restarts.iter().enumerate().map(|(i, r)| RestartMark {
-                n: job.restarts_dropped + i,
-                at: r.at,
-                cause: r.cause.clone(),
-                restored_checkpoint_id: r.restored_checkpoint_id,
-            }));
+        // Re-copied only when a restart was added or filled in (a record's cause never changes).
+        let same = self.restart_marks.len() - keep == job.restarts.len()
+            && self.restart_marks[keep..]
+                .iter()
+                .zip(&job.restarts)
+                .all(|(m, r)| m.at == r.at && m.restored_checkpoint_id == r.restored_checkpoint_id);
+        if !same {
+            self.restart_marks.truncate(keep);
+            self.restart_marks
+                .extend(job.restarts.iter().enumerate().map(|(i, r)| RestartMark {
+                    n: job.restarts_dropped + i,
+                    at: r.at,
+                    cause: r.cause.clone(),
+                    restored_checkpoint_id: r.restored_checkpoint_id,
+                }));
+        }
         if self.restart_marks.len() > STRIP_MAX {
             // Keep every other tick of the oldest half: one pixel apart they look the same.
             let half = self.restart_marks.len() / 2;
