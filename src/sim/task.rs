@@ -335,6 +335,17 @@ impl Simulation {
         self.wake(to, visible_at);
     }
 
+    /// Puts a barrier at the head of a channel (an unaligned checkpoint's barrier overtakes the
+    /// buffered records) and tells the consumer's input gate.
+    fn send_priority(&mut self, c: u32, b: Barrier) {
+        let visible_at = self.now.plus(self.latency);
+        self.channels[c as usize].push_priority(b, self.now, visible_at);
+        let info = &self.graph.channels[c as usize];
+        let (to, input) = (info.to, info.input_index);
+        self.gates[to.idx()].on_push_priority(visible_at, input);
+        self.wake(to, visible_at);
+    }
+
     /// Sends an event to every output channel; barriers of unaligned checkpoints go first.
     fn broadcast_event(&mut self, t: SubtaskId, item: Item, priority: bool) {
         let channels: Vec<u32> = self.graph.subtasks[t.idx()]
@@ -344,14 +355,7 @@ impl Simulation {
             .collect();
         for c in channels {
             match item {
-                Item::Barrier(b) if priority => {
-                    let visible_at = self.now.plus(self.latency);
-                    self.channels[c as usize].push_priority(b, self.now, visible_at);
-                    let info = &self.graph.channels[c as usize];
-                    let (to, input) = (info.to, info.input_index);
-                    self.gates[to.idx()].on_push_priority(visible_at, input);
-                    self.wake(to, visible_at);
-                }
+                Item::Barrier(b) if priority => self.send_priority(c, b),
                 Item::Barrier(b) => {
                     self.send(c, item);
                     if b.aligned_timeout_us > 0 {
