@@ -162,7 +162,7 @@ fn aligned_checkpoints_expire_under_backpressure() {
 #[test]
 fn unaligned_checkpoints_complete_under_backpressure_and_persist_in_flight_data() {
     let sim = run(backpressured(CheckpointingMode::ExactlyOnce, true));
-    let h = history(&sim);
+    let h = finished(&sim);
     assert!(h.len() >= 8);
     assert!(
         h.iter().all(|e| e.status == CheckpointStatus::Completed),
@@ -241,7 +241,7 @@ fn alignment_timeout_switches_slow_checkpoints_to_unaligned() {
     let mut s = backpressured(CheckpointingMode::ExactlyOnce, true);
     s.checkpointing.aligned_timeout_ms = 200;
     let sim = run(s);
-    let h = history(&sim);
+    let h = finished(&sim);
     assert!(h.iter().all(|e| e.status == CheckpointStatus::Completed));
     // Even inputs: the barriers align within 200 ms and the checkpoint stays aligned.
     assert_eq!(entry(&sim, 1).checkpoint_type(), "CHECKPOINT");
@@ -339,14 +339,14 @@ fn at_least_once_tracks_concurrent_checkpoints_instead_of_declining_older_ones()
 
 #[test]
 fn newer_barrier_during_alignment_declines_the_older_checkpoint_as_subsumed() {
-    // Unaligned checkpoints with a 1.2 s alignment timeout, interval 1 s. The sink aligns
+    // Unaligned checkpoints with a 1.05 s alignment timeout, interval 1 s. The sink aligns
     // checkpoint n: counter#1's barrier came at once and blocks that channel, counter#0 (slow)
-    // is far behind. A decline in an unrelated branch (audit -> audit_sink) aborts n at the
-    // coordinator, which triggers n+1 a second later. When n's alignment times out the sink
+    // is far behind. An async snapshot failure in an unrelated branch (audit -> audit_sink) aborts n at the
+    // coordinator; n+1 comes at the next fixed-rate trigger. When n's alignment times out the sink
     // unblocks, finds n+1's barrier behind n's on counter#1's channel, and gives n up with
     // CHECKPOINT_DECLINED_SUBSUMED (Flink's SingleCheckpointBarrierHandler does the same).
     let mut s = backpressured(CheckpointingMode::ExactlyOnce, true);
-    s.checkpointing.aligned_timeout_ms = 1_200;
+    s.checkpointing.aligned_timeout_ms = 1_050;
     s.checkpointing.timeout_ms = 600_000;
     s.checkpointing.tolerable_failed = 5;
     let mut audit = op("audit", OperatorKind::Source, 1);
@@ -362,15 +362,19 @@ fn newer_barrier_during_alignment_declines_the_older_checkpoint_as_subsumed() {
     run_until(&mut probe, 4_000);
     let n = history(&probe)
         .into_iter()
-        .find(|e| e.trigger_timestamp.as_ms() > 3_000)
+        .find(|e| e.trigger_timestamp.as_ms() >= 3_000)
         .expect("a checkpoint after 3 s")
         .id;
     let trigger = entry(&probe, n.0).trigger_timestamp.as_ms();
-    s.faults.push(decline(trigger + 1, "audit_sink#0"));
+    s.faults.push(snapshot_failure(
+        trigger + 1,
+        "audit_sink#0",
+        SnapshotPhase::Async,
+    ));
     let sim = run(s);
     assert_eq!(
         entry(&sim, n.0).failure_reason,
-        Some(FailureReason::CheckpointDeclined)
+        Some(FailureReason::CheckpointAsyncException)
     );
     let subsumed = log_lines(
         &sim,
@@ -387,12 +391,13 @@ fn newer_barrier_during_alignment_declines_the_older_checkpoint_as_subsumed() {
 }
 
 #[test]
-fn decline_fault_fails_the_checkpoint_with_checkpoint_declined() {
+fn async_snapshot_failure_declines_the_checkpoint_with_checkpoint_async_exception() {
     let mut s = pipeline();
     s.checkpointing.tolerable_failed = 5;
-    s.faults.push(decline(1_100, "counter#1"));
+    s.faults
+        .push(snapshot_failure(1_100, "counter#1", SnapshotPhase::Async));
     let sim = run(s);
-    let declined = failed_with(&sim, FailureReason::CheckpointDeclined);
+    let declined = failed_with(&sim, FailureReason::CheckpointAsyncException);
     assert_eq!(declined.len(), 1);
     let e = &declined[0];
     assert!(e.trigger_timestamp.as_ms() > 1_100);
@@ -403,15 +408,17 @@ fn decline_fault_fails_the_checkpoint_with_checkpoint_declined() {
 }
 
 #[test]
-fn declining_task_sends_a_cancel_marker_that_unblocks_aligning_tasks_downstream() {
+fn aborted_checkpoint_sends_a_cancel_marker_that_unblocks_aligning_tasks_downstream() {
     // counter#1 is slow, so the sink gets counter#0's barrier first and blocks that channel.
-    // counter#1 then declines: instead of its barrier the sink gets a CancelCheckpointMarker,
-    // aborts its alignment (CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER) and unblocks.
+    // counter#0's upload then fails: the coordinator aborts the checkpoint, counter#1 skips
+    // its snapshot when its barrier comes and sends a CancelCheckpointMarker instead; the
+    // sink aborts its alignment (CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER) and unblocks.
     let mut s = pipeline();
     s.checkpointing.tolerable_failed = 5;
     operator_mut(&mut s, "counter").process_ms = Some(5.0);
     s.faults.push(slow(1_000, "counter#1", 20.0, 3_000));
-    s.faults.push(decline(1_100, "counter#1"));
+    s.faults
+        .push(snapshot_failure(1_100, "counter#0", SnapshotPhase::Async));
     let mut sim = Simulation::new(s).unwrap();
     let sink = sim.graph().subtask_by_name("sink#0").unwrap();
     let from_counter0 = sim.graph().subtasks[sink.idx()].inputs[0];
@@ -426,7 +433,7 @@ fn declining_task_sends_a_cancel_marker_that_unblocks_aligning_tasks_downstream(
         }
         was_blocked = blocked;
     }
-    let declined = failed_with(&sim, FailureReason::CheckpointDeclined);
+    let declined = failed_with(&sim, FailureReason::CheckpointAsyncException);
     assert_eq!(declined.len(), 1, "{:?}", ids(&sim));
     let id = declined[0].id;
     let cancels = log_lines(

@@ -32,24 +32,35 @@ fn trigger_failures(sim: &Simulation, reason: FailureReason) -> u64 {
 // ----- the periodic trigger -----
 
 #[test]
-fn first_periodic_trigger_comes_after_a_random_delay_between_min_pause_and_interval() {
-    let mut firsts = Vec::new();
-    for seed in 0..40 {
+fn first_periodic_trigger_comes_min_pause_after_every_task_runs() {
+    // Flink 2.3: 16-35 ms after RUNNING with min pause 0, 811 ms with min pause 800; the seed
+    // plays no part.
+    for (seed, min_pause) in [(0, 0), (7, 0), (0, 300), (7, 800)] {
         let mut s = pipeline();
         s.seed = seed;
         s.duration_ms = 1_100;
-        s.checkpointing.min_pause_ms = 300;
+        s.checkpointing.min_pause_ms = min_pause;
         let sim = run(s);
         let first = entry(&sim, 1).trigger_timestamp.as_ms();
-        assert!(
-            (300..=1_000).contains(&first),
-            "seed {seed}: first trigger at {first}"
-        );
-        firsts.push(first);
+        assert_eq!(first, min_pause, "seed {seed}, min pause {min_pause}");
     }
-    firsts.sort_unstable();
-    firsts.dedup();
-    assert!(firsts.len() > 20, "the delay is hardly random: {firsts:?}");
+}
+
+#[test]
+fn first_trigger_after_a_restart_comes_min_pause_after_every_task_runs_again() {
+    let mut s = pipeline();
+    s.duration_ms = 6_000;
+    s.checkpointing.min_pause_ms = 200;
+    s.faults.push(kill(2_500, "counter#1"));
+    let sim = run(s);
+    let running_again = log_lines(&sim, "all subtasks RUNNING again");
+    assert_eq!(running_again.len(), 1, "{running_again:?}");
+    let at: u64 = running_again[0].split(' ').next().unwrap().parse().unwrap();
+    let first_after = trigger_times(&sim)
+        .into_iter()
+        .find(|&t| t > 2_500)
+        .expect("a trigger after the restart");
+    assert_eq!(first_after, at + 200);
 }
 
 #[test]
@@ -57,8 +68,7 @@ fn periodic_trigger_is_fixed_rate_not_interval_after_completion() {
     // Each checkpoint takes ~410 ms; triggers are still exactly 1000 ms apart.
     let sim = run(slow_sink(400.0));
     let t = trigger_times(&sim);
-    assert_eq!(t.len(), 5, "{t:?}");
-    assert!(t.windows(2).all(|w| w[1] - w[0] == 1_000), "{t:?}");
+    assert_eq!(t, [0, 1_000, 2_000, 3_000, 4_000, 5_000]);
     assert!(completed(&sim)
         .iter()
         .all(|e| e.end_to_end_duration_us() > 400_000));
@@ -257,8 +267,9 @@ fn checkpoint_ids_start_at_one_and_increase_by_one() {
     s.faults.push(trigger_savepoint(2_500));
     s.faults.push(trigger_checkpoint(3_200));
     let sim = run(s);
-    assert_eq!(ids(&sim), (1..=7).collect::<Vec<_>>());
-    assert_eq!(sim.coordinator().next_id, 8);
+    // Periodic triggers at 0, 1000, ..., 5000 plus the savepoint and the manual checkpoint.
+    assert_eq!(ids(&sim), (1..=8).collect::<Vec<_>>());
+    assert_eq!(sim.coordinator().next_id, 9);
 }
 
 #[test]
@@ -271,7 +282,7 @@ fn completed_store_keeps_num_retained_newest_checkpoints() {
         let done: Vec<CheckpointId> = completed(&sim).iter().map(|e| e.id).collect();
         let expect = done[done.len() - retained as usize..].to_vec();
         assert_eq!(sim.coordinator().store.retained_ids(), expect);
-        assert_eq!(sim.report().retained.len(), retained as usize);
+        assert_eq!(sim.report().barrierscope.retained.len(), retained as usize);
     }
 }
 
@@ -338,8 +349,8 @@ fn savepoint_is_in_the_history_but_not_in_the_completed_store() {
     assert!(!sim.coordinator().store.retained_ids().contains(&sp.id));
     assert_ne!(sim.stats().latest_completed, Some(sp.id));
     let report = sim.report();
-    assert_eq!(report.latest.savepoint, Some(sp.id.0));
-    assert!(!report.retained.contains(&sp.id.0));
+    assert_eq!(report.latest.savepoint.map(|e| e.id), Some(sp.id.0));
+    assert!(!report.barrierscope.retained.contains(&sp.id.0));
 }
 
 /// Steps the run to its end and returns every instant the sink's committed output grew.

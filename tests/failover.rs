@@ -24,42 +24,29 @@ fn slow_upload() -> barrierscope::sim::scenario::Scenario {
 }
 
 #[test]
-fn task_failure_aborts_the_checkpoints_the_failed_task_had_not_acknowledged_with_task_failure() {
+fn task_failure_suspends_the_coordinator_and_aborts_every_pending_checkpoint() {
+    // Flink 2.3: a task leaving RUNNING stops the checkpoint scheduler, which aborts pending
+    // checkpoints with CHECKPOINT_COORDINATOR_SUSPEND, whether or not the failed task acked.
     let mut probe = Simulation::new(slow_upload()).unwrap();
     run_until(&mut probe, 4_000);
-    // Checkpoint 4 is triggered within [3000, 4000) and lasts about 400 ms.
     let e4 = entry(&probe, 4);
     let kill_at = e4.trigger_timestamp.as_ms() + 200;
-    let mut s = slow_upload();
-    s.faults.push(kill(kill_at, "counter#1"));
-    let sim = run(s);
-    let e = entry(&sim, 4);
-    assert_eq!(e.status, CheckpointStatus::Failed);
-    assert_eq!(e.failure_reason, Some(FailureReason::TaskFailure));
-    assert_eq!(e.failure_timestamp.map(ms), Some(kill_at));
-    assert_clean(&sim);
-}
-
-#[test]
-fn task_failure_aborts_checkpoints_the_failed_task_already_acknowledged_with_job_failover_region() {
-    // The sink uploads for 600 ms; the sources ack at once. Killing a source after its ack
-    // leaves the checkpoint pending on the sink's ack: JOB_FAILOVER_REGION, not TASK_FAILURE.
-    let mut s = pipeline();
-    s.duration_ms = 6_000;
-    operator_mut(&mut s, "sink").snapshot_async_ms = Some(600.0);
-    let mut probe = Simulation::new(s.clone()).unwrap();
-    run_until(&mut probe, 3_000);
-    let e3 = entry(&probe, 3);
-    let kill_at = e3.trigger_timestamp.as_ms() + 300;
-    s.faults.push(kill(kill_at, "source#0"));
-    let sim = run(s);
-    let e = entry(&sim, 3);
-    assert_eq!(
-        e.failure_reason,
-        Some(FailureReason::JobFailoverRegion),
-        "{e:?}"
-    );
-    assert_eq!(e.failure_timestamp.map(ms), Some(kill_at));
+    for victim in ["counter#1", "source#0"] {
+        let mut s = slow_upload();
+        s.faults.push(kill(kill_at, victim));
+        let sim = run(s);
+        let e = entry(&sim, 4);
+        assert_eq!(e.status, CheckpointStatus::Failed, "{victim}");
+        assert_eq!(
+            e.failure_reason,
+            Some(FailureReason::CheckpointCoordinatorSuspend),
+            "{victim}"
+        );
+        assert_eq!(e.failure_timestamp.map(ms), Some(kill_at));
+        assert!(failed_with(&sim, FailureReason::TaskFailure).is_empty());
+        assert!(failed_with(&sim, FailureReason::JobFailoverRegion).is_empty());
+        assert_clean(&sim);
+    }
 }
 
 #[test]
@@ -324,12 +311,13 @@ fn a_completed_checkpoint_resets_the_failure_counter() {
 }
 
 #[test]
-fn declined_checkpoints_count_toward_tolerable() {
+fn async_snapshot_failures_count_toward_tolerable() {
     let mut s = pipeline();
     s.checkpointing.tolerable_failed = 0;
-    s.faults.push(decline(1_100, "counter#0"));
+    s.faults
+        .push(snapshot_failure(1_100, "counter#0", SnapshotPhase::Async));
     let sim = run(s);
-    let declined = failed_with(&sim, FailureReason::CheckpointDeclined);
+    let declined = failed_with(&sim, FailureReason::CheckpointAsyncException);
     assert_eq!(declined.len(), 1);
     assert_eq!(sim.job().restarts.len(), 1);
     assert_eq!(
@@ -339,36 +327,45 @@ fn declined_checkpoints_count_toward_tolerable() {
 }
 
 #[test]
-fn subsumed_and_task_failure_checkpoints_do_not_count_toward_tolerable() {
+fn coordinator_suspend_aborts_do_not_count_toward_tolerable() {
     let mut s = slow_upload();
     s.checkpointing.tolerable_failed = 0;
-    s.faults.push(kill(3_700, "counter#1"));
+    s.faults.push(kill(3_200, "counter#1"));
     let sim = run(s);
-    assert!(!failed_with(&sim, FailureReason::TaskFailure).is_empty());
-    // Only the kill restarted the job: the TASK_FAILURE abort did not add a global failover.
+    assert!(!failed_with(&sim, FailureReason::CheckpointCoordinatorSuspend).is_empty());
+    // Only the kill restarted the job: the suspend abort did not add a global failover.
     assert_eq!(sim.job().restarts.len(), 1);
     assert_eq!(sim.job().restarts[0].cause, "kill counter#1");
 }
 
 #[test]
-fn storage_outage_fails_uploads_with_async_exception_and_recovers() {
+fn storage_outage_fails_uploads_with_async_exception_and_triggers_with_io_exception() {
+    // Flink 2.3: an upload ending in the outage fails with CHECKPOINT_ASYNC_EXCEPTION; the
+    // coordinator creates a checkpoint's storage location as it triggers, so a trigger in
+    // the outage takes an ID and fails at once with IO_EXCEPTION.
     let mut s = pipeline();
     s.duration_ms = 8_000;
     s.checkpointing.tolerable_failed = 10;
     operator_mut(&mut s, "counter").snapshot_async_ms = Some(300.0);
-    s.faults.push(storage_outage(2_000, 2_500));
+    s.faults.push(storage_outage(2_100, 2_500));
     let sim = run(s);
-    let failed = failed_with(&sim, FailureReason::CheckpointAsyncException);
-    assert!(!failed.is_empty(), "{:?}", ids(&sim));
-    for e in &failed {
-        let f = e.failure_timestamp.unwrap().as_ms();
-        assert!((2_000..4_600).contains(&f), "failed at {f}");
+    let upload = failed_with(&sim, FailureReason::CheckpointAsyncException);
+    assert_eq!(ids_of(&upload), [3], "{:?}", ids(&sim));
+    let trigger = failed_with(&sim, FailureReason::IoException);
+    assert_eq!(ids_of(&trigger), [4, 5], "{:?}", ids(&sim));
+    for e in &trigger {
+        assert_eq!(e.failure_timestamp, Some(e.trigger_timestamp));
+        assert_eq!(e.num_acknowledged_subtasks, 0);
     }
     // Checkpoints triggered after the outage complete.
     assert!(completed(&sim)
         .iter()
-        .any(|e| e.trigger_timestamp.as_ms() >= 4_500));
+        .any(|e| e.trigger_timestamp.as_ms() >= 4_600));
     assert!(sim.job().restarts.is_empty());
+    assert_eq!(
+        sim.coordinator().failure_manager.continuous_failure_counter,
+        0
+    );
     assert_clean(&sim);
 }
 
@@ -524,15 +521,15 @@ fn second_coordinator_failover_does_not_restore_a_running_job_again() {
 }
 
 #[test]
-fn async_exceptions_count_toward_tolerable() {
-    // Two uploads fail in a row during a long outage; tolerable_failed = 1 is exceeded.
+fn io_exceptions_at_trigger_count_toward_tolerable() {
+    // Two triggers fail in a row during a long outage; tolerable_failed = 1 is exceeded.
     let mut s = pipeline();
     s.duration_ms = 8_000;
     s.checkpointing.tolerable_failed = 1;
-    s.faults.push(storage_outage(1_000, 2_500));
+    s.faults.push(storage_outage(900, 2_500));
     let sim = run(s);
-    let failed = failed_with(&sim, FailureReason::CheckpointAsyncException);
-    assert_eq!(failed.len(), 2, "{:?}", ids(&sim));
+    let failed = failed_with(&sim, FailureReason::IoException);
+    assert_eq!(ids_of(&failed), [2, 3], "{:?}", ids(&sim));
     let restart = &sim.job().restarts[0];
     assert_eq!(
         restart.cause,

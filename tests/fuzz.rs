@@ -11,7 +11,7 @@
 
 use barrierscope::sim::ids::SimTime;
 use barrierscope::sim::scenario::{
-    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Scenario,
+    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Scenario, SnapshotPhase,
 };
 use barrierscope::sim::Simulation;
 use serde_json::Value;
@@ -250,7 +250,14 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
             duration_ms: rng.u64(0..5000),
         },
         2 => Fault::DropAck { task },
-        3 => Fault::Decline { task },
+        3 => Fault::SnapshotFailure {
+            task,
+            phase: if rng.bool() {
+                SnapshotPhase::Sync
+            } else {
+                SnapshotPhase::Async
+            },
+        },
         4 => Fault::StorageOutage {
             duration_ms: rng.u64(0..5000),
         },

@@ -15,7 +15,7 @@ mod common;
 
 use barrierscope::sim::scenario::{
     CheckpointingMode, CheckpointingSpec, EdgeSpec, Fault, FaultSpec, JobSpec, NetworkSpec,
-    OperatorKind, OperatorSpec, Partitioning, Scenario, StorageSpec,
+    OperatorKind, OperatorSpec, Partitioning, Scenario, SnapshotPhase, StorageSpec,
 };
 use barrierscope::sim::stats::CheckpointStatus;
 use barrierscope::sim::Simulation;
@@ -234,7 +234,14 @@ fn build_faults(raw: &[FaultGen], job: &JobSpec, duration_ms: u64) -> Vec<FaultS
                     duration_ms: duration_ms_f,
                 },
                 2 => Fault::DropAck { task },
-                3 => Fault::Decline { task },
+                3 => Fault::SnapshotFailure {
+                    task,
+                    phase: if pick % 2 == 0 {
+                        SnapshotPhase::Sync
+                    } else {
+                        SnapshotPhase::Async
+                    },
+                },
                 4 => Fault::StorageOutage {
                     duration_ms: duration_ms_f,
                 },

@@ -31,7 +31,7 @@ fn run_bin(args: &[&str]) -> Output {
 fn good_scenario() -> String {
     let mut s = pipeline();
     s.name = "runner-test".into();
-    s.faults.push(kill(2_500, "counter#1"));
+    s.faults.push(kill(2_010, "counter#1"));
     s.to_json()
 }
 
@@ -56,42 +56,79 @@ fn runner_prints_a_json_report_and_exits_0() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(out.stderr.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    assert_eq!(v["scenario"], "runner-test");
-    assert_eq!(v["end_ms"], 5_000);
-    assert_eq!(v["job_status"], "RUNNING");
-    assert_eq!(v["restarts"][0]["cause"], "kill counter#1");
+    let ours = &v["barrierscope"];
+    assert_eq!(ours["scenario"], "runner-test");
+    assert_eq!(ours["end_ms"], 5_000);
+    assert_eq!(ours["job_status"], "RUNNING");
+    assert_eq!(ours["restarts"][0]["cause"], "kill counter#1");
     assert_eq!(v["counts"]["restored"], 1);
     assert!(v["counts"]["completed"].as_u64().unwrap() >= 3);
-    assert_eq!(v["exactly_once"]["duplicates"], 0);
-    assert_eq!(v["exactly_once"]["lost"], 0);
-    assert_eq!(v["invariant_violations"].as_array().unwrap().len(), 0);
-    // Flink's REST names on every history row.
-    let row = &v["history"][0];
-    for key in [
-        "id",
-        "status",
-        "checkpoint_type",
-        "is_savepoint",
-        "trigger_timestamp",
-        "latest_ack_timestamp",
-        "end_to_end_duration",
-        "num_subtasks",
-        "num_acknowledged_subtasks",
-        "state_size",
-        "checkpointed_size",
-        "persisted_data",
-        "processed_data",
-        "failure_timestamp",
-    ] {
-        assert!(row.get(key).is_some(), "history row lacks `{key}`: {row}");
+    assert_eq!(ours["exactly_once"]["duplicates"], 0);
+    assert_eq!(ours["exactly_once"]["lost"], 0);
+    assert_eq!(ours["invariant_violations"].as_array().unwrap().len(), 0);
+    // Flink 2.3's top level and its names on every history entry, newest first.
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(
+        top,
+        ["barrierscope", "counts", "history", "latest", "summary"]
+    );
+    let history = v["history"].as_array().unwrap();
+    assert!(history
+        .windows(2)
+        .all(|w| w[0]["id"].as_u64() > w[1]["id"].as_u64()));
+    let mut classes = std::collections::BTreeSet::new();
+    for row in history {
+        for key in [
+            "className",
+            "id",
+            "status",
+            "is_savepoint",
+            "savepointFormat",
+            "trigger_timestamp",
+            "latest_ack_timestamp",
+            "checkpointed_size",
+            "state_size",
+            "end_to_end_duration",
+            "alignment_buffered",
+            "processed_data",
+            "persisted_data",
+            "num_subtasks",
+            "num_acknowledged_subtasks",
+            "checkpoint_type",
+            "tasks",
+        ] {
+            assert!(row.get(key).is_some(), "history entry lacks `{key}`: {row}");
+        }
+        let class = row["className"].as_str().unwrap();
+        let extra: &[&str] = match class {
+            "completed" => &["external_path", "discarded"],
+            "failed" => &["failure_timestamp", "failure_message"],
+            other => panic!("className {other}"),
+        };
+        for key in extra {
+            assert!(
+                row.get(*key).is_some(),
+                "{class} entry lacks `{key}`: {row}"
+            );
+        }
+        classes.insert(class);
     }
+    // The kill suspends the coordinator: the pending checkpoint fails with Flink's message.
+    assert_eq!(classes.len(), 2, "{classes:?}");
+    assert!(history.iter().any(|r| r["failure_message"]
+        == "Checkpoint Coordinator is suspending."
+        && r["barrierscope"]["failure_reason"] == "CHECKPOINT_COORDINATOR_SUSPEND"));
+    assert!(v["latest"]["completed"]["id"].is_u64());
+    assert!(v["latest"]["restored"]["id"].is_u64());
     for key in [
-        "end_to_end_duration",
-        "state_size",
         "checkpointed_size",
+        "state_size",
+        "end_to_end_duration",
+        "alignment_buffered",
+        "processed_data",
         "persisted_data",
     ] {
-        for stat in ["min", "max", "avg", "p50", "p90", "p99"] {
+        for stat in ["min", "max", "avg", "p50", "p90", "p95", "p99", "p999"] {
             assert!(v["summary"][key][stat].is_u64(), "summary.{key}.{stat}");
         }
     }
@@ -128,13 +165,10 @@ fn runner_seed_option_overrides_the_scenario_seed() {
     let b = run_bin(&[p, "--seed", "43"]);
     let va: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     let vb: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
-    assert_eq!(va["seed"], 42);
-    assert_eq!(vb["seed"], 43);
-    // The seed draws the first trigger delay: the trigger times differ.
-    assert_ne!(
-        va["history"][0]["trigger_timestamp"],
-        vb["history"][0]["trigger_timestamp"]
-    );
+    assert_eq!(va["barrierscope"]["seed"], 42);
+    assert_eq!(vb["barrierscope"]["seed"], 43);
+    // The seed draws the records' keys: the keyed state differs.
+    assert_ne!(va["summary"]["state_size"], vb["summary"]["state_size"]);
 }
 
 #[test]
@@ -143,10 +177,10 @@ fn runner_until_option_stops_early_but_never_past_the_duration() {
     let p = path.to_str().unwrap();
     let v: serde_json::Value =
         serde_json::from_slice(&run_bin(&[p, "--until-ms", "1200"]).stdout).unwrap();
-    assert_eq!(v["end_ms"], 1_200);
+    assert_eq!(v["barrierscope"]["end_ms"], 1_200);
     let v: serde_json::Value =
         serde_json::from_slice(&run_bin(&[p, "--until-ms", "99999"]).stdout).unwrap();
-    assert_eq!(v["end_ms"], 5_000);
+    assert_eq!(v["barrierscope"]["end_ms"], 5_000);
 }
 
 #[test]

@@ -242,9 +242,9 @@ fn savepoint_is_listed_but_not_retained_and_passes_max_concurrent() {
     assert_eq!(sp.status, CheckpointStatus::Completed);
     assert_eq!(sp.checkpoint_type(), "SAVEPOINT");
     let report = sim.report();
-    assert_eq!(report.latest.savepoint, Some(sp.id.0));
-    assert!(!report.retained.contains(&sp.id.0));
-    assert!(report.retained.len() >= 2);
+    assert_eq!(report.latest.savepoint.map(|e| e.id), Some(sp.id.0));
+    assert!(!report.barrierscope.retained.contains(&sp.id.0));
+    assert!(report.barrierscope.retained.len() >= 2);
     assert_eq!(max_in_progress(&sim, true), 2);
     assert_eq!(sim.stats().counts.failed, 0);
 }

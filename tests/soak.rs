@@ -6,7 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use barrierscope::sim::ids::SimTime;
-use barrierscope::sim::scenario::{Fault, FaultSpec, Scenario};
+use barrierscope::sim::scenario::{Fault, FaultSpec, Scenario, SnapshotPhase};
 use barrierscope::sim::Simulation;
 
 fn rss_kb() -> u64 {
@@ -33,7 +33,14 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
             duration_ms: rng.u64(500..8000),
         },
         9..=11 => Fault::DropAck { task },
-        12..=14 => Fault::Decline { task },
+        12..=14 => Fault::SnapshotFailure {
+            task,
+            phase: if rng.bool() {
+                SnapshotPhase::Sync
+            } else {
+                SnapshotPhase::Async
+            },
+        },
         15 => Fault::StorageOutage {
             duration_ms: rng.u64(200..4000),
         },

@@ -580,7 +580,8 @@ invalid!(
 invalid!(
     fault_task_of_an_unknown_operator_is_rejected,
     |s| {
-        s.faults.push(decline(100, "mapper#0"));
+        s.faults
+            .push(snapshot_failure(100, "mapper#0", SnapshotPhase::Sync));
     },
     "faults[0].task",
     "no operator named `mapper`"
@@ -820,12 +821,48 @@ fn fault_with_a_field_its_kind_does_not_take_is_a_json_error() {
 }
 
 #[test]
+fn the_removed_decline_fault_names_its_replacement() {
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "decline", "task": "out#0"}"#,
+    ));
+    assert!(
+        message.contains("fault kind `decline` was removed")
+            && message.contains("snapshot_failure")
+            && message.contains("\"phase\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn snapshot_failure_needs_a_known_phase() {
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0"}"#,
+    ));
+    assert!(
+        message.contains("fault kind `snapshot_failure` needs field `phase` (sync or async)"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0", "phase": "later"}"#,
+    ));
+    assert!(message.contains("unknown phase `later`"), "{message}");
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "kill", "task": "out#0", "phase": "sync"}"#,
+    ));
+    assert!(
+        message.contains("fault kind `kill` does not take field `phase`"),
+        "{message}"
+    );
+}
+
+#[test]
 fn every_fault_kind_parses() {
     let faults = [
         r#"{"at_ms": 1, "kind": "kill", "task": "src#0"}"#,
         r#"{"at_ms": 1, "kind": "slow", "task": "src#0", "factor": 3, "duration_ms": 10}"#,
         r#"{"at_ms": 1, "kind": "drop_ack", "task": "out#0"}"#,
-        r#"{"at_ms": 1, "kind": "decline", "task": "out#0"}"#,
+        r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0", "phase": "sync"}"#,
+        r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0", "phase": "async"}"#,
         r#"{"at_ms": 1, "kind": "storage_outage", "duration_ms": 10}"#,
         r#"{"at_ms": 1, "kind": "coordinator_failover"}"#,
         r#"{"at_ms": 1, "kind": "trigger_checkpoint"}"#,
@@ -839,7 +876,8 @@ fn every_fault_kind_parses() {
             "kill",
             "slow",
             "drop_ack",
-            "decline",
+            "snapshot_failure",
+            "snapshot_failure",
             "storage_outage",
             "coordinator_failover",
             "trigger_checkpoint",

@@ -288,7 +288,7 @@ mod ui {
                     "{key}: count-{name}"
                 );
             }
-            for row in report.history.iter().rev().take(10) {
+            for row in report.history.iter().take(10) {
                 let tr = get(root, &format!("checkpoint-row-{}", row.id));
                 assert_eq!(
                     tr.get_attribute("data-status").as_deref(),
@@ -312,23 +312,25 @@ mod ui {
                 assert_eq!(cells[3], row.trigger_timestamp.to_string());
                 assert_eq!(
                     cells[4],
-                    row.latest_ack_timestamp
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "n/a".into())
+                    if row.latest_ack_timestamp < 0 {
+                        "n/a".to_string()
+                    } else {
+                        row.latest_ack_timestamp.to_string()
+                    }
                 );
                 assert_eq!(cells[5], format!("{} ms", row.end_to_end_duration));
-                if let Some(reason) = row.failure_reason {
+                if let Some(reason) = row.barrierscope.failure_reason {
                     assert!(cells[1].contains(reason), "{key} #{}: {reason}", row.id);
                 }
             }
             let eo = get(root, "exactly-once");
             assert_eq!(
                 eo.get_attribute("data-duplicates"),
-                Some(report.exactly_once.duplicates.to_string())
+                Some(report.barrierscope.exactly_once.duplicates.to_string())
             );
             assert_eq!(
                 eo.get_attribute("data-lost"),
-                Some(report.exactly_once.lost.to_string())
+                Some(report.barrierscope.exactly_once.lost.to_string())
             );
             unmount(app);
         }

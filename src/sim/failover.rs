@@ -131,20 +131,6 @@ impl Simulation {
         }
         let name = self.name(t);
         self.log(LogKind::Failover, format!("{name} failed: {cause}"));
-        // Stop the scheduler (dropping queued trigger requests) before aborting: an abort frees
-        // a max_concurrent slot and would otherwise trigger a queued request on the failing job,
-        // a checkpoint that then holds the slot until its timeout.
-        self.stop_checkpoint_scheduler();
-        let not_acked: Vec<CheckpointId> = self
-            .coord
-            .pending
-            .iter()
-            .filter(|(_, p)| !p.is_acknowledged_by(t))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in not_acked {
-            self.abort_checkpoint(id, FailureReason::TaskFailure);
-        }
         let region = self.graph.subtasks[t.idx()].region;
         self.fail_regions(vec![region], cause);
     }
@@ -160,9 +146,12 @@ impl Simulation {
         if self.job.status == JobStatus::Failed {
             return;
         }
-        // Scheduler first, as in `fail_task`: no queued request may fire as the aborts free slots.
+        // A task leaves RUNNING: Flink's ExecutionTrackingCheckpointCoordinatorDeActivator stops
+        // the scheduler, and stopping it aborts every pending checkpoint with
+        // CHECKPOINT_COORDINATOR_SUSPEND (not counted toward tolerable failures). Scheduler
+        // first: no queued request may fire as the aborts free max_concurrent slots.
         self.stop_checkpoint_scheduler();
-        self.abort_all_pending(FailureReason::JobFailoverRegion);
+        self.abort_all_pending(FailureReason::CheckpointCoordinatorSuspend);
         let mut subtasks = 0;
         let record = self.job.restart_count();
         let mut any = false;

@@ -51,9 +51,9 @@ impl Simulation {
                     self.tasks[t.idx()].drop_next_ack = true;
                 }
             }
-            Fault::Decline { task } => {
+            Fault::SnapshotFailure { task, phase } => {
                 if let Some(t) = self.subtask(&task) {
-                    self.tasks[t.idx()].decline_next = true;
+                    self.tasks[t.idx()].fail_next_snapshot = Some(phase);
                 }
             }
             Fault::StorageOutage { duration_ms } => {

@@ -1,5 +1,5 @@
 //! The simulation: a deterministic discrete-event model of a Flink job and its
-//! CheckpointCoordinator. Pure Rust: no web dependency, no clock, one seeded RNG. A run is fully
+//! CheckpointCoordinator. Pure Rust: no web dependency, no clock, no RNG (record keys hash the seed). A run is fully
 //! determined by (scenario, seed, injected inputs); `Simulation` is cheap to clone so that the UI
 //! can keep keyframes and re-simulate from them to scrub back in time.
 //!
@@ -98,7 +98,6 @@ pub struct Simulation {
     graph: Rc<ExecutionGraph>,
     pub(crate) now: SimTime,
     pub(crate) queue: EventQueue,
-    pub(crate) rng: fastrand::Rng,
     pub(crate) seed: u64,
     pub(crate) tasks: Vec<Task>,
     pub(crate) gates: Vec<InputGate>,
@@ -156,7 +155,6 @@ impl Simulation {
         let checks = InvariantChecker::new(&graph);
         let mut sim = Simulation {
             seed: scenario.seed,
-            rng: fastrand::Rng::with_seed(scenario.seed),
             now: SimTime::ZERO,
             queue: EventQueue::default(),
             tasks,

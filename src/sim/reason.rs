@@ -4,48 +4,79 @@
 use serde::Serialize;
 
 macro_rules! reasons {
-    ($($variant:ident => $name:literal),* $(,)?) => {
+    ($($variant:ident => $name:literal, $message:literal, $pre_flight:literal),* $(,)?) => {
         /// Why a checkpoint (or a trigger request) failed, named exactly as Flink names it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum FailureReason { $($variant),* }
 
         impl FailureReason {
             pub const ALL: &'static [FailureReason] = &[$(FailureReason::$variant),*];
+            /// The enum constant's name (`CHECKPOINT_EXPIRED`).
             pub fn name(self) -> &'static str {
                 match self { $(FailureReason::$variant => $name),* }
+            }
+            /// Flink 2.3's message text, as the REST API's `failure_message` carries it
+            /// (`CheckpointFailureReason.message()`).
+            pub fn message(self) -> &'static str {
+                match self { $(FailureReason::$variant => $message),* }
+            }
+            /// `CheckpointFailureReason.isPreFlight()`: the failure happens before the
+            /// checkpoint is sent to the tasks.
+            pub fn is_pre_flight(self) -> bool {
+                match self { $(FailureReason::$variant => $pre_flight),* }
             }
         }
     };
 }
 
 reasons! {
-    PeriodicSchedulerShutdown => "PERIODIC_SCHEDULER_SHUTDOWN",
-    TooManyCheckpointRequests => "TOO_MANY_CHECKPOINT_REQUESTS",
-    MinimumTimeBetweenCheckpoints => "MINIMUM_TIME_BETWEEN_CHECKPOINTS",
-    NotAllRequiredTasksRunning => "NOT_ALL_REQUIRED_TASKS_RUNNING",
-    IoException => "IO_EXCEPTION",
-    BlockingOutputExist => "BLOCKING_OUTPUT_EXIST",
-    CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
-    ChannelStateSharedStreamException => "CHANNEL_STATE_SHARED_STREAM_EXCEPTION",
-    CheckpointExpired => "CHECKPOINT_EXPIRED",
-    CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
-    CheckpointDeclined => "CHECKPOINT_DECLINED",
-    CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
-    CheckpointDeclinedTaskClosing => "CHECKPOINT_DECLINED_TASK_CLOSING",
-    CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
-    CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
-    CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
-    CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",
-    CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND",
-    JobFailoverRegion => "JOB_FAILOVER_REGION",
-    TaskFailure => "TASK_FAILURE",
-    TaskCheckpointFailure => "TASK_CHECKPOINT_FAILURE",
-    UnknownTaskCheckpointNotificationFailure => "UNKNOWN_TASK_CHECKPOINT_NOTIFICATION_FAILURE",
-    FinalizeCheckpointFailure => "FINALIZE_CHECKPOINT_FAILURE",
-    TriggerCheckpointFailure => "TRIGGER_CHECKPOINT_FAILURE",
+    PeriodicSchedulerShutdown => "PERIODIC_SCHEDULER_SHUTDOWN", "Periodic checkpoint scheduler is shut down.", true,
+    TooManyCheckpointRequests => "TOO_MANY_CHECKPOINT_REQUESTS", "The maximum number of queued checkpoint requests exceeded", true,
+    MinimumTimeBetweenCheckpoints => "MINIMUM_TIME_BETWEEN_CHECKPOINTS", "The minimum time between checkpoints is still pending. Checkpoint will be triggered after the minimum time.", true,
+    NotAllRequiredTasksRunning => "NOT_ALL_REQUIRED_TASKS_RUNNING", "Not all required tasks are currently running.", true,
+    IoException => "IO_EXCEPTION", "An Exception occurred while triggering the checkpoint. IO-problem detected.", true,
+    BlockingOutputExist => "BLOCKING_OUTPUT_EXIST", "Blocking output edge exists in running tasks.", true,
+    CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION", "Asynchronous task checkpoint failed.", false,
+    ChannelStateSharedStreamException => "CHANNEL_STATE_SHARED_STREAM_EXCEPTION", "The checkpoint was aborted due to exception of other subtasks sharing the ChannelState file.", false,
+    CheckpointExpired => "CHECKPOINT_EXPIRED", "Checkpoint expired before completing.", false,
+    CheckpointSubsumed => "CHECKPOINT_SUBSUMED", "Checkpoint has been subsumed.", false,
+    CheckpointDeclined => "CHECKPOINT_DECLINED", "Checkpoint was declined.", false,
+    CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY", "Checkpoint was declined (tasks not ready)", false,
+    CheckpointDeclinedTaskClosing => "CHECKPOINT_DECLINED_TASK_CLOSING", "Checkpoint was declined (task is closing)", false,
+    CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED", "Checkpoint was canceled because a barrier from newer checkpoint was received.", false,
+    CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER", "Task received cancellation from one of its inputs", false,
+    CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM", "Checkpoint was declined because one input stream is finished", false,
+    CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN", "CheckpointCoordinator shutdown.", false,
+    CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND", "Checkpoint Coordinator is suspending.", false,
+    JobFailoverRegion => "JOB_FAILOVER_REGION", "FailoverRegion is restarting.", false,
+    TaskFailure => "TASK_FAILURE", "Task has failed.", false,
+    TaskCheckpointFailure => "TASK_CHECKPOINT_FAILURE", "Task local checkpoint failure.", false,
+    UnknownTaskCheckpointNotificationFailure => "UNKNOWN_TASK_CHECKPOINT_NOTIFICATION_FAILURE", "Unknown task for the checkpoint to notify.", false,
+    FinalizeCheckpointFailure => "FINALIZE_CHECKPOINT_FAILURE", "Failure to finalize checkpoint.", false,
+    TriggerCheckpointFailure => "TRIGGER_CHECKPOINT_FAILURE", "Trigger checkpoint failure.", false,
 }
 
 impl FailureReason {
+    /// The reason behind a REST `failure_message`. Flink's message is the reason's message,
+    /// possibly wrapped ("Could not complete snapshot 3 ... Checkpoint was declined."), so the
+    /// longest message the text ends with or contains wins.
+    pub fn from_message(text: &str) -> Option<FailureReason> {
+        let text = text.trim();
+        FailureReason::ALL
+            .iter()
+            .copied()
+            .filter(|r| text.contains(r.message()))
+            .max_by_key(|r| r.message().len())
+    }
+
+    /// The reason named `name` (`CHECKPOINT_EXPIRED`).
+    pub fn from_name(name: &str) -> Option<FailureReason> {
+        FailureReason::ALL
+            .iter()
+            .copied()
+            .find(|r| r.name() == name)
+    }
+
     /// Reasons the CheckpointFailureManager counts toward `tolerable_failed`.
     pub fn counts_toward_tolerable(self) -> bool {
         matches!(
@@ -108,5 +139,29 @@ mod tests {
             ]
         );
         assert_eq!(FailureReason::ALL.len(), 24);
+    }
+
+    #[test]
+    fn every_flink_failure_message_maps_back_to_its_reason() {
+        for r in FailureReason::ALL {
+            assert_eq!(
+                FailureReason::from_message(r.message()),
+                Some(*r),
+                "{}",
+                r.name()
+            );
+            assert_eq!(FailureReason::from_name(r.name()), Some(*r));
+        }
+        assert_eq!(
+            FailureReason::from_message(
+                "Could not complete snapshot 3 for operator counter (1/2). Failure reason: Checkpoint was declined."
+            ),
+            Some(FailureReason::CheckpointDeclined)
+        );
+        assert_eq!(
+            FailureReason::from_message("Checkpoint was declined (tasks not ready)"),
+            Some(FailureReason::CheckpointDeclinedTaskNotReady)
+        );
+        assert_eq!(FailureReason::from_message("something else"), None);
     }
 }

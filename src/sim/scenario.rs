@@ -278,8 +278,9 @@ pub enum Fault {
     },
     /// The next acknowledgement that subtask sends is lost on the way to the coordinator.
     DropAck { task: String },
-    /// The subtask declines the next checkpoint it takes part in.
-    Decline { task: String },
+    /// The subtask's next snapshot fails: in `snapshotState` (sync: a task failure) or while
+    /// its state is written (async: a decline with `CHECKPOINT_ASYNC_EXCEPTION`).
+    SnapshotFailure { task: String, phase: SnapshotPhase },
     /// State uploads and metadata writes fail for `duration_ms`.
     StorageOutage { duration_ms: u64 },
     /// The JobManager process dies: pending checkpoints are lost, completed ones survive.
@@ -296,7 +297,7 @@ impl Fault {
             Fault::Kill { .. } => "kill",
             Fault::Slow { .. } => "slow",
             Fault::DropAck { .. } => "drop_ack",
-            Fault::Decline { .. } => "decline",
+            Fault::SnapshotFailure { .. } => "snapshot_failure",
             Fault::StorageOutage { .. } => "storage_outage",
             Fault::CoordinatorFailover => "coordinator_failover",
             Fault::TriggerCheckpoint => "trigger_checkpoint",
@@ -308,15 +309,40 @@ impl Fault {
             Fault::Kill { task }
             | Fault::Slow { task, .. }
             | Fault::DropAck { task }
-            | Fault::Decline { task } => Some(task),
+            | Fault::SnapshotFailure { task, .. } => Some(task),
             _ => None,
         }
     }
-    /// A short human label, e.g. `kill counter#1`.
+    /// A short human label, e.g. `kill counter#1`, `snapshot_failure (sync) counter#1`.
     pub fn label(&self) -> String {
+        let kind = match self {
+            Fault::SnapshotFailure { phase, .. } => {
+                format!("{} ({})", self.kind_name(), phase.name())
+            }
+            _ => self.kind_name().to_string(),
+        };
         match self.task() {
-            Some(t) => format!("{} {}", self.kind_name(), t),
-            None => self.kind_name().to_string(),
+            Some(t) => format!("{kind} {t}"),
+            None => kind,
+        }
+    }
+}
+
+/// The part of a subtask's snapshot that a `snapshot_failure` fault breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotPhase {
+    /// `snapshotState`, on the task thread: an exception fails the task.
+    Sync,
+    /// The `AsyncCheckpointRunnable` writing the state: the subtask declines with
+    /// `CHECKPOINT_ASYNC_EXCEPTION`.
+    Async,
+}
+
+impl SnapshotPhase {
+    pub fn name(self) -> &'static str {
+        match self {
+            SnapshotPhase::Sync => "sync",
+            SnapshotPhase::Async => "async",
         }
     }
 }
@@ -333,6 +359,8 @@ struct RawFault {
     factor: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     duration_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phase: Option<String>,
 }
 
 impl TryFrom<RawFault> for FaultSpec {
@@ -352,16 +380,46 @@ impl TryFrom<RawFault> for FaultSpec {
                 Ok(())
             }
         };
+        if r.kind != "snapshot_failure" {
+            unexpected("phase", r.phase.is_some())?;
+        }
         let fault = match r.kind.as_str() {
-            "kill" | "drop_ack" | "decline" => {
+            "kill" | "drop_ack" => {
                 unexpected("factor", r.factor.is_some())?;
                 unexpected("duration_ms", r.duration_ms.is_some())?;
                 let task = need_task(r.task)?;
                 match r.kind.as_str() {
                     "kill" => Fault::Kill { task },
-                    "drop_ack" => Fault::DropAck { task },
-                    _ => Fault::Decline { task },
+                    _ => Fault::DropAck { task },
                 }
+            }
+            "snapshot_failure" => {
+                unexpected("factor", r.factor.is_some())?;
+                unexpected("duration_ms", r.duration_ms.is_some())?;
+                let phase = match r.phase.as_deref() {
+                    Some("sync") => SnapshotPhase::Sync,
+                    Some("async") => SnapshotPhase::Async,
+                    Some(other) => {
+                        return Err(format!(
+                            "fault kind `snapshot_failure`: unknown phase `{other}` (expected sync or async)"
+                        ))
+                    }
+                    None => {
+                        return Err(
+                            "fault kind `snapshot_failure` needs field `phase` (sync or async)"
+                                .into(),
+                        )
+                    }
+                };
+                Fault::SnapshotFailure {
+                    task: need_task(r.task)?,
+                    phase,
+                }
+            }
+            "decline" => {
+                return Err(
+                    "fault kind `decline` was removed: Flink's user code cannot make a subtask decline; use {\"kind\": \"snapshot_failure\", \"task\": \"op#i\", \"phase\": \"sync\" or \"async\"} (sync fails the task, async declines with CHECKPOINT_ASYNC_EXCEPTION)".into(),
+                )
             }
             "slow" => Fault::Slow {
                 task: need_task(r.task)?,
@@ -385,7 +443,7 @@ impl TryFrom<RawFault> for FaultSpec {
             }
             other => {
                 return Err(format!(
-                    "unknown fault kind `{other}` (expected kill, slow, drop_ack, decline, storage_outage, coordinator_failover, trigger_checkpoint or trigger_savepoint)"
+                    "unknown fault kind `{other}` (expected kill, slow, drop_ack, snapshot_failure, storage_outage, coordinator_failover, trigger_checkpoint or trigger_savepoint)"
                 ))
             }
         };
@@ -404,8 +462,10 @@ impl From<FaultSpec> for RawFault {
             task: f.fault.task().map(str::to_string),
             factor: None,
             duration_ms: None,
+            phase: None,
         };
         match f.fault {
+            Fault::SnapshotFailure { phase, .. } => r.phase = Some(phase.name().to_string()),
             Fault::Slow {
                 factor,
                 duration_ms,

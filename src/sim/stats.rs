@@ -130,12 +130,16 @@ impl StatsSummary {
     }
     /// Nearest-rank percentile over the window.
     pub fn percentile(&self, p: u32) -> u64 {
+        self.quantile_permille(p * 10)
+    }
+    /// Nearest-rank quantile in thousandths (999 for Flink's `p999`).
+    pub fn quantile_permille(&self, q: u32) -> u64 {
         if self.window.is_empty() {
             return 0;
         }
         let mut v: Vec<u64> = self.window.iter().copied().collect();
         v.sort_unstable();
-        let rank = ((p as usize * v.len()).div_ceil(100)).clamp(1, v.len());
+        let rank = ((q as usize * v.len()).div_ceil(1000)).clamp(1, v.len());
         v[rank - 1]
     }
 }
@@ -334,6 +338,13 @@ impl CheckpointStats {
         self.counts.failed += 1;
         self.latest_failed = Some(id);
         self.trim();
+    }
+
+    /// A trigger attempt that failed before it got an ID: no history row, but Flink's
+    /// `counts.total` and `counts.failed` include it (`reportFailedCheckpointsWithoutInProgress`).
+    pub fn report_failed_without_id(&mut self) {
+        self.counts.total += 1;
+        self.counts.failed += 1;
     }
 
     pub fn report_restored(&mut self, id: CheckpointId, now: SimTime, is_savepoint: bool) {

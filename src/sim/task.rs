@@ -9,7 +9,7 @@ use super::channel::{Barrier, InFlight, Item, Record};
 use super::events::Event;
 use super::gate::Next;
 use super::ids::{Attempt, CheckpointId, Duration, SimTime, SubtaskId};
-use super::scenario::{CheckpointingMode, OperatorKind, Partitioning};
+use super::scenario::{CheckpointingMode, OperatorKind, Partitioning, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use super::{FailureReason, LogKind, Simulation};
 use std::collections::{BTreeSet, VecDeque};
@@ -54,7 +54,13 @@ pub struct SnapshotInProgress {
     pub id: CheckpointId,
     pub snapshot: SubtaskSnapshot,
     pub sync_started: SimTime,
+    /// When the synchronous part ended and the asynchronous part was handed to the subtask's
+    /// async executor (Flink's `AsyncCheckpointRunnable` is constructed then; its async
+    /// duration counts from there, queueing included).
     pub async_started: Option<SimTime>,
+    /// When the upload, once running, ends. `None` while it waits for the subtask's earlier
+    /// uploads: one subtask's asynchronous parts run one at a time (observed on Flink 2.3).
+    pub upload_due: Option<SimTime>,
     pub async_done: bool,
     /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
     pub awaiting_inputs: Vec<bool>,
@@ -94,7 +100,8 @@ pub struct Task {
     pub slow_milli: u64,
     pub slow_token: u64,
     pub drop_next_ack: bool,
-    pub decline_next: bool,
+    /// An injected `snapshot_failure`: the next snapshot fails in this phase.
+    pub fail_next_snapshot: Option<SnapshotPhase>,
     pub backpressured: bool,
     pub records_in: u64,
     pub records_out: u64,
@@ -123,7 +130,7 @@ impl Task {
             slow_milli: 1000,
             slow_token: 0,
             drop_next_ack: false,
-            decline_next: false,
+            fail_next_snapshot: None,
             backpressured: false,
             records_in: 0,
             records_out: 0,
@@ -143,7 +150,7 @@ impl Task {
         self.slow_milli = old.slow_milli;
         self.slow_token = old.slow_token;
         self.drop_next_ack = old.drop_next_ack;
-        self.decline_next = old.decline_next;
+        self.fail_next_snapshot = old.fail_next_snapshot;
     }
 }
 
@@ -792,14 +799,19 @@ impl Simulation {
             return;
         }
         self.flush_output(t, true);
-        if std::mem::take(&mut self.tasks[t.idx()].decline_next) {
-            self.log(
-                LogKind::Decline,
-                format!("{} declines checkpoint {} (injected)", self.name(t), id),
+        if self.tasks[t.idx()].fail_next_snapshot == Some(SnapshotPhase::Sync) {
+            // An exception in `snapshotState` fails the task (Flink 2.3: the job restarts from
+            // the latest completed checkpoint); it is not a decline.
+            self.tasks[t.idx()].fail_next_snapshot = None;
+            let op = self.graph.operator_of(t).name.clone();
+            let name = self.name(t);
+            self.fail_task(
+                t,
+                format!(
+                    "Could not complete snapshot {id} for operator {op} ({name}). Failure reason: {}",
+                    FailureReason::CheckpointDeclined.message()
+                ),
             );
-            self.decline(t, id, FailureReason::CheckpointDeclined);
-            self.broadcast_event(t, Item::Cancel(id), false);
-            self.tasks[t.idx()].alignment = None;
             return;
         }
         let forwarded = Barrier {
@@ -860,6 +872,7 @@ impl Simulation {
             },
             sync_started: now,
             async_started: None,
+            upload_due: None,
             async_done: false,
             awaiting_inputs,
             awaiting_count,
@@ -881,11 +894,8 @@ impl Simulation {
             .on_snapshot(t, id, &self.tasks[t.idx()].state, unaligned);
     }
 
-    /// The synchronous part ended: start the upload, resume processing.
+    /// The synchronous part ended: hand the upload to the async executor, resume processing.
     pub(crate) fn on_sync_done(&mut self, t: SubtaskId, attempt: Attempt, id: CheckpointId) {
-        let bandwidth = self.storage_bandwidth;
-        let write = self.storage_write;
-        let op_async = self.graph.operator_of(t).snapshot_async;
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
         if task.attempt != attempt || !task.is_running() {
@@ -894,26 +904,55 @@ impl Simulation {
         if task.in_sync == Some(id) {
             task.in_sync = None;
         }
-        let Some(p) = task.in_progress.iter_mut().find(|p| p.id == id) else {
-            self.wake(t, now);
+        if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == id) {
+            p.snapshot.metrics.sync_duration = now.since(p.sync_started);
+            p.async_started = Some(now);
+            self.start_next_upload(t);
+        }
+        self.wake(t, now);
+    }
+
+    /// Starts the oldest waiting upload of `t` unless one is running: a subtask's asynchronous
+    /// snapshot parts run one after another (Flink 2.3 ran them one at a time: with
+    /// max_concurrent 2 and 1 s uploads, the second checkpoint's upload waited for the first).
+    pub(crate) fn start_next_upload(&mut self, t: SubtaskId) {
+        let bandwidth = self.storage_bandwidth.max(1);
+        let write = self.storage_write;
+        let op_async = self.graph.operator_of(t).snapshot_async;
+        let now = self.now;
+        let task = &mut self.tasks[t.idx()];
+        if !task.is_running()
+            || task
+                .in_progress
+                .iter()
+                .any(|p| p.upload_due.is_some() && !p.async_done)
+        {
+            return;
+        }
+        let attempt = task.attempt;
+        let Some(p) = task
+            .in_progress
+            .iter_mut()
+            .find(|p| p.async_started.is_some() && p.upload_due.is_none())
+        else {
             return;
         };
-        p.snapshot.metrics.sync_duration = now.since(p.sync_started);
-        p.async_started = Some(now);
         let size = p.snapshot.metrics.state_size + p.snapshot.metrics.persisted_data;
-        let upload = Duration(op_async.0 + write.0 + size.saturating_mul(1000) / bandwidth.max(1));
+        let upload = Duration(op_async.0 + write.0 + size.saturating_mul(1000) / bandwidth);
+        let due = now.plus(upload);
+        p.upload_due = Some(due);
+        let id = p.id;
         self.queue.schedule(
-            now.plus(upload),
+            due,
             Event::AsyncDone {
                 task: t,
                 attempt,
                 id,
             },
         );
-        self.wake(t, now);
     }
 
-    /// The upload finished (or failed, if storage is down).
+    /// The upload finished (or failed: storage down, or an injected async `snapshot_failure`).
     pub(crate) fn on_async_done(&mut self, t: SubtaskId, attempt: Attempt, id: CheckpointId) {
         let now = self.now;
         let storage_down = self.storage_down();
@@ -921,20 +960,33 @@ impl Simulation {
         if task.attempt != attempt || !task.is_running() {
             return;
         }
-        let Some(pos) = task.in_progress.iter().position(|p| p.id == id) else {
+        let Some(pos) = task
+            .in_progress
+            .iter()
+            .position(|p| p.id == id && p.upload_due == Some(now) && !p.async_done)
+        else {
+            self.start_next_upload(t);
             return;
         };
-        if storage_down {
+        let injected = task.fail_next_snapshot == Some(SnapshotPhase::Async);
+        if storage_down || injected {
             task.in_progress.remove(pos);
+            let why = if injected {
+                task.fail_next_snapshot = None;
+                "an exception in the asynchronous part (injected)"
+            } else {
+                "storage unavailable"
+            };
             self.log(
                 LogKind::Decline,
                 format!(
-                    "{}: upload for checkpoint {} failed: storage unavailable",
+                    "{}: upload for checkpoint {} failed: {why}",
                     self.name(t),
                     id
                 ),
             );
             self.decline(t, id, FailureReason::CheckpointAsyncException);
+            self.start_next_upload(t);
             return;
         }
         let p = &mut task.in_progress[pos];
@@ -943,6 +995,7 @@ impl Simulation {
             p.snapshot.metrics.async_duration = now.since(started);
         }
         self.maybe_ack(t, id);
+        self.start_next_upload(t);
     }
 
     /// Acknowledges once the upload is done and (unaligned) all channel state is collected.
@@ -990,6 +1043,7 @@ impl Simulation {
                 task.tracked.drain(..pos);
                 drop_alignment(task);
                 task.alignment = done;
+                self.start_next_upload(t);
                 self.unblock_all(t);
                 self.snapshot(t, false);
                 self.promote_tracked(t);
@@ -1011,6 +1065,7 @@ impl Simulation {
             let tracking = task.tracked.len() + 1;
             if tracking > MAX_CHECKPOINTS_TO_TRACK {
                 drop_alignment(task);
+                self.start_next_upload(t);
                 self.unblock_all(t);
                 self.promote_tracked(t);
             }
@@ -1122,6 +1177,7 @@ impl Simulation {
             .position(|p| p.id == id && p.awaiting_count > 0)
         {
             task.in_progress.remove(pos);
+            self.start_next_upload(t);
         }
     }
 
@@ -1135,6 +1191,7 @@ impl Simulation {
         task.alignment = None;
         task.in_progress
             .retain(|p| p.id != a.id || p.async_done && p.awaiting_count == 0);
+        self.start_next_upload(t);
         if decline {
             self.log(
                 LogKind::Decline,
@@ -1208,6 +1265,8 @@ impl Simulation {
             task.aborted.pop_first();
         }
         task.in_progress.retain(|p| p.id != id);
+        self.start_next_upload(t);
+        let task = &mut self.tasks[t.idx()];
         if task
             .alignment
             .as_ref()

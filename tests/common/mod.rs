@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use barrierscope::sim::ids::{CheckpointId, SimTime};
+pub use barrierscope::sim::scenario::SnapshotPhase;
 use barrierscope::sim::scenario::{
     CheckpointingMode, EdgeSpec, Fault, FaultSpec, JobSpec, OperatorKind, OperatorSpec,
     Partitioning, Scenario,
@@ -125,8 +126,24 @@ pub fn slow(at_ms: u64, task: &str, factor: f64, duration_ms: u64) -> FaultSpec 
 pub fn drop_ack(at_ms: u64, task: &str) -> FaultSpec {
     at(at_ms, Fault::DropAck { task: task.into() })
 }
-pub fn decline(at_ms: u64, task: &str) -> FaultSpec {
-    at(at_ms, Fault::Decline { task: task.into() })
+pub fn ids_of(entries: &[CheckpointStatsEntry]) -> Vec<u64> {
+    entries.iter().map(|e| e.id.0).collect()
+}
+/// The history without the checkpoints still in progress when the run ended.
+pub fn finished(sim: &Simulation) -> Vec<CheckpointStatsEntry> {
+    history(sim)
+        .into_iter()
+        .filter(|e| e.status != CheckpointStatus::InProgress)
+        .collect()
+}
+pub fn snapshot_failure(at_ms: u64, task: &str, phase: SnapshotPhase) -> FaultSpec {
+    at(
+        at_ms,
+        Fault::SnapshotFailure {
+            task: task.into(),
+            phase,
+        },
+    )
 }
 pub fn storage_outage(at_ms: u64, duration_ms: u64) -> FaultSpec {
     at(at_ms, Fault::StorageOutage { duration_ms })

@@ -101,14 +101,15 @@ impl Coordinator {
 }
 
 impl Simulation {
-    /// Starts the periodic scheduler: the first trigger after a random delay in [min_pause, interval].
+    /// Starts the periodic scheduler once every task is RUNNING: the first trigger comes
+    /// `min_pause` later (Flink 2.3 triggered 16-35 ms after RUNNING with min pause 0 and
+    /// 811 ms with min pause 800, at the start and after every restart), then at a fixed rate.
     pub(crate) fn start_checkpoint_scheduler(&mut self) {
         let Some(interval) = self.coord.config.effective_interval_ms() else {
             self.coord.next_trigger_at = None;
             return;
         };
-        let min_pause = self.coord.config.min_pause_ms.min(interval);
-        let delay_ms = self.rng.u64(min_pause..=interval);
+        let delay_ms = self.coord.config.min_pause_ms.min(interval);
         self.coord.timer_generation += 1;
         let at = self.now.plus(super::ids::Duration::from_ms(delay_ms));
         self.coord.next_trigger_at = Some(at);
@@ -161,12 +162,19 @@ impl Simulation {
         self.execute_queued_requests();
     }
 
+    /// A trigger request failed before it got an ID. Failures raised while the checkpoint is
+    /// being triggered (Flink's `onTriggerFailure`: `NOT_ALL_REQUIRED_TASKS_RUNNING`) count in
+    /// `counts.total` and `counts.failed`, as Flink's stats tracker counts them; those the
+    /// request decider raises (min pause, too many requests) do not.
     fn preflight_failure(&mut self, reason: FailureReason) {
         *self
             .coord
             .trigger_failures
             .entry(reason.name())
             .or_insert(0) += 1;
+        if reason == FailureReason::NotAllRequiredTasksRunning {
+            self.stats.report_failed_without_id();
+        }
         self.log(
             LogKind::Trigger,
             format!("trigger request failed: {}", reason.name()),
@@ -207,6 +215,7 @@ impl Simulation {
 
     /// Creates a pending checkpoint and sends the trigger to every source subtask.
     fn trigger_checkpoint(&mut self, savepoint: bool) {
+        let what = if savepoint { "savepoint" } else { "checkpoint" };
         let id = CheckpointId(self.coord.next_id);
         self.coord.next_id += 1;
         self.checks.on_trigger(id);
@@ -222,6 +231,16 @@ impl Simulation {
             Event::CheckpointTimeout { id, epoch },
         );
         self.stats.report_pending(id, self.now, savepoint, n);
+        if self.storage_down() {
+            // The coordinator creates the checkpoint's storage location as it triggers: with
+            // storage down that fails with IO_EXCEPTION, after the ID was taken (Flink 2.3).
+            self.log(
+                LogKind::Trigger,
+                format!("{what} {id}: creating its storage location failed: storage unavailable"),
+            );
+            self.abort_checkpoint(id, FailureReason::IoException);
+            return;
+        }
         let cfg = &self.coord.config;
         let exactly_once = cfg.mode == CheckpointingMode::ExactlyOnce;
         let uc = cfg.unaligned && exactly_once && !savepoint;
@@ -236,7 +255,6 @@ impl Simulation {
                 0
             },
         };
-        let what = if savepoint { "savepoint" } else { "checkpoint" };
         self.log(LogKind::Trigger, format!("{what} {id} triggered"));
         let sources = self.graph.sources.clone();
         for s in sources {
