@@ -2,6 +2,7 @@
 //! (`sim`) and animated in the browser with yew (`ui`: its model is plain Rust, its components
 //! are wasm only).
 
+pub mod conformance;
 pub mod sim;
 pub mod ui;
 

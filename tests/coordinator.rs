@@ -47,20 +47,30 @@ fn first_periodic_trigger_comes_min_pause_after_every_task_runs() {
 }
 
 #[test]
-fn first_trigger_after_a_restart_comes_min_pause_after_every_task_runs_again() {
+fn after_a_restart_the_scheduler_starts_with_the_redeploy_and_its_first_attempt_fails() {
+    // Flink 2.3: the job is RUNNING again when its tasks are redeployed; the scheduler's first
+    // attempt finds them still restoring (NOT_ALL_REQUIRED_TASKS_RUNNING, counted, no ID) and
+    // the first checkpoint after the restart comes one interval later.
     let mut s = pipeline();
     s.duration_ms = 6_000;
-    s.checkpointing.min_pause_ms = 200;
     s.faults.push(kill(2_500, "counter#1"));
     let sim = run(s);
-    let running_again = log_lines(&sim, "all subtasks RUNNING again");
-    assert_eq!(running_again.len(), 1, "{running_again:?}");
-    let at: u64 = running_again[0].split(' ').next().unwrap().parse().unwrap();
+    let restart = log_lines(&sim, "subtasks restore from checkpoint");
+    assert_eq!(restart.len(), 1, "{restart:?}");
+    let at: u64 = restart[0].split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(at, 3_000); // the kill plus the 500 ms restart delay
+    assert_eq!(
+        trigger_failures(&sim, FailureReason::NotAllRequiredTasksRunning),
+        1
+    );
     let first_after = trigger_times(&sim)
         .into_iter()
         .find(|&t| t > 2_500)
         .expect("a trigger after the restart");
-    assert_eq!(first_after, at + 200);
+    assert_eq!(first_after, at + 1_000);
+    let c = sim.stats().counts;
+    let rows = history(&sim).len() as u64;
+    assert_eq!(c.total, rows + 1, "the failed attempt is in counts.total");
 }
 
 #[test]
@@ -250,10 +260,17 @@ fn trigger_while_a_task_is_not_running_fails_with_not_all_required_tasks_running
     s.faults.push(kill(2_200, "counter#0"));
     s.faults.push(trigger_checkpoint(2_300)); // restart at 2700
     let sim = run(s);
+    // The manual trigger during the restart, and the restarted scheduler's first attempt
+    // while the tasks restore: both fail before an ID and both count, as Flink counts them.
     assert_eq!(
         trigger_failures(&sim, FailureReason::NotAllRequiredTasksRunning),
-        1
+        2
     );
+    let failed_rows = history(&sim)
+        .iter()
+        .filter(|e| e.status == CheckpointStatus::Failed)
+        .count() as u64;
+    assert_eq!(sim.stats().counts.failed, failed_rows + 2);
     assert!(history(&sim)
         .iter()
         .all(|e| !(2_200..2_700).contains(&e.trigger_timestamp.as_ms())));

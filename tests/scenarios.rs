@@ -6,7 +6,7 @@
 
 mod common;
 
-use barrierscope::sim::scenario::{CheckpointingMode, Scenario};
+use barrierscope::sim::scenario::{CheckpointingMode, Fault, Scenario};
 use barrierscope::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
 use barrierscope::sim::{FailureReason, LogKind, Simulation};
 use common::*;
@@ -38,6 +38,32 @@ fn failed(sim: &Simulation) -> Vec<CheckpointStatsEntry> {
         .into_iter()
         .filter(|e| e.status == CheckpointStatus::Failed)
         .collect()
+}
+
+/// Completed and failed checkpoints, without the one still in progress when the run ends (the
+/// first trigger comes at a whole multiple of the interval, so a run often ends on a trigger).
+fn finished(sim: &Simulation) -> Vec<CheckpointStatsEntry> {
+    history(sim)
+        .into_iter()
+        .filter(|e| e.status != CheckpointStatus::InProgress)
+        .collect()
+}
+
+/// The REST report's `failure_message` (Flink's text) of checkpoint `id`.
+fn failure_message(sim: &Simulation, id: u64) -> Option<&'static str> {
+    sim.report()
+        .history
+        .iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("checkpoint {id} is not in the report"))
+        .failure_message
+}
+
+/// The failure manager's counter of consecutive counted failures at `ms` into a fresh run.
+fn failure_counter_at(name: &str, ms: u64) -> u32 {
+    let mut sim = Simulation::new(load(name)).unwrap();
+    run_until(&mut sim, ms);
+    sim.coordinator().failure_manager.continuous_failure_counter
 }
 
 #[test]
@@ -123,6 +149,8 @@ fn happy_path_completes_every_checkpoint_and_commits_exactly_once() {
     assert!(sim.external().committed_records > 200);
     assert_eq!(sim.exactly_once().duplicates, 0);
     assert!(sim.job().restarts.is_empty());
+    // Min pause 0: the first periodic trigger comes as soon as every task runs.
+    assert_eq!(history(&sim)[0].trigger_timestamp.as_ms(), 0);
 }
 
 #[test]
@@ -135,10 +163,14 @@ fn backpressure_aligned_checkpoints_expire() {
         .all(|e| e.failure_reason == Some(FailureReason::CheckpointExpired)));
     // Fine before and after the slow-down (2.5 s to 10.5 s).
     assert_eq!(entry(&sim, 1).status, CheckpointStatus::Completed);
-    assert_eq!(
-        history(&sim).last().unwrap().status,
-        CheckpointStatus::Completed
-    );
+    let after: Vec<CheckpointStatsEntry> = finished(&sim)
+        .into_iter()
+        .filter(|e| e.trigger_timestamp.as_ms() >= 10_500)
+        .collect();
+    assert!(after.len() >= 3, "{:?}", reasons(&sim));
+    assert!(after
+        .iter()
+        .all(|e| e.status == CheckpointStatus::Completed));
     assert!(history(&sim).iter().all(|e| e.persisted_data == 0));
     assert!(sim.job().restarts.is_empty());
 }
@@ -156,7 +188,8 @@ fn backpressure_unaligned_is_the_aligned_job_with_unaligned_checkpoints_that_com
 
     let sim = run(unaligned);
     assert_eq!(sim.stats().counts.failed, 0, "{:?}", reasons(&sim));
-    assert!(history(&sim)
+    assert!(finished(&sim).len() >= 10);
+    assert!(finished(&sim)
         .iter()
         .all(|e| e.checkpoint_type() == "UNALIGNED_CHECKPOINT"));
     assert!(history(&sim).iter().any(|e| e.persisted_data >= 16 * 1024));
@@ -169,7 +202,7 @@ fn alignment_timeout_switches_some_checkpoints_to_unaligned() {
     assert!(s.checkpointing.unaligned && s.checkpointing.aligned_timeout_ms > 0);
     let sim = run(s);
     assert_eq!(sim.stats().counts.failed, 0);
-    let types: Vec<&str> = history(&sim).iter().map(|e| e.checkpoint_type()).collect();
+    let types: Vec<&str> = finished(&sim).iter().map(|e| e.checkpoint_type()).collect();
     assert!(types.contains(&"UNALIGNED_CHECKPOINT"), "{types:?}");
     assert!(types.contains(&"CHECKPOINT"), "{types:?}");
     assert_eq!(types[0], "CHECKPOINT");
@@ -177,11 +210,23 @@ fn alignment_timeout_switches_some_checkpoints_to_unaligned() {
 }
 
 #[test]
-fn task_crash_restores_the_latest_completed_checkpoint() {
+fn task_crash_suspends_the_coordinator_and_restores_the_latest_completed_checkpoint() {
     let sim = run_file("task-crash");
-    assert_eq!(failed_with(&sim, FailureReason::TaskFailure).len(), 1);
+    // The pending checkpoint aborts because the coordinator suspends when a task leaves
+    // RUNNING (Flink 2.3), not with TASK_FAILURE or JOB_FAILOVER_REGION.
+    let suspended = failed_with(&sim, FailureReason::CheckpointCoordinatorSuspend);
+    assert_eq!(suspended.len(), 1, "{:?}", reasons(&sim));
+    assert_eq!(failed(&sim).len(), 1, "{:?}", reasons(&sim));
+    assert_eq!(
+        failure_message(&sim, suspended[0].id.0),
+        Some("Checkpoint Coordinator is suspending.")
+    );
+    assert_eq!(sim.job().restarts.len(), 1);
     let r = &sim.job().restarts[0];
     assert!(r.cause.starts_with("kill "));
+    assert_eq!(suspended[0].failure_timestamp, Some(r.at));
+    // Not counted toward tolerable failed checkpoints.
+    assert_eq!(failure_counter_at("task-crash", r.at.as_ms() + 1), 0);
     let latest_before = completed(&sim)
         .iter()
         .filter(|e| e.completion_timestamp.unwrap() < r.at)
@@ -250,20 +295,52 @@ fn savepoint_is_listed_but_not_retained_and_passes_max_concurrent() {
 }
 
 #[test]
-fn storage_outage_fails_finalize_and_uploads_then_recovers() {
-    let sim = run_file("storage-outage");
-    assert_eq!(
-        failed_with(&sim, FailureReason::FinalizeCheckpointFailure).len(),
-        1,
-        "{:?}",
-        reasons(&sim)
-    );
-    assert!(!failed_with(&sim, FailureReason::CheckpointAsyncException).is_empty());
+fn storage_outage_fails_uploads_and_triggers_then_recovers() {
+    let s = load("storage-outage");
+    let (start, end) = s
+        .faults
+        .iter()
+        .find_map(|f| match f.fault {
+            Fault::StorageOutage { duration_ms } => Some((f.at_ms, f.at_ms + duration_ms)),
+            _ => None,
+        })
+        .expect("a storage_outage fault");
+    let sim = run(s);
+    // Uploads that end in the outage: the subtask declines with CHECKPOINT_ASYNC_EXCEPTION.
+    let uploads = failed_with(&sim, FailureReason::CheckpointAsyncException);
+    assert_eq!(uploads.len(), 1, "{:?}", reasons(&sim));
+    assert!(uploads[0].trigger_timestamp.as_ms() < start);
+    let at = uploads[0].failure_timestamp.unwrap().as_ms();
+    assert!((start..end).contains(&at), "{at}");
+    // Triggers in the outage: creating the storage location fails at once with IO_EXCEPTION,
+    // with an ID and a history row.
+    let in_outage: Vec<CheckpointStatsEntry> = history(&sim)
+        .into_iter()
+        .filter(|e| (start..end).contains(&e.trigger_timestamp.as_ms()))
+        .collect();
+    assert_eq!(in_outage.len(), 2, "{:?}", reasons(&sim));
+    for e in &in_outage {
+        assert_eq!(e.failure_reason, Some(FailureReason::IoException));
+        assert_eq!(e.failure_timestamp, Some(e.trigger_timestamp));
+        assert_eq!(e.num_acknowledged_subtasks, 0);
+        assert_eq!(
+            failure_message(&sim, e.id.0),
+            Some("An Exception occurred while triggering the checkpoint. IO-problem detected.")
+        );
+    }
+    assert_eq!(failed(&sim).len(), 3, "{:?}", reasons(&sim));
+    // Both reasons count toward tolerable failed checkpoints (5 here: no failover) ...
+    assert_eq!(failure_counter_at("storage-outage", end - 1), 3);
     assert!(sim.job().restarts.is_empty());
-    assert_eq!(
-        history(&sim).last().unwrap().status,
-        CheckpointStatus::Completed
-    );
+    // ... and once storage is back, checkpoints complete and the counter resets.
+    let after: Vec<CheckpointStatsEntry> = finished(&sim)
+        .into_iter()
+        .filter(|e| e.trigger_timestamp.as_ms() >= end)
+        .collect();
+    assert!(!after.is_empty());
+    assert!(after
+        .iter()
+        .all(|e| e.status == CheckpointStatus::Completed));
     assert_eq!(
         sim.coordinator().failure_manager.continuous_failure_counter,
         0
@@ -274,7 +351,12 @@ fn storage_outage_fails_finalize_and_uploads_then_recovers() {
 fn coordinator_failover_loses_pending_and_continues_ids() {
     let sim = run_file("coordinator-failover");
     let lost = failed_with(&sim, FailureReason::CheckpointCoordinatorShutdown);
-    assert_eq!(lost.len(), 1);
+    assert_eq!(lost.len(), 1, "{:?}", reasons(&sim));
+    assert_eq!(failed(&sim).len(), 1, "{:?}", reasons(&sim));
+    assert_eq!(
+        failure_message(&sim, lost[0].id.0),
+        Some("CheckpointCoordinator shutdown.")
+    );
     let r = &sim.job().restarts[0];
     assert_eq!(r.cause, "coordinator_failover");
     assert_eq!(
@@ -295,6 +377,8 @@ fn min_pause_spaces_checkpoints_after_their_completion() {
     let pause = s.checkpointing.min_pause_ms;
     let sim = run(s);
     let h = history(&sim);
+    // The first trigger comes exactly min_pause after every task runs.
+    assert_eq!(h[0].trigger_timestamp.as_ms(), pause);
     for w in h.windows(2) {
         assert_eq!(
             w[1].trigger_timestamp.as_ms(),
@@ -312,22 +396,56 @@ fn min_pause_spaces_checkpoints_after_their_completion() {
 }
 
 #[test]
-fn decline_fails_one_checkpoint_and_cancels_the_sinks_alignment() {
-    let sim = run_file("decline");
-    let declined = failed_with(&sim, FailureReason::CheckpointDeclined);
+fn snapshot_failure_async_declines_and_counts_then_sync_fails_the_task_and_restores() {
+    let sim = run_file("snapshot-failure");
+    // Async part: the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, counted and tolerated.
+    let declined = failed_with(&sim, FailureReason::CheckpointAsyncException);
     assert_eq!(declined.len(), 1, "{:?}", reasons(&sim));
-    assert_eq!(failed(&sim).len(), 1);
     let id = declined[0].id;
     assert_eq!(
-        log_lines(
-            &sim,
-            &format!("sink#0 aborts checkpoint {id} (CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER)")
-        )
-        .len(),
+        failure_message(&sim, id.0),
+        Some("Asynchronous task checkpoint failed.")
+    );
+    let declined_at = declined[0].failure_timestamp.unwrap();
+    assert_eq!(
+        failure_counter_at("snapshot-failure", declined_at.as_ms() + 1),
         1
     );
-    assert!(sim.job().restarts.is_empty());
     assert_eq!(entry(&sim, id.0 + 1).status, CheckpointStatus::Completed);
+    // User code cannot make a subtask send CHECKPOINT_DECLINED.
+    assert!(failed_with(&sim, FailureReason::CheckpointDeclined).is_empty());
+    // Sync part: a task failure, so the only restart comes from it, after the decline.
+    assert_eq!(sim.job().restarts.len(), 1);
+    let r = &sim.job().restarts[0];
+    assert!(r.at > declined_at);
+    let suspended = failed_with(&sim, FailureReason::CheckpointCoordinatorSuspend);
+    assert_eq!(suspended.len(), 1, "{:?}", reasons(&sim));
+    assert_eq!(suspended[0].failure_timestamp, Some(r.at));
+    assert_eq!(
+        failure_message(&sim, suspended[0].id.0),
+        Some("Checkpoint Coordinator is suspending.")
+    );
+    assert!(
+        r.cause
+            .starts_with(&format!("Could not complete snapshot {}", suspended[0].id)),
+        "{}",
+        r.cause
+    );
+    assert_eq!(failure_counter_at("snapshot-failure", r.at.as_ms() + 1), 0);
+    assert_eq!(failed(&sim).len(), 2, "{:?}", reasons(&sim));
+    // Restart from the latest completed checkpoint, then checkpoints complete again.
+    let latest_before = completed(&sim)
+        .iter()
+        .filter(|e| e.completion_timestamp.unwrap() < r.at)
+        .map(|e| e.id)
+        .max();
+    assert_eq!(r.restored_checkpoint_id, latest_before);
+    assert_eq!(sim.stats().counts.restored, 1);
+    assert!(completed(&sim)
+        .iter()
+        .any(|e| e.trigger_timestamp > r.restarted_at.unwrap()));
+    assert_eq!(sim.exactly_once().duplicates, 0);
+    assert_eq!(sim.exactly_once().lost, 0);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use barrierscope::sim::Simulation;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats]";
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
 
 fn main() -> ExitCode {
     // A bug must not print a backtrace at the user: one line saying what to report.
@@ -24,6 +24,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Vec<String>) -> Result<String, String> {
+    match args.first().map(String::as_str) {
+        Some("flink-compare") => return flink_compare(&args[1..]),
+        Some("flink-conformance") => return flink_conformance(&args[1..]),
+        _ => {}
+    }
     let mut path = None;
     let mut seed = None;
     let mut until = None;
@@ -75,4 +80,47 @@ fn run(args: Vec<String>) -> Result<String, String> {
         );
     }
     Ok(sim.report_json())
+}
+
+/// `flink-compare CASE_DIR`: one capture and the simulation, fact by fact.
+fn flink_compare(args: &[String]) -> Result<String, String> {
+    let [dir] = args else {
+        return Err(USAGE.into());
+    };
+    let case = barrierscope::conformance::run_case(std::path::Path::new(dir))?;
+    let mut out = format!(
+        "{}: {}\n\n{}",
+        case.name,
+        case.description,
+        barrierscope::conformance::side_by_side(&case.checks)
+    );
+    for k in &case.skipped {
+        out.push_str(&format!("not reproduced on Flink: {k}\n"));
+    }
+    Ok(out)
+}
+
+/// `flink-conformance DIR [--markdown]`: every case under DIR.
+fn flink_conformance(args: &[String]) -> Result<String, String> {
+    let (dir, markdown) = match args {
+        [dir] => (dir, false),
+        [dir, flag] if flag == "--markdown" => (dir, true),
+        _ => return Err(USAGE.into()),
+    };
+    let mut cases = Vec::new();
+    for d in barrierscope::conformance::case_dirs(std::path::Path::new(dir))? {
+        cases.push(barrierscope::conformance::run_case(&d)?);
+    }
+    if markdown {
+        return Ok(barrierscope::conformance::markdown(&cases));
+    }
+    let mut out = String::new();
+    for c in &cases {
+        out.push_str(&format!(
+            "== {} ==\n{}\n",
+            c.name,
+            barrierscope::conformance::side_by_side(&c.checks)
+        ));
+    }
+    Ok(out)
 }
