@@ -340,6 +340,13 @@ impl CheckpointStats {
         self.trim();
     }
 
+    /// The checkpoint was triggered unaligned (its `checkpoint_type` is UNALIGNED_CHECKPOINT).
+    pub fn report_unaligned(&mut self, id: CheckpointId) {
+        if let Some(i) = self.position(id) {
+            self.history[i].unaligned = true;
+        }
+    }
+
     /// A trigger attempt that failed before it got an ID: no history row, but Flink's
     /// `counts.total` and `counts.failed` include it (`reportFailedCheckpointsWithoutInProgress`).
     pub fn report_failed_without_id(&mut self) {

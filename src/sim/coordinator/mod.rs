@@ -255,6 +255,11 @@ impl Simulation {
                 0
             },
         };
+        if barrier.unaligned {
+            // Flink's `checkpoint_type` comes from the checkpoint's options at trigger time:
+            // unaligned from the start, even before any subtask acknowledged.
+            self.stats.report_unaligned(id);
+        }
         self.log(LogKind::Trigger, format!("{what} {id} triggered"));
         let sources = self.graph.sources.clone();
         for s in sources {
