@@ -48,9 +48,14 @@ public final class Op implements Serializable {
         blob = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("barrierscope-async", Blob.Ser.INSTANCE));
     }
 
-    /** Call in snapshotState: the synchronous cost, the sync failure, the async blob. */
-    public void snapshot(FunctionSnapshotContext ctx) throws Exception {
-        long cid = ctx.getCheckpointId();
+    /** For a source reader, which has no runtime context: names the subtask. */
+    public void bind(String task, int index) {
+        this.task = task;
+        this.index = index;
+    }
+
+    /** The synchronous part: snapshot_sync_ms (times the slow factor) and the sync failure. */
+    public void snapshotSync(long cid) throws Exception {
         double f = Reg.slowFactor(task);
         busy(syncMs * f);
         Reg.Fault sync = Reg.claimSnapshotFailure(task, "sync");
@@ -58,6 +63,12 @@ public final class Op implements Serializable {
             Reg.injected(task, "snapshot_failure", "sync", cid);
             throw new Exception("BarrierScope: injected sync snapshot failure of " + task + " (checkpoint " + cid + ")");
         }
+    }
+
+    /** Call in snapshotState: the synchronous cost, the sync failure, the async blob. */
+    public void snapshot(FunctionSnapshotContext ctx) throws Exception {
+        long cid = ctx.getCheckpointId();
+        snapshotSync(cid);
         Reg.Fault async = Reg.claimSnapshotFailure(task, "async");
         if (async != null) Reg.injected(task, "snapshot_failure", "async", cid);
         blob.clear();

@@ -42,8 +42,8 @@ public final class Reg {
     /** Names of the source subtasks by global source index (Rec.src). */
     public static final List<String> sourceNames = new ArrayList<>();
 
-    /** Sink operator -> global indexes of the source subtasks whose records reach it. */
-    public static final Map<String, Set<Integer>> reach = new HashMap<>();
+    /** key_space of the source operator of each global source index. */
+    public static final List<Integer> keySpaceOf = new ArrayList<>();
 
     // ---- time ------------------------------------------------------------------------------
     /** Milliseconds since time zero, or Long.MIN_VALUE before it. */
@@ -114,7 +114,7 @@ public final class Reg {
     public static final Map<String, Long> offsets = Collections.synchronizedMap(new TreeMap<>());
     /** checkpoint id -> source subtask name -> offset in that snapshot. */
     public static final Map<Long, Map<String, Long>> offsetsAt = Collections.synchronizedMap(new TreeMap<>());
-    /** checkpoint id -> sink subtask name: every snapshot (pre-commit) a sink subtask took. */
+    /** sink subtask name -> highest transaction (checkpoint id) it has committed. */
     public static final Map<String, Long> sinkMaxCommittedTxn = Collections.synchronizedMap(new TreeMap<>());
 
     public static void injected(String task, String kind, String phase, Long checkpointId) {
@@ -175,52 +175,56 @@ public final class Reg {
 
     /**
      * committed (record commits, duplicates included), duplicates (commits beyond the first of
-     * the same record), lost (records below the offsets of the latest checkpoint that every sink
-     * subtask has committed, but never committed), settled_checkpoint_id.
+     * the same record), lost (see below), settled_checkpoint_id (highest transaction every sink
+     * subtask has committed).
+     *
+     * <p>lost: records of one source subtask and one key follow one path to a sink operator
+     * (forward, hash and broadcast edges are deterministic; broadcast copies are told apart by
+     * their lineage), and each channel is FIFO, so what a sink operator has committed of one
+     * (source subtask, key, lineage) is a prefix of its sequence numbers unless a record was lost.
+     * A record counts as lost when a later record of the same (source subtask, key, lineage) was
+     * committed at that sink operator but it never was. A rebalance edge on the way to a sink
+     * with parallelism above 1 breaks the one-path assumption (a record overtaken by an unaligned
+     * barrier may then show as a transient gap).
      */
     public static synchronized Map<String, Object> sinkSummary(List<String> sinkTasks, Map<String, String> sinkOpOf) {
         long dups = 0;
         for (int c : committed.values()) dups += c - 1;
-        // The settled checkpoint: the highest transaction every sink subtask has committed.
         Long settled = null;
         for (String s : sinkTasks) {
             Long m = sinkMaxCommittedTxn.get(s);
             if (m == null) { settled = null; break; }
             settled = settled == null ? m : Math.min(settled, m);
         }
+        // (sink op, src, lineage) -> committed seqs, and the highest committed seq per key.
+        Map<List<Object>, BitSet> bits = new HashMap<>();
+        Map<List<Object>, Map<Integer, Long>> maxByKey = new HashMap<>();
+        for (List<Object> k : committed.keySet()) {
+            List<Object> g = Arrays.asList(k.get(0), k.get(1), k.get(2));
+            int src = (Integer) k.get(1);
+            long seq = (Long) k.get(3);
+            if (seq >= Integer.MAX_VALUE) continue;
+            bits.computeIfAbsent(g, x -> new BitSet()).set((int) seq);
+            int key = NumSource.keyOf(src, seq, keySpaceOf.get(src));
+            maxByKey.computeIfAbsent(g, x -> new HashMap<>()).merge(key, seq, Math::max);
+        }
         long lost = 0;
-        Map<String, Long> offs = settled == null ? null : offsetsAt.get(settled);
-        if (offs != null) {
-            // Which (sink op, src, lineage) copies exist: the ones seen committed.
-            Map<List<Object>, BitSet> seen = new HashMap<>();
-            for (List<Object> k : committed.keySet()) {
-                List<Object> g = Arrays.asList(k.get(0), k.get(1), k.get(2));
-                long seq = (Long) k.get(3);
-                if (seq < Integer.MAX_VALUE) seen.computeIfAbsent(g, x -> new BitSet()).set((int) seq);
-            }
-            Set<String> sinkOps = new TreeSet<>(sinkOpOf.values());
-            for (String op : sinkOps) {
-                for (int src = 0; src < sourceNames.size(); src++) {
-                    Long off = offs.get(sourceNames.get(src));
-                    if (off == null) continue;
-                    boolean any = false;
-                    for (Map.Entry<List<Object>, BitSet> e : seen.entrySet()) {
-                        if (!e.getKey().get(0).equals(op) || ((Integer) e.getKey().get(1)) != src) continue;
-                        any = true;
-                        BitSet b = e.getValue();
-                        lost += off - b.get(0, (int) (long) off).cardinality();
-                    }
-                    Set<Integer> r = reach.get(op);
-                    if (!any && r != null && r.contains(src)) lost += off; // nothing of it reached the sink
-                }
+        for (Map.Entry<List<Object>, BitSet> e : bits.entrySet()) {
+            int src = (Integer) e.getKey().get(1);
+            int ks = keySpaceOf.get(src);
+            Map<Integer, Long> mk = maxByKey.get(e.getKey());
+            BitSet b = e.getValue();
+            for (int seq = b.nextClearBit(0); seq < b.length(); seq = b.nextClearBit(seq + 1)) {
+                Long m = mk.get(NumSource.keyOf(src, seq, ks));
+                if (m != null && seq < m) lost++;
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("committed", committedRecords);
         m.put("duplicates", dups);
-        m.put("lost", offs == null ? null : (Object) lost);
-        m.put("settled_checkpoint_id", settled);
+        m.put("lost", lost);
         m.put("distinct_committed", (long) committed.size());
+        m.put("settled_checkpoint_id", settled);
         return m;
     }
 }
