@@ -181,17 +181,12 @@ public final class Harness {
                         get(jp + "/checkpoints/details/" + cid + "/subtasks/" + e.getKey()));
             }
         }
+        // What the operators saw, read at the same moment as the REST bodies.
         Map<String, Long> offsetsAtEnd = new TreeMap<>(Reg.offsets);
-        log("captured; cancelling");
-        sched.shutdownNow();
-        try {
-            mc.cancelJob(jobId).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            log("cancel: " + e);
+        List<Long> notifiedAtEnd;
+        synchronized (Reg.notified) {
+            notifiedAtEnd = new ArrayList<>(Reg.notified);
         }
-        Thread.sleep(300); // let in-flight notifications settle before the sink summary
-
-        // ---- operators.json -------------------------------------------------------------------------
         List<String> sinkTasks = new ArrayList<>();
         Map<String, String> sinkOpOf = new HashMap<>();
         for (OpSpec o : ops) {
@@ -201,11 +196,28 @@ public final class Harness {
                 sinkOpOf.put(o.name + "#" + i, o.name);
             }
         }
+        Map<String, Object> sinkAtEnd = Reg.sinkSummary(sinkTasks, sinkOpOf);
+        List<Map<String, Object>> restoresAtEnd, injectedAtEnd;
+        synchronized (Reg.restores) {
+            restoresAtEnd = new ArrayList<>(Reg.restores);
+        }
+        synchronized (Reg.injected) {
+            injectedAtEnd = new ArrayList<>(Reg.injected);
+        }
+        log("captured; cancelling");
+        sched.shutdownNow();
+        try {
+            mc.cancelJob(jobId).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log("cancel: " + e);
+        }
+
+        // ---- operators.json -------------------------------------------------------------------------
         ObjectNode opsOut = M.createObjectNode();
-        opsOut.set("restores", M.valueToTree(new ArrayList<>(Reg.restores)));
-        opsOut.set("sink", M.valueToTree(Reg.sinkSummary(sinkTasks, sinkOpOf)));
-        opsOut.set("injected", M.valueToTree(new ArrayList<>(Reg.injected)));
-        opsOut.set("checkpoints_notified", M.valueToTree(new ArrayList<>(Reg.notified)));
+        opsOut.set("restores", M.valueToTree(restoresAtEnd));
+        opsOut.set("sink", M.valueToTree(sinkAtEnd));
+        opsOut.set("injected", M.valueToTree(injectedAtEnd));
+        opsOut.set("checkpoints_notified", M.valueToTree(notifiedAtEnd));
         opsOut.set("source_offsets_at_end", M.valueToTree(offsetsAtEnd));
         Map<String, Object> offsByCp = new TreeMap<>(Comparator.comparingLong(Long::parseLong));
         synchronized (Reg.offsetsAt) {
@@ -501,15 +513,9 @@ public final class Harness {
         return r.body();
     }
 
+    /** Stores a REST body exactly as received. */
     static void write(Path p, String body) throws Exception {
-        Object tree;
-        try {
-            tree = M.readTree(body);
-        } catch (Exception e) {
-            Files.writeString(p, body);
-            return;
-        }
-        M.writeValue(p.toFile(), tree);
+        Files.writeString(p, body.endsWith("\n") ? body : body + "\n");
     }
 
     /** Polls /jobs/:id until every subtask is RUNNING; returns the latest RUNNING timestamp. */
