@@ -554,7 +554,10 @@ pub fn run_case(dir: &std::path::Path) -> Result<CaseResult, String> {
         })
         .unwrap_or_default();
     let t0 = capture.run.get("t0_epoch_ms").and_then(Value::as_i64);
-    let running = capture.job.pointer("/timestamps/RUNNING").and_then(Value::as_i64);
+    let running = capture
+        .job
+        .pointer("/timestamps/RUNNING")
+        .and_then(Value::as_i64);
     // The first RUNNING of the job (a restart overwrites the timestamp): before t0, or none.
     let deploy_ms = match (t0, running) {
         (Some(t0), Some(r)) if r <= t0 => t0 - r,
@@ -588,9 +591,10 @@ pub fn markdown(cases: &[CaseResult]) -> String {
          Each case in `tests/flink/` is a scenario that pins one Flink rule, run on a real Flink {FLINK_VERSION} \
          MiniCluster by `scripts/flink-reference.sh` (its raw REST bodies are in `tests/flink/<case>/flink/`), \
          and run by the simulation for the same `duration_ms`. The facts compared are not milliseconds: counts \
-         (within {COUNT_TOLERANCE}, since a real run cannot end to the millisecond; `total`, `completed` and `failed` within one per \
-         start or restart, since Flink's trigger attempts race with task deployment, which the simulation does not \
-         model), failure reasons (Flink's \
+         (within {COUNT_TOLERANCE}, since a real run cannot end to the millisecond; `total`, `completed` and `failed` also within one per \
+         restart and one per interval of the job's deployment before every task ran: Flink's scheduler starts while \
+         tasks deploy, and its attempts then fail before an ID but count, or, when the last task is just starting, \
+         make a checkpoint; the simulation starts with every task RUNNING), failure reasons (Flink's \
          `failure_message` mapped to its `CheckpointFailureReason`), checkpoint types, the checkpoint each restore \
          used and ID continuity, the first trigger (within {FIRST_TRIGGER_TOLERANCE_MS} ms) and the median trigger \
          spacing (within 10% of the interval), the most checkpoints in progress at once, whether `persisted_data` \
