@@ -203,16 +203,20 @@ impl App {
         self.eo_cache.replace(None);
     }
 
-    /// Loads a share link; on failure keeps (or installs) the default scenario and says why.
-    fn load_hash(&mut self, hash: &str) {
+    /// Loads a share link. On failure the page keeps the run it shows (`opening`: the page is
+    /// just opening, so the default scenario is shown) and the error banner says why.
+    fn load_hash(&mut self, hash: &str, opening: bool) {
+        let keeping = if opening {
+            "Showing the default scenario."
+        } else {
+            "The run on screen is kept."
+        };
         let link = match ShareLink::from_hash(hash) {
             Ok(l) => l,
             Err(e) => {
-                self.error = Some(format!("This URL is not a valid BarrierScope share link: {e}. Showing the default scenario."));
-                let (key, s) = default_scenario();
-                if let Ok(run) = build(&s) {
-                    self.install(key, s, run);
-                }
+                self.error = Some(format!(
+                    "This URL is not a valid BarrierScope share link: {e}. {keeping}"
+                ));
                 return;
             }
         };
@@ -225,12 +229,8 @@ impl App {
                 }
                 None => {
                     self.error = Some(format!(
-                        "This share link names a scenario `{k}` that this version does not ship. Showing the default scenario."
+                        "This share link names a scenario `{k}` that this version does not ship. {keeping}"
                     ));
-                    let (key, s) = default_scenario();
-                    if let Ok(run) = build(&s) {
-                        self.install(key, s, run);
-                    }
                     return;
                 }
             },
@@ -249,7 +249,10 @@ impl App {
         if link.frame.events == u64::MAX {
             goal.events = None; // a link without `ev`: every event up to `t`
         }
-        goal.t = goal.t.min(sim.end_time());
+        // Free play goes on past duration_ms; a link is bounded to an hour beyond it.
+        goal.t = goal
+            .t
+            .min(SimTime(sim.end_time().0.saturating_add(3_600_000_000)));
         match Run::replay(sim, link.inputs, goal) {
             Ok(run) => {
                 self.install(key, scenario, run);
@@ -297,9 +300,6 @@ impl App {
     }
 
     fn play(&mut self, ctx: &Context<Self>) {
-        if self.run.sim().now() >= self.run.sim().end_time() {
-            return;
-        }
         self.ui.playing = true;
         self.last_ts = None;
         self.request_frame(ctx);
@@ -319,7 +319,7 @@ impl App {
         self.ui.lagging = false;
         // Paused frames sit on whole milliseconds, so the slider and links reproduce them.
         let now = self.run.sim().now();
-        let ceil = SimTime(now.0.div_ceil(1000) * 1000).min(self.run.sim().end_time().max(now));
+        let ceil = SimTime(now.0.div_ceil(1000) * 1000);
         if ceil > now {
             let r = self.run.play_to(ceil, &mut || false).map(|_| ());
             self.report(r);
@@ -378,6 +378,7 @@ impl App {
         };
         self.last_ts = Some(ts);
         let speed = self.speed() / self.slowmo(dt);
+        let before = self.run.sim().now();
         let sim_us = (dt * speed * 1000.0).round() as u64;
         let target = SimTime(self.run.sim().now().0.saturating_add(sim_us));
         let start = now_ms();
@@ -392,13 +393,14 @@ impl App {
                 return true;
             }
         }
-        if self.run.sim().now() >= self.run.sim().end_time() {
-            self.pause();
-            self.notice =
-                Some("The scenario reached its end (duration_ms). Scrub back or reset.".into());
-        } else {
-            self.request_frame(ctx);
+        let end = self.run.sim().end_time();
+        if before < end && self.run.sim().now() >= end {
+            self.notice = Some(format!(
+                "The story ends at {} ms (duration_ms); the job goes on: free play until you pause.",
+                end.as_ms()
+            ));
         }
+        self.request_frame(ctx);
         true
     }
 
@@ -447,12 +449,17 @@ impl App {
         })();
         let result = parsed.and_then(|_| {
             if c == self.run.sim().coordinator().config {
-                return Ok(());
+                return Ok(false);
             }
-            self.run.configure(c).map_err(|e| e.to_string())
+            self.run
+                .configure(c)
+                .map(|_| true)
+                .map_err(|e| e.to_string())
         });
         match result {
-            Ok(()) => {
+            // A no-op change (the value in force typed again) keeps the banner of a rejection.
+            Ok(false) => self.ui.form_gen += 1,
+            Ok(true) => {
                 self.error = None;
                 self.update_hash();
             }
@@ -528,6 +535,10 @@ impl App {
 
     fn on_key(&mut self, ctx: &Context<Self>, e: KeyboardEvent) -> bool {
         let key = e.key();
+        // Under the help overlay or a dialog, only ? and Esc act: nothing plays behind it.
+        if (self.show_help || self.dialog.is_some()) && !matches!(key.as_str(), "?" | "Escape") {
+            return false;
+        }
         match key.as_str() {
             " " => {
                 ctx.link().send_message(Msg::TogglePlay);
@@ -715,7 +726,7 @@ impl Component for App {
         if hash.trim_start_matches('#').is_empty() {
             app.update_hash();
         } else {
-            app.load_hash(&hash);
+            app.load_hash(&hash, true);
             app.update_hash();
         }
         app
@@ -888,7 +899,7 @@ impl Component for App {
                     self.pause();
                 }
                 self.error = None;
-                self.load_hash(&hash);
+                self.load_hash(&hash, false);
                 self.update_hash();
             }
             Msg::CopyLink => {

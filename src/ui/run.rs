@@ -293,14 +293,14 @@ impl Run {
         self.frame() != self.furthest
     }
 
-    /// Plays forward to `t` (not past the end of the scenario), stopping early when `stop`
-    /// says the frame budget is spent. Returns whether `t` was reached.
+    /// Plays forward to `t`, stopping early when `stop` says the frame budget is spent. Returns
+    /// whether `t` was reached. A Flink job is unbounded: the run goes on past the scenario's
+    /// `duration_ms` (free play); only the narration ends there.
     pub fn play_to(
         &mut self,
         t: SimTime,
         stop: &mut dyn FnMut() -> bool,
     ) -> Result<bool, ReplayError> {
-        let t = t.min(self.sim.end_time());
         if t <= self.sim.now() {
             return Ok(true);
         }
@@ -308,15 +308,12 @@ impl Run {
     }
 
     /// Processes the next event (applying the timeline inputs that come before it). Returns
-    /// false when nothing is left to happen before the end of the scenario.
+    /// false when nothing is left to happen (an idle job with checkpointing off).
     pub fn step(&mut self) -> Result<bool, ReplayError> {
         loop {
             let Some(te) = self.sim.next_event_time() else {
                 return Ok(false);
             };
-            if te > self.sim.end_time() {
-                return Ok(false);
-            }
             let k = self.sim.inputs().len();
             let input_at = self.timeline.get(k).map(|i| i.0).filter(|&at| at < te);
             let kf_at = Some(self.next_keyframe_time()).filter(|&at| at < te);
@@ -692,6 +689,23 @@ mod tests {
 
     fn never() -> impl FnMut() -> bool {
         || false
+    }
+
+    #[test]
+    fn a_run_goes_on_past_duration_ms_as_free_play() {
+        let mut r = run();
+        let end = r.sim().end_time();
+        let later = SimTime(end.0 + 3_000_000);
+        assert!(r.play_to(later, &mut never()).unwrap());
+        assert_eq!(r.sim().now(), later);
+        let completed = r.sim().stats().counts.completed;
+        assert!(r.step().unwrap(), "stepping goes on past the end too");
+        r.play_to(SimTime(later.0 + 2_000_000), &mut never())
+            .unwrap();
+        assert!(
+            r.sim().stats().counts.completed > completed,
+            "checkpoints go on"
+        );
     }
 
     #[test]

@@ -432,7 +432,12 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
             let v = task_view(sim, t);
             let op = &g.operators[info.op.idx()];
             let selected = ui.selected_task == Some(t);
-            let onclick = link.callback(move |_| Msg::SelectTask(if selected { None } else { Some(t) }));
+            let toggle = if selected { None } else { Some(t) };
+            let onclick = link.callback(move |_| Msg::SelectTask(toggle));
+            // Enter on a focused subtask opens its inspector, as a click does.
+            let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
+                (e.key() == "Enter").then_some(Msg::SelectTask(toggle))
+            });
             let bp = task.backpressured;
             let slow = task.slow_milli != 1000;
             let mut title = v.explain.clone();
@@ -447,7 +452,7 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
                 <g class={classes!("subtask", format!("state-{}", v.state), v.phase.map(|p| format!("phase-{p}")), selected.then_some("selected"), bp.then_some("backpressured"))}
                     data-testid={format!("subtask-{}-{}", op.name, info.index)} data-state={v.state}
                     data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
-                    onclick={onclick} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
+                    onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
                     <title>{ title }</title>
                     <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if layout.compact { "2" } else { "6" }} />
                     if bp {
