@@ -8,6 +8,7 @@
 
 pub mod format;
 pub mod layout;
+pub mod model;
 pub mod run;
 pub mod scenarios;
 pub mod share;

@@ -5,13 +5,11 @@
 //! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
 
 use super::app::{App, Msg, UiState};
-use super::format;
 use super::layout::{Layout, Line, BUS_Y};
+pub use super::model::task_view;
 use crate::sim::channel::{Barrier, InFlight, Item};
-use crate::sim::ids::{SimTime, SubtaskId};
-use crate::sim::scenario::{CheckpointingMode, OperatorKind, Partitioning};
-use crate::sim::snapshot::OperatorState;
-use crate::sim::task::TaskStatus;
+use crate::sim::ids::SimTime;
+use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::{RpcKind, Simulation};
 use std::collections::BTreeMap;
 use yew::html::Scope;
@@ -25,121 +23,6 @@ const MAX_RPCS: usize = 400;
 const SLOT: f64 = 9.0;
 /// Density bins along an aggregated bundle.
 const BINS: usize = 24;
-
-/// What a subtask is doing, in the words of the `data-state` attribute.
-pub struct TaskView {
-    /// `running`, `aligning`, `snapshotting`, `failed` or `restoring`.
-    pub state: &'static str,
-    /// For `snapshotting`: `sync`, `async` or `channel-state`.
-    pub phase: Option<&'static str>,
-    /// A short line shown under the name.
-    pub detail: String,
-    /// One sentence for the tooltip.
-    pub explain: String,
-}
-
-pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
-    let task = &sim.tasks()[t.idx()];
-    let g = sim.graph();
-    let op = g.operator_of(t);
-    let name = &g.subtasks[t.idx()].name;
-    match task.status {
-        TaskStatus::Failed => {
-            return TaskView {
-                state: "failed",
-                phase: None,
-                detail: format!("FAILED · attempt {}", task.attempt.0),
-                explain: format!("{name} failed (or was cancelled by the failover of its region); it is redeployed after the restart delay."),
-            }
-        }
-        TaskStatus::Canceled => {
-            return TaskView {
-                state: "failed",
-                phase: None,
-                detail: "CANCELED".into(),
-                explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
-            }
-        }
-        TaskStatus::Restoring => {
-            let from = sim
-                .coordinator()
-                .store
-                .latest()
-                .map(|c| format!("checkpoint {}", c.id))
-                .unwrap_or_else(|| "empty state".into());
-            return TaskView {
-                state: "restoring",
-                phase: None,
-                detail: format!("RESTORING · {from}"),
-                explain: format!("{name} was redeployed and is reading its state from {from} (sources rewind to its offsets; persisted in-flight data is replayed first)."),
-            };
-        }
-        TaskStatus::Running => {}
-    }
-    if let Some(id) = task.in_sync {
-        return TaskView {
-            state: "snapshotting",
-            phase: Some("sync"),
-            detail: format!("sync snapshot {id}"),
-            explain: format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile."),
-        };
-    }
-    if let Some(a) = &task.alignment {
-        let n = a.received.len();
-        if a.unaligned && a.snapshotted {
-            return TaskView {
-                state: "snapshotting",
-                phase: Some("channel-state"),
-                detail: format!("unaligned {} · {}/{n} barriers", a.id, a.num_received),
-                explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
-            };
-        }
-        let at_least_once = sim.mode() == CheckpointingMode::AtLeastOnce;
-        return TaskView {
-            state: "aligning",
-            phase: None,
-            detail: format!("aligning {} · {}/{n} barriers", a.id, a.num_received),
-            explain: if at_least_once {
-                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.num_received)
-            } else {
-                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.num_received)
-            },
-        };
-    }
-    if let Some(p) = task.in_progress.first() {
-        let phase = if p.awaiting_count > 0 {
-            "channel-state"
-        } else {
-            "async"
-        };
-        return TaskView {
-            state: "snapshotting",
-            phase: Some(phase),
-            detail: format!("async upload {}", p.id),
-            explain: format!("{name} is uploading its snapshot of checkpoint {} to checkpoint storage (the asynchronous part) while it keeps processing; it acknowledges when the upload is done.", p.id),
-        };
-    }
-    let detail = match &task.state {
-        OperatorState::Source { offset } => format!("offset {offset}"),
-        OperatorState::Keyed { count, .. } => format!(
-            "{count} keys · {}",
-            format::bytes(count.saturating_mul(op.state_bytes_per_key))
-        ),
-        OperatorState::Sink { open, pending } if pending.is_empty() => {
-            format!("open txn: {} rec", open.len())
-        }
-        OperatorState::Sink { open, pending } => {
-            format!("{} rec · {} pre-commit", open.len(), pending.len())
-        }
-        OperatorState::Map => format!("{} records", task.records_in),
-    };
-    TaskView {
-        state: "running",
-        phase: None,
-        detail,
-        explain: format!("{name} is RUNNING and processing records."),
-    }
-}
 
 fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
     let what = if b.savepoint {

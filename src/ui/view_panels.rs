@@ -108,12 +108,24 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 <span class={classes!("badge", match job.status.name() { "RUNNING" => "ok", "FAILED" => "failed", _ => "warn" })}
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
                 if job.restart_count() > 0 { <span class="muted" data-testid="restarts" title="Failovers (restarts) so far">{ format!("↻{}", job.restart_count()) }</span> }
+                if let Some(b) = super::model::restart_backoff(sim) {
+                    <span class="coord-item timer restart-timer" data-testid="restart-backoff"
+                        title={format!("Restart backoff (exponential-delay restart strategy): the failed subtasks are redeployed at {} ms, {} ms after the failure at {} ms.", b.due.as_ms(), b.delay_ms, b.failed_at.as_ms())}>
+                        { format!("restart in {} ms", b.remaining_ms) }
+                        { timer_bar(b.fraction) }
+                    </span>
+                }
                 <span class="spacer" />
-                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
-                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "next trigger —".into() } }</span>
+                <span class="coord-item timer" data-testid="next-trigger" data-at={c.next_trigger_at.map(|t| t.as_ms().to_string()).unwrap_or_default()}
+                    title={match (c.next_trigger_at, cfg.interval_ms) { (Some(t), Some(i)) => format!("The periodic timer fires next at {} ms (fixed rate: previous trigger + interval {i} ms; min pause and max concurrent checkpoints can hold the trigger back).", t.as_ms()), _ => "No periodic trigger is scheduled (checkpointing off, or the job is not running).".to_string() }}>
+                    { match c.next_trigger_at { Some(t) => format!("next trigger in {} ms", t.as_ms().saturating_sub(sim.now().as_ms())), None => "no trigger scheduled".into() } }
+                    if let (Some(t), Some(i)) = (c.next_trigger_at, cfg.interval_ms) {
+                        { timer_bar(1.0 - (t.0.saturating_sub(sim.now().0) as f64 / (i.max(1) * 1000) as f64).clamp(0.0, 1.0)) }
+                    }
+                </span>
                 <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
-                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
-                    { format!("failed {counter}/{}", cfg.tolerable_failed) }</span>
+                    title={format!("CheckpointFailureManager: checkpoints failed in a row (continuousFailureCounter), against execution.checkpointing.tolerable-failed-checkpoints = {}. The job fails over when the counter goes above it; a completed checkpoint resets it. Not the same as the Failed count, which counts every failed checkpoint.", cfg.tolerable_failed)}>
+                    { format!("failed in a row {counter} (tolerable {})", cfg.tolerable_failed) }</span>
                 <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
                     data-status={ if storage_until.is_some() { "down" } else { "up" } }
                     title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
@@ -126,17 +138,22 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     let (n, m) = (p.num_acknowledged(), p.num_subtasks());
                     let w = if m == 0 { 0.0 } else { 60.0 * n as f64 / m as f64 };
                     let state = if p.finalizing { " · writing metadata" } else { "" };
-                    let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout ({} ms).",
+                    let age_ms = sim.now().since(p.trigger_time).as_ms();
+                    let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout: the lower bar is its age, {age_ms} of {} ms.",
                         if p.savepoint { "Savepoint" } else { "Checkpoint" }, p.id, p.trigger_time.as_ms(), cfg.timeout_ms);
+                    let age = (age_ms as f64 / cfg.timeout_ms.max(1) as f64).clamp(0.0, 1.0);
                     html! {
                         <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.finalizing.then_some("finalizing"))}
                             data-testid={format!("pending-{}", p.id)} data-acknowledged={n.to_string()} data-subtasks={m.to_string()} title={title}>
                             <span class="chip-id">{ format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id) }</span>
-                            <svg class="ackbar" width="60" height="6" viewBox="0 0 60 6" aria-hidden="true">
-                                <rect class="ackbar-bg" x="0" y="0" width="60" height="6" rx="3" />
-                                <rect class="ackbar-fill" x="0" y="0" width={format!("{w:.1}")} height="6" rx="3" />
+                            <svg class="ackbar" width="60" height="12" viewBox="0 0 60 12" aria-hidden="true">
+                                <rect class="ackbar-bg" x="0" y="0" width="60" height="5" rx="2.5" />
+                                <rect class="ackbar-fill" x="0" y="0" width={format!("{w:.1}")} height="5" rx="2.5" />
+                                <rect class="agebar-bg" x="0" y="7" width="60" height="5" rx="2.5" />
+                                <rect class={classes!("agebar-fill", (age > 0.75).then_some("late"))} data-testid={format!("pending-age-{}", p.id)} x="0" y="7" width={format!("{:.1}", 60.0 * age)} height="5" rx="2.5" />
                             </svg>
-                            <span class="chip-n">{ format!("{n}/{m}") }</span>
+                            <span class="chip-n">{ format!("{n}/{m} acked") }</span>
+                            <span class="chip-age">{ format!("{age_ms}/{} ms", cfg.timeout_ms) }</span>
                         </span>
                     }
                 }) }
@@ -156,6 +173,16 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
         </div>
+    }
+}
+
+/// A small filling bar for a timer (0: just started, 1: due).
+fn timer_bar(fraction: f64) -> Html {
+    html! {
+        <svg class="timerbar" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
+            <rect class="timerbar-bg" x="0" y="0" width="40" height="6" rx="3" />
+            <rect class="timerbar-fill" x="0" y="0" width={format!("{:.1}", 40.0 * fraction.clamp(0.0, 1.0))} height="6" rx="3" />
+        </svg>
     }
 }
 

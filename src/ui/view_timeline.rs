@@ -4,6 +4,7 @@
 //! rewound, the checkpoints ahead (as they were at the furthest point) are drawn faded.
 
 use super::app::{App, Msg, UiState};
+use super::model::lanes;
 use super::run::{Run, StripEntry};
 use crate::sim::stats::CheckpointStatus;
 use web_sys::HtmlInputElement;
@@ -13,25 +14,6 @@ use yew::prelude::*;
 const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
-
-fn lanes(entries: &[&StripEntry], end_of: &dyn Fn(&StripEntry) -> u64) -> Vec<usize> {
-    let mut lane_end: Vec<u64> = Vec::new();
-    entries
-        .iter()
-        .map(|e| {
-            let start = e.trigger.0;
-            let lane = lane_end
-                .iter()
-                .position(|&end| end <= start)
-                .unwrap_or_else(|| {
-                    lane_end.push(0);
-                    lane_end.len() - 1
-                });
-            lane_end[lane] = end_of(e).max(start + 1);
-            lane.min(3)
-        })
-        .collect()
-}
 
 pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
     let sim = run.sim();

@@ -220,7 +220,7 @@ describe("time travel and sharing", () => {
     await page.close();
   });
 
-  test("a shared URL reproduces the identical frame; clicking a history row jumps to its trigger time", async () => {
+  test("a shared URL reproduces the identical frame; a history row expands in place and keeps its details", async () => {
     const { page, diag } = await open("", { context: wide });
     await setSpeed(page, 1);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
@@ -245,15 +245,21 @@ describe("time travel and sharing", () => {
     const stepped = await fingerprint(page);
     const third = await open(new URL(page.url()).hash, { context: wide });
     assertSameFrame(await fingerprint(third.page), stepped, "a stepped frame's link");
-    // History row: jump to the trigger time of checkpoint 2.
+    // History row: it expands in place with checkpoint 2's per-subtask details as it finished;
+    // "show in animation" jumps to its trigger time and the details stay.
     const row = tid("checkpoint-row-2");
     const trigger = Number((await page.$eval(`${row} td:nth-child(4)`, (td) => td.textContent)).trim());
+    const t0 = await simTimeUs(page);
     await page.click(row);
+    assert.equal(await simTimeUs(page), t0, "expanding a row does not move the animation");
+    assert.equal(await page.getAttribute(row, "data-status"), "COMPLETED");
+    const details = tid("checkpoint-details-2");
+    assert.ok(await page.$(details), "per-subtask details in place");
+    assert.equal(await page.$$eval(`${details} td.na`, (e) => e.length), 0, "every subtask acknowledged");
+    await page.click(tid("show-in-animation-2"));
     assert.equal(await simTimeUs(page), trigger * 1000);
     assert.equal(await page.getAttribute(row, "data-status"), "IN_PROGRESS");
-    assert.ok(await page.$(tid("checkpoint-details")), "per-subtask details of the selected checkpoint");
-    const na = await page.$$eval(`${tid("checkpoint-details")} td.na`, (e) => e.length);
-    assert.ok(na > 0, "pending subtasks show n/a");
+    assert.equal(await page.$$eval(`${details} td.na`, (e) => e.length), 0, "the details stay as the checkpoint finished");
     await screenshot(page, "history-jump-1920");
     for (const p of [other, third]) {
       await assertClean(p.diag);

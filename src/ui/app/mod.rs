@@ -19,6 +19,7 @@ use super::{view_graph, view_panels, view_stats, view_timeline};
 use crate::sim::ids::{SimTime, SubtaskId};
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Scenario};
+use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
 use crate::sim::Simulation;
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -89,7 +90,10 @@ pub enum Msg {
     PickScenario(String),
     Config(ConfigField, String),
     SelectTask(Option<SubtaskId>),
-    SelectCheckpoint(u64),
+    /// A history row clicked: expand it in place (or fold it).
+    ExpandCheckpoint(u64),
+    /// Jump the animation to a checkpoint's trigger time (its row stays expanded).
+    ShowInAnimation(u64),
     JumpTo(u64),
     Action(Action),
     Scrub(u64),
@@ -121,7 +125,11 @@ pub struct UiState {
     pub slowmo_active: bool,
     pub lagging: bool,
     pub selected_task: Option<SubtaskId>,
+    /// The expanded history row.
     pub selected_checkpoint: Option<u64>,
+    /// The expanded checkpoint as the run last saw it finished, with its per-subtask details:
+    /// its row keeps them after "show in animation" jumps back to its trigger time.
+    pub finished_checkpoint: Option<Rc<CheckpointStatsEntry>>,
     pub show_all_history: bool,
     pub slow_factor: f64,
     pub slow_ms: u64,
@@ -198,6 +206,30 @@ fn fallback_scenario() -> Scenario {
 }
 
 impl App {
+    /// Keeps the expanded checkpoint's finished row (with its per-subtask details) once the run
+    /// shows it finished.
+    fn keep_finished_checkpoint(&mut self) {
+        let Some(id) = self.ui.selected_checkpoint else {
+            return;
+        };
+        let Some(e) = self
+            .run
+            .sim()
+            .stats()
+            .get(crate::sim::ids::CheckpointId(id))
+        else {
+            return;
+        };
+        let kept_finished = self
+            .ui
+            .finished_checkpoint
+            .as_ref()
+            .is_some_and(|f| f.id == e.id && f.status != CheckpointStatus::InProgress);
+        if e.status != CheckpointStatus::InProgress && e.subtasks.is_some() && !kept_finished {
+            self.ui.finished_checkpoint = Some(Rc::new(e.clone()));
+        }
+    }
+
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
         self.layout = Rc::new(Layout::new(run.sim().graph(), self.aspect));
         self.scenario_key = key;
@@ -205,6 +237,7 @@ impl App {
         self.run = run;
         self.ui.selected_task = None;
         self.ui.selected_checkpoint = None;
+        self.ui.finished_checkpoint = None;
         self.ui.form_gen += 1;
         self.eo_cache.replace(None);
     }
@@ -227,82 +260,9 @@ impl App {
     }
 }
 
-impl Component for App {
-    type Message = Msg;
-    type Properties = ();
-
-    fn create(ctx: &Context<Self>) -> Self {
-        let (key, scenario) = default_scenario();
-        let run = build(&scenario).unwrap_or_else(|_| {
-            Run::new(Simulation::new(fallback_scenario()).expect("fallback is valid"))
-        });
-        let mut listeners = Vec::new();
-        let win = window();
-        let doc = win.document().expect("a document");
-        listeners.push(keys::key_listener(ctx.link().clone(), &win));
-        {
-            let link = ctx.link().clone();
-            let d = doc.clone();
-            listeners.push(EventListener::new(&doc, "visibilitychange", move |_| {
-                if d.hidden() {
-                    link.send_message(Msg::Hidden);
-                }
-            }));
-        }
-        {
-            let link = ctx.link().clone();
-            listeners.push(EventListener::new(&win, "hashchange", move |_| {
-                link.send_message(Msg::HashChanged)
-            }));
-        }
-        let layout = Rc::new(Layout::new(run.sim().graph(), None));
-        let mut app = App {
-            run,
-            layout,
-            scenario_key: key,
-            base: Rc::new(scenario),
-            ui: UiState {
-                playing: false,
-                speed_log: SPEED_LOG_DEFAULT,
-                slowmo: true,
-                slowmo_active: false,
-                lagging: false,
-                selected_task: None,
-                selected_checkpoint: None,
-                show_all_history: false,
-                slow_factor: 10.0,
-                slow_ms: 3000,
-                outage_ms: 3000,
-                form_gen: 0,
-                show_description: false,
-            },
-            last_ts: None,
-            slowmo_spent: (0, 0.0),
-            frame: None,
-            error: None,
-            notice: None,
-            show_help: false,
-            dialog: None,
-            import_text: String::new(),
-            last_hash: String::new(),
-            eo_cache: RefCell::new(None),
-            graph_ref: NodeRef::default(),
-            select_ref: NodeRef::default(),
-            resize_observer: None,
-            aspect: None,
-            _listeners: listeners,
-        };
-        let hash = current_hash();
-        if hash.trim_start_matches('#').is_empty() {
-            app.update_hash();
-        } else {
-            app.load_hash(&hash, true);
-            app.update_hash();
-        }
-        app
-    }
-
-    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+impl App {
+    /// Handles one message; returns whether to render.
+    fn route(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Frame(ts) => return self.on_frame(ctx, ts),
             Msg::Resize => {
@@ -380,8 +340,18 @@ impl Component for App {
             Msg::PickScenario(key) => self.select_scenario(&key),
             Msg::Config(field, value) => self.apply_config(field, value),
             Msg::SelectTask(t) => self.ui.selected_task = t,
-            Msg::SelectCheckpoint(id) => {
+            Msg::ExpandCheckpoint(id) => {
+                if self.ui.selected_checkpoint == Some(id) {
+                    self.ui.selected_checkpoint = None;
+                } else {
+                    self.ui.selected_checkpoint = Some(id);
+                    self.ui.finished_checkpoint = None;
+                    self.keep_finished_checkpoint();
+                }
+            }
+            Msg::ShowInAnimation(id) => {
                 self.ui.selected_checkpoint = Some(id);
+                self.keep_finished_checkpoint();
                 let trigger = self
                     .run
                     .sim()
@@ -517,6 +487,91 @@ impl Component for App {
             Msg::SlowMo(v) => self.ui.slowmo = v,
         }
         true
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let (key, scenario) = default_scenario();
+        let run = build(&scenario).unwrap_or_else(|_| {
+            Run::new(Simulation::new(fallback_scenario()).expect("fallback is valid"))
+        });
+        let mut listeners = Vec::new();
+        let win = window();
+        let doc = win.document().expect("a document");
+        listeners.push(keys::key_listener(ctx.link().clone(), &win));
+        {
+            let link = ctx.link().clone();
+            let d = doc.clone();
+            listeners.push(EventListener::new(&doc, "visibilitychange", move |_| {
+                if d.hidden() {
+                    link.send_message(Msg::Hidden);
+                }
+            }));
+        }
+        {
+            let link = ctx.link().clone();
+            listeners.push(EventListener::new(&win, "hashchange", move |_| {
+                link.send_message(Msg::HashChanged)
+            }));
+        }
+        let layout = Rc::new(Layout::new(run.sim().graph(), None));
+        let mut app = App {
+            run,
+            layout,
+            scenario_key: key,
+            base: Rc::new(scenario),
+            ui: UiState {
+                playing: false,
+                speed_log: SPEED_LOG_DEFAULT,
+                slowmo: true,
+                slowmo_active: false,
+                lagging: false,
+                selected_task: None,
+                selected_checkpoint: None,
+                finished_checkpoint: None,
+                show_all_history: false,
+                slow_factor: 10.0,
+                slow_ms: 3000,
+                outage_ms: 3000,
+                form_gen: 0,
+                show_description: false,
+            },
+            last_ts: None,
+            slowmo_spent: (0, 0.0),
+            frame: None,
+            error: None,
+            notice: None,
+            show_help: false,
+            dialog: None,
+            import_text: String::new(),
+            last_hash: String::new(),
+            eo_cache: RefCell::new(None),
+            graph_ref: NodeRef::default(),
+            select_ref: NodeRef::default(),
+            resize_observer: None,
+            aspect: None,
+            _listeners: listeners,
+        };
+        let hash = current_hash();
+        if hash.trim_start_matches('#').is_empty() {
+            app.update_hash();
+        } else {
+            app.load_hash(&hash, true);
+            app.update_hash();
+        }
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        let render = self.route(ctx, msg);
+        if render {
+            self.keep_finished_checkpoint();
+        }
+        render
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
