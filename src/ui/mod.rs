@@ -9,6 +9,7 @@
 pub mod format;
 pub mod layout;
 pub mod model;
+pub mod narration;
 pub mod run;
 pub mod scenarios;
 pub mod share;

@@ -5,6 +5,7 @@
 
 use super::app::{Action, App, ConfigField, Msg, UiState};
 use super::format::{bytes, dur_us};
+use super::narration::{Narration, Script};
 use super::view_graph::task_view;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, OperatorKind};
@@ -14,22 +15,17 @@ use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
 
-/// The scenario's description and the narration step the clock has reached.
+/// The scenario's description and the narration step the run has reached (steps follow the
+/// run's events, see [`super::narration`]); says when the run has left the script.
 pub fn story(
     sim: &Simulation,
     ui: &UiState,
     link: &Scope<App>,
     share: Html,
     imported: bool,
+    narration: Option<(&Script, Narration)>,
 ) -> Html {
     let sc = sim.scenario();
-    let now_ms = sim.now().as_ms();
-    let steps = &sc.steps;
-    let current = steps.iter().rposition(|s| s.at_ms <= now_ms);
-    let next = steps.iter().position(|s| s.at_ms > now_ms);
-    let prev_target = current
-        .and_then(|i| i.checked_sub(1))
-        .map(|i| steps[i].at_ms);
     html! {
         <section class="story" aria-label="Scenario">
             <div class="story-head">
@@ -39,15 +35,8 @@ pub fn story(
                     if imported { <span class="imported" title="Imported or opened from a link: not one of the shipped scenarios">{ " (imported)" }</span> }
                     <span class="muted">{ if ui.show_description { " ▾" } else { " ▸" } }</span>
                 </button>
-                if !steps.is_empty() {
-                    <div class="narration" data-testid="narration" aria-live="polite">
-                        <button class="small" disabled={prev_target.is_none()} title="Previous narration step"
-                            onclick={link.callback(move |_| Msg::JumpTo(prev_target.unwrap_or(0)))}>{ "‹" }</button>
-                        <span class="step-count">{ match current { Some(i) => format!("{}/{}", i + 1, steps.len()), None => format!("0/{}", steps.len()) } }</span>
-                        <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)"
-                            onclick={ let t = next.map(|i| steps[i].at_ms).unwrap_or(0); link.callback(move |_| Msg::JumpTo(t)) }>{ "›" }</button>
-                        <span class="step-text">{ match current { Some(i) => steps[i].text.clone(), None => "Press Play (Space) to start.".to_string() } }</span>
-                    </div>
+                if let Some((script, n)) = narration {
+                    { narration_line(script, &n, link) }
                 } else {
                     <span class="spacer" />
                 }
@@ -58,6 +47,41 @@ pub fn story(
                     onclick={link.callback(|_| Msg::ToggleDescription)} title="Click to show all / less">{ sc.description.clone() }</p>
             }
         </section>
+    }
+}
+
+fn narration_line(script: &Script, n: &Narration, link: &Scope<App>) -> Html {
+    let steps = &script.steps;
+    let count = match n.reached {
+        Some(i) => format!("{}/{}", i + 1, steps.len()),
+        None => format!("0/{}", steps.len()),
+    };
+    let text = match n.reached {
+        Some(i) => steps[i].text.clone(),
+        None => "Press Play (Space) to start.".to_string(),
+    };
+    let prev = n.prev_at.map(|t| t.as_ms());
+    let next = n.next_at.map(|t| t.as_ms().max(1));
+    html! {
+        <div class={classes!("narration", n.off_script.is_some().then_some("off-script"))} data-testid="narration"
+            data-step={n.reached.map(|i| (i + 1).to_string()).unwrap_or_else(|| "0".into())}
+            data-off-script={n.off_script.is_some().to_string()} aria-live="polite">
+            <button class="small" disabled={prev.is_none()} title="Previous narration step" aria-label="Previous narration step"
+                onclick={link.callback(move |_| Msg::JumpTo(prev.unwrap_or(0)))}>{ "‹" }</button>
+            <span class="step-count">{ count }</span>
+            <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
+                onclick={link.callback(move |_| Msg::JumpTo(next.unwrap_or(0)))}>{ "›" }</button>
+            <span class="step-text">
+                if let Some(why) = &n.off_script {
+                    <strong class="off-script-note" data-testid="off-script" title="The steps follow the run's events; those that do not happen in this run are not narrated">
+                        { format!("Off script: {why}. ") }</strong>
+                }
+                { text }
+                if n.story_over {
+                    <span class="story-over" data-testid="story-over">{ format!(" — The story ended at {} ms; free play: the job runs on until you pause.", script.end.as_ms()) }</span>
+                }
+            </span>
+        </div>
     }
 }
 

@@ -11,6 +11,7 @@ mod keys;
 mod playback;
 
 use super::layout::Layout;
+use super::narration::{self, Memo, Script};
 use super::panic::{self, PanicContext};
 use super::run::{Goal, Run};
 use super::scenarios::{self, SHIPPED};
@@ -159,6 +160,11 @@ pub struct App {
     import_text: String,
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
+    /// The story the narration follows: the scenario it was recorded from (seed aside) and
+    /// its script (None: no steps).
+    script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
+    /// What the narration has seen of the run on screen.
+    narration_memo: RefCell<Memo>,
     graph_ref: NodeRef,
     select_ref: NodeRef,
     /// Watches the graph area's size (window resizes, the description opening): the layout
@@ -230,6 +236,40 @@ impl App {
         }
     }
 
+    /// Records the story's own run for the narration, when the scenario (seed aside) changed:
+    /// a shipped scenario's story is its file with the file's seed.
+    fn record_script(&mut self) {
+        let story = match self
+            .scenario_key
+            .and_then(scenarios::find)
+            .map(|s| s.parse())
+        {
+            Some(Ok(s)) => s,
+            _ => (*self.base).clone(),
+        };
+        let same = |a: &Scenario, b: &Scenario| {
+            let mut a = a.clone();
+            a.seed = b.seed;
+            a == *b
+        };
+        if let Some((s, _)) = &self.script {
+            if same(s, &story) {
+                return;
+            }
+        }
+        let script = Script::record(&story).map(Rc::new);
+        self.script = Some((Rc::new(story), script));
+        self.narration_memo.replace(Memo::default());
+    }
+
+    /// Where the narration is in the run on screen.
+    fn narration(&self) -> Option<(&Script, narration::Narration)> {
+        let script = self.script.as_ref()?.1.as_deref()?;
+        let mut memo = self.narration_memo.borrow_mut();
+        let n = narration::follow(script, &mut memo, self.run.sim(), self.run.timeline());
+        Some((script, n))
+    }
+
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
         self.layout = Rc::new(Layout::new(run.sim().graph(), self.aspect));
         self.scenario_key = key;
@@ -239,7 +279,11 @@ impl App {
         self.ui.selected_checkpoint = None;
         self.ui.finished_checkpoint = None;
         self.ui.form_gen += 1;
+        // The lesson's description is whole at the start of a run (a link into the middle of a
+        // run opens on the animation).
+        self.ui.show_description = self.run.sim().now() == SimTime(0);
         self.eo_cache.replace(None);
+        self.record_script();
     }
 
     fn exactly_once(&self) -> ExactlyOnceFigures {
@@ -286,6 +330,8 @@ impl App {
                     self.pause();
                 } else {
                     self.notice = None;
+                    // The description is whole at the start; playing gives the graph its room.
+                    self.ui.show_description = false;
                     self.play(ctx);
                 }
             }
@@ -297,6 +343,7 @@ impl App {
             }
             Msg::Step => {
                 self.notice = None;
+                self.ui.show_description = false;
                 if self.ui.playing {
                     self.pause();
                 }
@@ -538,7 +585,7 @@ impl Component for App {
                 slow_ms: 3000,
                 outage_ms: 3000,
                 form_gen: 0,
-                show_description: false,
+                show_description: true,
             },
             last_ts: None,
             slowmo_spent: (0, 0.0),
@@ -550,12 +597,15 @@ impl Component for App {
             import_text: String::new(),
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
+            script: None,
+            narration_memo: RefCell::new(Memo::default()),
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
             aspect: None,
             _listeners: listeners,
         };
+        app.record_script();
         let hash = current_hash();
         if hash.trim_start_matches('#').is_empty() {
             app.update_hash();
@@ -610,7 +660,7 @@ impl Component for App {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
                 { self.view_banners(link) }
-                { view_panels::story(sim, &self.ui, link, self.view_share(link), self.scenario_key.is_none()) }
+                { view_panels::story(sim, &self.ui, link, self.view_share(link), self.scenario_key.is_none(), self.narration()) }
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
                         { view_panels::toolbar(sim, &self.ui, link) }
