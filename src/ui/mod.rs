@@ -25,6 +25,8 @@ mod view_panels;
 #[cfg(target_arch = "wasm32")]
 mod view_stats;
 #[cfg(target_arch = "wasm32")]
+mod view_tabs;
+#[cfg(target_arch = "wasm32")]
 mod view_timeline;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,7 +4,7 @@
 //! declines) travelling between subtasks and the coordinator's bus at the top. Every element
 //! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
 
-use super::app::{App, Msg, UiState};
+use super::app::{Action, App, Msg, UiState};
 use super::layout::{Layout, Line, BUS_Y};
 pub use super::model::task_view;
 use crate::sim::channel::{Barrier, InFlight, Item};
@@ -116,7 +116,7 @@ pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>)
                 <title>{ "The CheckpointCoordinator runs in the JobManager: it sends trigger RPCs to the source subtasks only, and every subtask acknowledges (or declines) each checkpoint with an RPC." }</title>
             </g>
             { operators(sim, layout) }
-            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout) } }
+            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout, link) } }
             { subtasks(sim, layout, ui, link) }
             { rpcs(sim, layout) }
         </svg>
@@ -156,7 +156,7 @@ fn operators(sim: &Simulation, layout: &Layout) -> Html {
     }
 }
 
-fn channels(sim: &Simulation, layout: &Layout) -> Html {
+fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
     let g = sim.graph();
     let now = sim.now();
     html! {
@@ -175,7 +175,9 @@ fn channels(sim: &Simulation, layout: &Layout) -> Html {
             let pressure = if full {
                 format!("Full: {}/{} buffers in use, so {from} cannot emit to it and is backpressured. ", ch.records, ch.capacity)
             } else { format!("{}/{} buffers in use. ", ch.records, ch.capacity) };
-            let title = format!("Channel {from} → {to} ({}). {state}{pressure}", partitioning_name(g.edges[info.edge as usize].2));
+            let title = format!("Channel {from} → {to} ({}). {state}{pressure}Click to slow {to} down (its inputs fill up and {from} is backpressured).", partitioning_name(g.edges[info.edge as usize].2));
+            let consumer = to.clone();
+            let slow = link.callback(move |_| Msg::Action(Action::Slow(consumer.clone())));
             let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
             let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
             let len = line.len();
@@ -185,6 +187,9 @@ fn channels(sim: &Simulation, layout: &Layout) -> Html {
             html! {
                 <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()}>
                     <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
+                        <title>{ title.clone() }</title>
+                    </line>
+                    <line class="wire-hit" data-testid={format!("channel-hit-{from}-{to}")} x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)} onclick={slow}>
                         <title>{ title.clone() }</title>
                     </line>
                     if ch.blocked {

@@ -86,7 +86,9 @@ fn narration_line(script: &Script, n: &Narration, link: &Scope<App>) -> Html {
 }
 
 /// The global actions: manual triggers and the environment faults.
-pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
+/// `later_inputs`: inputs of the run after the frame on screen (rewound), which an input here
+/// would drop.
+pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>, later_inputs: usize) -> Html {
     let on_outage = link.callback(|e: Event| {
         let i: HtmlInputElement = e.target_unchecked_into();
         Msg::OutageMs(i.value())
@@ -107,7 +109,13 @@ pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             </label>
             <button data-testid="fault-coordinator-failover" class="danger" onclick={link.callback(|_| Msg::Action(Action::CoordinatorFailover))}
                 title="The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint">{ "JobManager failover" }</button>
-            <span class="hint">{ "Click a subtask for its faults." }</span>
+            if later_inputs > 0 {
+                <span class="fork-warning" data-testid="fork-warning" data-dropped={later_inputs.to_string()}
+                    title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">
+                    { format!("⚠ rewound: an input here drops {later_inputs} later input{}", if later_inputs == 1 { "" } else { "s" }) }</span>
+            } else {
+                <span class="hint">{ "Click a subtask for its faults, a channel to slow its consumer." }</span>
+            }
         </div>
     }
 }
@@ -140,6 +148,12 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     </span>
                 }
                 <span class="spacer" />
+                <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
+                    data-status={ if storage_until.is_some() { "down" } else { "up" } }
+                    title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
+                    { match storage_until { Some(u) => format!("storage DOWN until {} ms", u.as_ms()), None => "storage UP".into() } }</span>
+            </div>
+            <div class="coord-row timers">
                 <span class="coord-item timer" data-testid="next-trigger" data-at={c.next_trigger_at.map(|t| t.as_ms().to_string()).unwrap_or_default()}
                     title={match (c.next_trigger_at, cfg.interval_ms) { (Some(t), Some(i)) => format!("The periodic timer fires next at {} ms (fixed rate: previous trigger + interval {i} ms; min pause and max concurrent checkpoints can hold the trigger back).", t.as_ms()), _ => "No periodic trigger is scheduled (checkpointing off, or the job is not running).".to_string() }}>
                     { match c.next_trigger_at { Some(t) => format!("next trigger in {} ms", t.as_ms().saturating_sub(sim.now().as_ms())), None => "no trigger scheduled".into() } }
@@ -150,10 +164,9 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
                     title={format!("CheckpointFailureManager: checkpoints failed in a row (continuousFailureCounter), against execution.checkpointing.tolerable-failed-checkpoints = {}. The job fails over when the counter goes above it; a completed checkpoint resets it. Not the same as the Failed count, which counts every failed checkpoint.", cfg.tolerable_failed)}>
                     { format!("failed in a row {counter} (tolerable {})", cfg.tolerable_failed) }</span>
-                <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
-                    data-status={ if storage_until.is_some() { "down" } else { "up" } }
-                    title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
-                    { match storage_until { Some(u) => format!("storage DOWN until {} ms", u.as_ms()), None => "storage UP".into() } }</span>
+                <span class="spacer" />
+                <span class="coord-item" title="The checkpointing mode and barrier handling in force">
+                    { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
             <div class="coord-row">
                 <span class="coord-label" title="PendingCheckpoint: triggered, collecting acknowledgements">{ "Pending" }</span>
@@ -192,9 +205,6 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 if let Some(sp) = sim.latest_savepoint() {
                     <span class="chip savepoint done" title="The latest completed savepoint">{ format!("SP #{}", sp.id) }</span>
                 }
-                <span class="spacer" />
-                <span class="coord-item" title="The checkpointing mode and barrier handling in force">
-                    { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
         </div>
     }
@@ -448,6 +458,22 @@ pub fn exactly_once(sim: &Simulation, eo: ExactlyOnceFigures) -> Html {
     }
 }
 
+/// The newest line of the log (not a narration step), always in view: several outcomes are
+/// explained there first.
+pub fn latest_event(sim: &Simulation) -> Html {
+    let e = sim
+        .log_entries()
+        .iter()
+        .rev()
+        .find(|e| e.kind != LogKind::Step);
+    html! {
+        <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
+            <span class="muted">{ "Latest event: " }</span>
+            { match e { Some(e) => html! { <><span class="at">{ format!("{} ms ", e.at.as_ms()) }</span><span class={classes!("latest-text", format!("{:?}", e.kind).to_lowercase())}>{ e.text.clone() }</span></> }, None => html! { "none yet" } } }
+        </div>
+    }
+}
+
 /// The latest lines of the simulation's log, newest first.
 pub fn log(sim: &Simulation) -> Html {
     let steps = &sim.scenario().steps;
@@ -475,6 +501,10 @@ pub fn help(link: &Scope<App>) -> Html {
         ("Space", "play / pause"),
         ("→  or  l", "process the next event"),
         ("←  or  h", "go back one event"),
+        (
+            "]  /  [",
+            "on to the next / back to the previous checkpoint event",
+        ),
         ("+  /  -", "faster / slower (log scale, 0.01× to 100×)"),
         (
             "Home  /  End",
@@ -493,7 +523,7 @@ pub fn help(link: &Scope<App>) -> Html {
                 <table>
                     { for rows.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
-                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a checkpoint in the history or the timeline to jump to it; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run. The URL always holds a link to the frame on screen when paused." }</p>
+                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
                 <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
             </div>
         </div>

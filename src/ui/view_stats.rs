@@ -23,6 +23,11 @@ fn badge(s: CheckpointStatus) -> Html {
     html! { <span class={classes!("badge", status_class(s))}>{ s.name() }</span> }
 }
 
+/// A duration in µs as a bare number of ms (the table's header carries the unit).
+fn ms_num(us: u64) -> String {
+    dur_us(us).trim_end_matches(" ms").to_string()
+}
+
 fn ms_opt(t: Option<SimTime>) -> String {
     t.map(|t| format!("{} ms", t.as_ms()))
         .unwrap_or_else(|| "n/a".into())
@@ -30,19 +35,6 @@ fn ms_opt(t: Option<SimTime>) -> String {
 
 pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     let stats = sim.stats();
-    let c = stats.counts;
-    let count = |label: &'static str,
-                 testid: &'static str,
-                 v: u64,
-                 cls: &'static str,
-                 title: &'static str| {
-        html! {
-            <div class={classes!("count", cls)} title={title}>
-                <span class="count-value" data-testid={testid}>{ v.to_string() }</span>
-                <span class="count-label">{ label }</span>
-            </div>
-        }
-    };
     let history = stats.history();
     let shown: Vec<&CheckpointStatsEntry> = if ui.show_all_history {
         history.iter().rev().collect()
@@ -51,14 +43,6 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     };
     html! {
         <section class="panel checkpoints" data-testid="checkpoints" aria-label="Checkpoints">
-            <h2>{ "Checkpoints" }<span class="muted">{ " · as Flink's web UI shows them" }</span></h2>
-            <div class="counts">
-                { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
-                { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
-                { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
-                { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
-                { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
-            </div>
             { latest(sim) }
             <div class="table-scroll history-scroll">
             <table class="history" data-testid="history">
@@ -69,7 +53,7 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                         <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
                         <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
                         <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Ack" }</th>
-                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E" }</th>
+                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E ms" }</th>
                         <th title="Checkpointed data size: state_size">{ "Size" }</th>
                         <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
                     </tr>
@@ -94,6 +78,32 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             }
             { summary(sim) }
         </section>
+    }
+}
+
+/// Flink's overview counts, always in view above the tabs.
+pub fn counts(sim: &Simulation) -> Html {
+    let c = sim.stats().counts;
+    let count = |label: &'static str,
+                 testid: &'static str,
+                 v: u64,
+                 cls: &'static str,
+                 title: &'static str| {
+        html! {
+            <div class={classes!("count", cls)} title={title}>
+                <span class="count-value" data-testid={testid}>{ v.to_string() }</span>
+                <span class="count-label">{ label }</span>
+            </div>
+        }
+    };
+    html! {
+            <div class="counts" data-testid="counts">
+                { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
+                { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
+                { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
+                { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
+                { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
+            </div>
     }
 }
 
@@ -128,7 +138,7 @@ fn history_row(
             <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
             <td class="num">{ e.trigger_timestamp.as_ms().to_string() }</td>
             <td class="num">{ e.latest_ack_timestamp.map(|t| t.as_ms().to_string()).unwrap_or_else(|| "n/a".into()) }</td>
-            <td class="num">{ format!("{} ms", e.end_to_end_duration_us() / 1000) }</td>
+            <td class="num">{ (e.end_to_end_duration_us() / 1000).to_string() }</td>
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
         </tr>
@@ -211,15 +221,16 @@ fn details(
                 <p class="failure">{ badge(e.status) }<span class="reason">{ format!(" {}", r.name()) }</span><span class="explain">{ format!(" — {}", r.explain()) }</span></p>
             }
             if let Some(subs) = &e.subtasks {
+            <p class="units muted">{ "Times in ms." }</p>
             <table class="subtask-details">
                 <thead><tr>
                     <th>{ "Subtask" }</th>
                     <th title="ack_timestamp (ms)">{ "Acked at" }</th>
-                    <th title="end_to_end_duration: ack time - trigger time">{ "E2E" }</th>
-                    <th title="sync_duration">{ "Sync" }</th>
-                    <th title="async_duration">{ "Async" }</th>
-                    <th title="alignment_duration: first to last barrier">{ "Align" }</th>
-                    <th title="start_delay: trigger time to the first barrier">{ "Start delay" }</th>
+                    <th title="end_to_end_duration (ms): ack time - trigger time">{ "E2E" }</th>
+                    <th title="sync_duration (ms)">{ "Sync" }</th>
+                    <th title="async_duration (ms)">{ "Async" }</th>
+                    <th title="alignment_duration (ms): first to last barrier">{ "Align" }</th>
+                    <th title="start_delay (ms): trigger time to the first barrier">{ "Delay" }</th>
                     <th title="unaligned_checkpoint">{ "Unal." }</th>
                     <th title="state_size">{ "State" }</th>
                     <th title="persisted_data">{ "Persisted" }</th>
@@ -232,11 +243,11 @@ fn details(
                             <tr data-testid={format!("checkpoint-subtask-{name}")}>
                                 <td>{ name.clone() }</td>
                                 <td class="num">{ s.ack_timestamp.as_ms().to_string() }</td>
-                                <td class="num">{ format!("{} ms", s.ack_timestamp.since(e.trigger_timestamp).as_ms()) }</td>
-                                <td class="num">{ dur_us(m.sync_duration.0) }</td>
-                                <td class="num">{ dur_us(m.async_duration.0) }</td>
-                                <td class="num">{ dur_us(m.alignment_duration.0) }</td>
-                                <td class="num">{ dur_us(m.start_delay.0) }</td>
+                                <td class="num">{ s.ack_timestamp.since(e.trigger_timestamp).as_ms().to_string() }</td>
+                                <td class="num">{ ms_num(m.sync_duration.0) }</td>
+                                <td class="num">{ ms_num(m.async_duration.0) }</td>
+                                <td class="num">{ ms_num(m.alignment_duration.0) }</td>
+                                <td class="num">{ ms_num(m.start_delay.0) }</td>
                                 <td>{ if m.unaligned_checkpoint { "yes" } else { "no" } }</td>
                                 <td class="num">{ bytes(m.state_size) }</td>
                                 <td class="num">{ bytes(m.persisted_data) }</td>

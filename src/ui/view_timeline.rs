@@ -122,12 +122,25 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                 <span class="t0">{ "0 ms" }</span>
                 <input data-testid="timeline-slider" type="range" min="0" max={furthest.as_ms().to_string()} step="1"
                     value={now.as_ms().to_string()} oninput={on_scrub}
-                    title="Scrub back and forward through the run (keyframes plus deterministic re-simulation)"
+                    title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
                 <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
-                <span class="muted keyframes" title="Keyframes kept for scrubbing back (clones of the simulation), and their spacing in simulated time">
-                    { format!("{}/{} keyframes, every {} s", run.keyframes(), run.max_keyframes(), run.keyframe_interval_us() / 1_000_000) }</span>
+                { strip_legend() }
             </div>
         </div>
+    }
+}
+
+/// The key to the timeline strip's colours and ticks.
+fn strip_legend() -> Html {
+    html! {
+        <span class="strip-legend" data-testid="strip-legend" aria-label="Timeline legend">
+            <span class="sl sl-completed" title="A completed checkpoint, from trigger to completion">{ "completed" }</span>
+            <span class="sl sl-failed" title="A failed checkpoint, from trigger to abort">{ "failed" }</span>
+            <span class="sl sl-progress" title="A pending checkpoint">{ "pending" }</span>
+            <span class="sl sl-fault" title="A fault you injected or the scenario's">{ "fault" }</span>
+            <span class="sl sl-restart" title="A failover (restart)">{ "restart" }</span>
+            <span class="sl sl-step" title="A narration step of the story">{ "story step" }</span>
+        </span>
     }
 }

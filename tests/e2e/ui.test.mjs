@@ -144,6 +144,7 @@ describe("faults", () => {
     await page.click(tid("import-load"));
     assert.equal(await page.textContent(tid("scenario-name")), BACKPRESSURE.name);
     // A checkpoint timeout shorter than the alignment under backpressure.
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-timeout"), "350");
     await page.press(tid("config-timeout"), "Enter");
     assert.equal(await page.$(tid("error")), null, "a valid setting raises no error");
@@ -226,6 +227,7 @@ describe("time travel and sharing", () => {
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
     await page.click(tid("subtask-counter-0"));
     await page.click(tid("fault-drop-ack"));
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-interval"), "700");
     await page.press(tid("config-interval"), "Enter");
     await setSpeed(page, -1);
@@ -247,6 +249,7 @@ describe("time travel and sharing", () => {
     assertSameFrame(await fingerprint(third.page), stepped, "a stepped frame's link");
     // History row: it expands in place with checkpoint 2's per-subtask details as it finished;
     // "show in animation" jumps to its trigger time and the details stay.
+    await page.click(tid("tab-checkpoints"));
     const row = tid("checkpoint-row-2");
     const trigger = Number((await page.$eval(`${row} td:nth-child(4)`, (td) => td.textContent)).trim());
     const t0 = await simTimeUs(page);
@@ -282,10 +285,12 @@ describe("time travel and sharing", () => {
 describe("controls", () => {
   test("settings are validated with Flink's messages and the run is kept", async () => {
     const { page, diag } = await open();
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-interval"), "5");
     await page.press(tid("config-interval"), "Enter");
     await page.waitForSelector(tid("error"));
     assert.match(await page.textContent(tid("error")), /interval_ms: must be >= 10 ms/);
+    assert.match(await page.textContent(tid("error")), /checkpointing\.interval_ms, Flink's execution\.checkpointing\.interval/);
     assert.equal(await page.inputValue(tid("config-interval")), "1000", "the form shows the setting in force again");
     await page.selectOption(tid("config-mode"), "AT_LEAST_ONCE");
     await page.click(tid("config-unaligned"));

@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// One scenario of the picker.
+fn option(s: &scenarios::Shipped, selected: &str) -> Html {
+    let name = s
+        .parse()
+        .map(|p| p.name)
+        .unwrap_or_else(|_| format!("{} (invalid)", s.key));
+    html! { <option value={s.key} selected={s.key == selected}>{ name }</option> }
+}
+
 impl App {
     pub(super) fn view_topbar(&self, link: &Scope<App>) -> Html {
         let sim = self.run.sim();
@@ -28,10 +37,12 @@ impl App {
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
                     <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
                         title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
-                        { for SHIPPED.iter().map(|s| {
-                            let name = s.parse().map(|p| p.name).unwrap_or_else(|_| format!("{} (invalid)", s.key));
-                            html! { <option value={s.key} selected={s.key == key}>{ name }</option> }
-                        }) }
+                        <optgroup label="Lessons">
+                        { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
+                        </optgroup>
+                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
+                        { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
+                        </optgroup>
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
@@ -46,6 +57,10 @@ impl App {
                     </button>
                     <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)" aria-label="Back one event">{ "◀|" }</button>
                     <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
+                    <button data-testid="step-checkpoint-back" onclick={link.callback(|_| Msg::StepBackCheckpoint)}
+                        title="Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)" aria-label="Back to the previous checkpoint event">{ "◀◀ cp" }</button>
+                    <button data-testid="step-checkpoint" onclick={link.callback(|_| Msg::StepCheckpoint)}
+                        title="On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])" aria-label="On to the next checkpoint event">{ "cp ▶▶" }</button>
                     <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
                 </div>
                 <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
@@ -54,10 +69,10 @@ impl App {
                     <span class="speed-value">{ crate::ui::format::speed(self.speed()) }</span>
                 </label>
                 <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
-                    title={format!("Slow motion: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", SLOWMO_BUDGET_MS / 1000.0)}>
+                    title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", SLOWMO_BUDGET_MS / 1000.0)}>
                     <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
                         onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
-                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("slow-mo {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "slow-mo".to_string() } }</span>
+                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() } }</span>
                 </label>
                 <div class="clock" title="Simulated time on screen">
                     <span class="label">{ "t =" }</span>
@@ -103,6 +118,9 @@ impl App {
                 if let (None, Some(n)) = (&self.error, &self.notice) {
                     <div class="banner notice" data-testid="notice" role="status">
                         <span class="msg">{ n.clone() }</span>
+                        if self.undo.is_some() {
+                            <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
+                        }
                         <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
                     </div>
                 }

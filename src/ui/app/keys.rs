@@ -19,6 +19,14 @@ impl App {
                 ctx.link().send_message(Msg::Step);
                 false
             }
+            "]" => {
+                ctx.link().send_message(Msg::StepCheckpoint);
+                false
+            }
+            "[" => {
+                ctx.link().send_message(Msg::StepBackCheckpoint);
+                false
+            }
             "ArrowLeft" | "h" => {
                 ctx.link().send_message(Msg::StepBack);
                 false

@@ -13,9 +13,11 @@ mod playback;
 use super::layout::Layout;
 use super::narration::{self, Memo, Script};
 use super::panic::{self, PanicContext};
-use super::run::{Goal, Run};
+use super::run::{Frame, Goal, Run};
+use super::scenarios::Tab;
 use super::scenarios::{self, SHIPPED};
 use super::share::{ScenarioRef, ShareLink};
+use super::view_tabs::{TabPanel, Tabs};
 use super::{view_graph, view_panels, view_stats, view_timeline};
 use crate::sim::ids::{SimTime, SubtaskId};
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -35,10 +37,9 @@ use yew::prelude::*;
 pub const SPEED_LOG_MIN: f64 = -2.0;
 pub const SPEED_LOG_MAX: f64 = 2.0;
 const SPEED_LOG_DEFAULT: f64 = -0.6;
-/// Slow motion: checkpoint activity (a pending checkpoint) plays this many times slower...
-const SLOWMO_FACTOR: f64 = 20.0;
-/// ...for at most this much real time per checkpoint, so a long checkpoint does not crawl.
-const SLOWMO_BUDGET_MS: f64 = 5000.0;
+/// The checkpoint close-up: checkpoint activity (a pending checkpoint) plays this many times
+/// slower, for at most this much real time per checkpoint, so a long checkpoint does not crawl.
+use super::scenarios::{CLOSEUP_BUDGET_MS as SLOWMO_BUDGET_MS, CLOSEUP_FACTOR as SLOWMO_FACTOR};
 /// Wall-clock time one animation frame may spend simulating before it shows what it has.
 const FRAME_BUDGET_MS: f64 = 14.0;
 /// A longer gap between frames (a stalled tab) is not made up for.
@@ -85,6 +86,14 @@ pub enum Msg {
     Pause,
     Step,
     StepBack,
+    /// To the next checkpoint event (trigger, barrier at a subtask, ack, completion, abort).
+    StepCheckpoint,
+    /// Back to the previous checkpoint event.
+    StepBackCheckpoint,
+    /// Show a tab of the sidebar.
+    Tab(Tab),
+    /// Undo the last fork (an input applied while rewound that dropped later inputs).
+    UndoFork,
     Speed(f64),
     Reset,
     Seed(String),
@@ -137,6 +146,8 @@ pub struct UiState {
     pub outage_ms: u64,
     pub form_gen: u64,
     pub show_description: bool,
+    /// The sidebar's tab on screen.
+    pub tab: Tab,
 }
 
 type ResizeCallback =
@@ -165,6 +176,8 @@ pub struct App {
     script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
     /// What the narration has seen of the run on screen.
     narration_memo: RefCell<Memo>,
+    /// What undoes the last fork: the timeline and frame before it.
+    undo: Option<(Vec<(SimTime, crate::sim::Input)>, super::run::Frame)>,
     graph_ref: NodeRef,
     select_ref: NodeRef,
     /// Watches the graph area's size (window resizes, the description opening): the layout
@@ -282,6 +295,11 @@ impl App {
         // The lesson's description is whole at the start of a run (a link into the middle of a
         // run opens on the animation).
         self.ui.show_description = self.run.sim().now() == SimTime(0);
+        self.ui.tab = scenarios::lesson_tab(key);
+        let pace = scenarios::pace(&self.base);
+        self.ui.speed_log = pace.speed_log;
+        self.ui.slowmo = pace.closeup;
+        self.undo = None;
         self.eo_cache.replace(None);
         self.record_script();
     }
@@ -351,6 +369,28 @@ impl App {
                 self.report(r);
                 self.update_hash();
             }
+            Msg::StepCheckpoint | Msg::StepBackCheckpoint => {
+                self.notice = None;
+                self.ui.show_description = false;
+                if self.ui.playing {
+                    self.pause();
+                }
+                let r = if matches!(msg, Msg::StepCheckpoint) {
+                    self.run.step_checkpoint()
+                } else {
+                    self.run.step_back_checkpoint()
+                };
+                match r {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        self.notice = Some("No checkpoint event that way.".into());
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+                self.update_hash();
+            }
+            Msg::UndoFork => self.undo_fork(),
+            Msg::Tab(t) => self.ui.tab = t,
             Msg::StepBack => {
                 if self.ui.playing {
                     self.pause();
@@ -586,6 +626,7 @@ impl Component for App {
                 outage_ms: 3000,
                 form_gen: 0,
                 show_description: true,
+                tab: scenarios::lesson_tab(key),
             },
             last_ts: None,
             slowmo_spent: (0, 0.0),
@@ -599,6 +640,7 @@ impl Component for App {
             eo_cache: RefCell::new(None),
             script: None,
             narration_memo: RefCell::new(Memo::default()),
+            undo: None,
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
@@ -606,6 +648,9 @@ impl Component for App {
             _listeners: listeners,
         };
         app.record_script();
+        let pace = scenarios::pace(&app.base);
+        app.ui.speed_log = pace.speed_log;
+        app.ui.slowmo = pace.closeup;
         let hash = current_hash();
         if hash.trim_start_matches('#').is_empty() {
             app.update_hash();
@@ -656,6 +701,7 @@ impl Component for App {
         let link = ctx.link();
         let sim = self.run.sim();
         let eo = self.exactly_once();
+        let tab = self.ui.tab;
         html! {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
@@ -663,7 +709,7 @@ impl Component for App {
                 { view_panels::story(sim, &self.ui, link, self.view_share(link), self.scenario_key.is_none(), self.narration()) }
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
-                        { view_panels::toolbar(sim, &self.ui, link) }
+                        { view_panels::toolbar(sim, &self.ui, link, self.run.timeline().len().saturating_sub(self.run.frame().inputs)) }
                         { view_panels::coordinator(sim) }
                         <div class="graph-wrap">
                             <div class="graph-area" ref={self.graph_ref.clone()}>
@@ -675,10 +721,15 @@ impl Component for App {
                     </section>
                     <aside class="sidebar" aria-label="Checkpoint statistics and settings">
                         { view_panels::inspector(sim, &self.ui, link) }
-                        { view_stats::checkpoints(sim, &self.ui, link) }
-                        { view_panels::settings(sim, &self.ui, link) }
-                        { view_panels::exactly_once(sim, eo) }
-                        { view_panels::log(sim) }
+                        { view_stats::counts(sim) }
+                        { view_panels::latest_event(sim) }
+                        <Tabs active={tab} on_select={link.callback(Msg::Tab)} />
+                        <div class="tab-body">
+                            <TabPanel tab={Tab::Checkpoints} active={tab}>{ view_stats::checkpoints(sim, &self.ui, link) }</TabPanel>
+                            <TabPanel tab={Tab::ExactlyOnce} active={tab}>{ view_panels::exactly_once(sim, eo) }</TabPanel>
+                            <TabPanel tab={Tab::Settings} active={tab}>{ view_panels::settings(sim, &self.ui, link) }</TabPanel>
+                            <TabPanel tab={Tab::Log} active={tab}>{ view_panels::log(sim) }</TabPanel>
+                        </div>
                     </aside>
                 </div>
                 if self.show_help { { view_panels::help(link) } }
