@@ -106,7 +106,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             return TaskView {
                 state: "snapshotting",
                 phase: Some("channel-state"),
-                detail: format!("unaligned {} · {}/{n} barriers", a.id, a.num_received),
+                detail: format!("unaligned {} · {}/{n}", a.id, a.num_received),
                 explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
             };
         }
@@ -114,7 +114,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         return TaskView {
             state: "aligning",
             phase: None,
-            detail: format!("aligning {} · {}/{n} barriers", a.id, a.num_received),
+            detail: format!("aligning {} · {}/{n}", a.id, a.num_received),
             explain: if at_least_once {
                 format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.num_received)
             } else {

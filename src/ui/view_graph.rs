@@ -59,12 +59,15 @@ fn item_svg(
     lane_off: f64,
     priority: bool,
     names: (&str, &str),
+    overtaken_by: Option<u64>,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
     match f.item {
         Item::Record(r) => html! {
-            <circle class="record" cx={fmt(x)} cy={fmt(y)} r="3.4">
-                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.", r.seq, r.src, r.key, names.0, names.1) }</title>
+            <circle class={classes!("record", overtaken_by.is_some().then_some("overtaken"))} cx={fmt(x)} cy={fmt(y)} r="3.4"
+                data-overtaken={overtaken_by.map(|id| id.to_string())}>
+                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.{}", r.seq, r.src, r.key, names.0, names.1,
+                    overtaken_by.map(|id| format!(" The unaligned barrier of checkpoint {id} overtook it: it is persisted as channel state (persisted_data) and restored with the checkpoint.")).unwrap_or_default()) }</title>
             </circle>
         },
         Item::Barrier(b) => {
@@ -179,6 +182,12 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
             let consumer = to.clone();
             let slow = link.callback(move |_| Msg::Action(Action::Slow(consumer.clone())));
             let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            // An unaligned barrier in flight overtakes the first `overtaken` queued items: they
+            // are persisted as channel state (marked on the graph).
+            let overtaken = ch.priority.iter().find_map(|f| match f.item {
+                Item::Barrier(b) => Some((b.id.0, f.overtaken as usize)),
+                _ => None,
+            }).unwrap_or((0, 0));
             let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
             let len = line.len();
             let qpos = lane_positions(&queue, now, len);
@@ -200,8 +209,8 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
                     if !ch.priority.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
-                    { for queue.iter().zip(qpos.iter()).map(|(f, u)| item_svg(f, *u, line, 0.0, false, (from, to))) }
-                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to))) }
+                    { for queue.iter().zip(qpos.iter()).enumerate().map(|(i, (f, u))| item_svg(f, *u, line, 0.0, false, (from, to), (i < overtaken.1).then_some(overtaken.0))) }
+                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to), None)) }
                 </g>
             }
         }) }
@@ -397,6 +406,7 @@ pub fn legend() -> Html {
             <span class="lg lg-record" title="A record in a network buffer">{ "record" }</span>
             <span class="lg lg-barrier" title="An aligned checkpoint barrier, labelled with its checkpoint ID">{ "aligned barrier" }</span>
             <span class="lg lg-unaligned" title="An unaligned barrier: a priority event that overtakes queued buffers">{ "unaligned barrier" }</span>
+            <span class="lg lg-overtaken" title="A record an unaligned barrier overtook: persisted as channel state with the checkpoint">{ "overtaken (persisted)" }</span>
             <span class="lg lg-blocked" title="An input channel blocked during alignment">{ "blocked" }</span>
             <span class="lg lg-full" title="A full channel: its producer is backpressured">{ "full" }</span>
             <span class="lg lg-ack" title="An acknowledgement on its way to the coordinator">{ "ack" }</span>

@@ -23,6 +23,14 @@ fn badge(s: CheckpointStatus) -> Html {
     html! { <span class={classes!("badge", status_class(s))}>{ s.name() }</span> }
 }
 
+/// A reason name that may wrap after its underscores (`CHECKPOINT_<wbr>EXPIRED`); its text is
+/// unchanged.
+fn breakable(name: &str) -> Html {
+    let parts: Vec<&str> = name.split('_').collect();
+    let last = parts.len().saturating_sub(1);
+    html! { <>{ for parts.iter().enumerate().map(|(i, p)| html! { <>{ *p }if i < last { { "_" }<wbr /> }</> }) }</> }
+}
+
 /// A duration in µs as a bare number of ms (the table's header carries the unit).
 fn ms_num(us: u64) -> String {
     dur_us(us).trim_end_matches(" ms").to_string()
@@ -133,7 +141,7 @@ fn history_row(
             <td>{ badge(e.status) }
                 <span class={classes!("type", e.checkpoint_type().to_lowercase())} title={format!("checkpoint_type: {}", e.checkpoint_type())}>
                     { match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => " unaligned", "SAVEPOINT" => " savepoint", _ => "" } }</span>
-                if let Some(r) = e.failure_reason { <div class="reason" title={r.explain()}>{ r.name() }</div> }
+                if let Some(r) = e.failure_reason { <div class="reason" title={r.explain()}>{ breakable(r.name()) }</div> }
             </td>
             <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
             <td class="num">{ e.trigger_timestamp.as_ms().to_string() }</td>

@@ -195,6 +195,12 @@ impl App {
             Action::TriggerSavepoint => Fault::TriggerSavepoint,
         };
         let label = fault.label();
+        let why = match &fault {
+            Fault::Slow { task, factor, duration_ms } => format!(
+                " {task} now needs {factor}× longer per record for {duration_ms} ms. It shows only when records arrive faster than it can process them: then its input channels fill up (orange), upstream is backpressured and aligned barriers queue behind the data; a subtask with spare capacity just keeps up."
+            ),
+            _ => String::new(),
+        };
         let before = self.fork_point();
         let now = self.run.sim().now();
         let logged_before = self.log_at(now).len();
@@ -203,7 +209,8 @@ impl App {
                 // What the input set off at once (a refused trigger, a failover) shows here,
                 // not only in the Log.
                 let said: Vec<String> = self.log_at(now).into_iter().skip(logged_before).collect();
-                self.notice = Some(format!(
+                self.notice = Some(
+                    format!(
                     "Injected {label} at {} ms (recorded in the run; it replays from the link).{}",
                     now.as_ms(),
                     if said.is_empty() {
@@ -211,7 +218,8 @@ impl App {
                     } else {
                         format!(" At once: {}.", said.join("; "))
                     }
-                ));
+                ) + &why,
+                );
                 self.note_fork(before, &label);
                 self.update_hash();
             }
