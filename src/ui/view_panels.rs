@@ -11,6 +11,7 @@ use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, OperatorKind};
 use crate::sim::snapshot::OperatorState;
 use crate::sim::{LogKind, Simulation};
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
@@ -23,7 +24,7 @@ pub fn story(
     link: &Scope<App>,
     share: Html,
     imported: bool,
-    narration: Option<(&Script, Narration)>,
+    narration: Option<(Rc<Script>, Narration)>,
 ) -> Html {
     let sc = sim.scenario();
     html! {
@@ -36,7 +37,7 @@ pub fn story(
                     <span class="muted">{ if ui.show_description { " ▾" } else { " ▸" } }</span>
                 </button>
                 if let Some((script, n)) = narration {
-                    { narration_line(script, &n, link) }
+                    <NarrationLine script={script} narration={n} on_jump={link.callback(Msg::JumpTo)} />
                 } else {
                     <span class="spacer" />
                 }
@@ -50,7 +51,19 @@ pub fn story(
     }
 }
 
-fn narration_line(script: &Script, n: &Narration, link: &Scope<App>) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct NarrationProps {
+    pub script: Rc<Script>,
+    pub narration: Narration,
+    /// Jump (or play) to a simulated time in ms: the previous / next step.
+    pub on_jump: Callback<u64>,
+}
+
+/// The narration line (hook `narration`, with `data-step` and `data-off-script`): a function
+/// component that renders again only when the step or the off-script note changes.
+#[function_component(NarrationLine)]
+pub fn narration_line(props: &NarrationProps) -> Html {
+    let (script, n) = (&props.script, &props.narration);
     let steps = &script.steps;
     let count = match n.reached {
         Some(i) => format!("{}/{}", i + 1, steps.len()),
@@ -67,10 +80,10 @@ fn narration_line(script: &Script, n: &Narration, link: &Scope<App>) -> Html {
             data-step={n.reached.map(|i| (i + 1).to_string()).unwrap_or_else(|| "0".into())}
             data-off-script={n.off_script.is_some().to_string()} aria-live="polite">
             <button class="small" disabled={prev.is_none()} title="Previous narration step" aria-label="Previous narration step"
-                onclick={link.callback(move |_| Msg::JumpTo(prev.unwrap_or(0)))}>{ "‹" }</button>
+                onclick={props.on_jump.reform(move |_: MouseEvent| prev.unwrap_or(0))}>{ "‹" }</button>
             <span class="step-count">{ count }</span>
             <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
-                onclick={link.callback(move |_| Msg::JumpTo(next.unwrap_or(0)))}>{ "›" }</button>
+                onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
             <span class="step-text">
                 if let Some(why) = &n.off_script {
                     <strong class="off-script-note" data-testid="off-script" title="The steps follow the run's events; those that do not happen in this run are not narrated">
@@ -114,7 +127,7 @@ pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>, later_inputs: 
                     title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">
                     { format!("⚠ rewound: an input here drops {later_inputs} later input{}", if later_inputs == 1 { "" } else { "s" }) }</span>
             } else {
-                <span class="hint">{ "Click a subtask for its faults, a channel to slow its consumer." }</span>
+                <span class="hint">{ "Click a subtask or a channel for faults." }</span>
             }
         </div>
     }
@@ -458,20 +471,40 @@ pub fn exactly_once(sim: &Simulation, eo: ExactlyOnceFigures) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct LatestEventProps {
+    /// The newest log line's time (ms), kind (a CSS class) and text; None before any event.
+    pub event: Option<(u64, String, String)>,
+}
+
 /// The newest line of the log (not a narration step), always in view: several outcomes are
-/// explained there first.
-pub fn latest_event(sim: &Simulation) -> Html {
-    let e = sim
-        .log_entries()
-        .iter()
-        .rev()
-        .find(|e| e.kind != LogKind::Step);
+/// explained there first. A function component: it renders again only when the line changes.
+#[function_component(LatestEvent)]
+pub fn latest_event(props: &LatestEventProps) -> Html {
     html! {
         <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
             <span class="muted">{ "Latest event: " }</span>
-            { match e { Some(e) => html! { <><span class="at">{ format!("{} ms ", e.at.as_ms()) }</span><span class={classes!("latest-text", format!("{:?}", e.kind).to_lowercase())}>{ e.text.clone() }</span></> }, None => html! { "none yet" } } }
+            { match &props.event {
+                Some((at, kind, text)) => html! { <><span class="at">{ format!("{at} ms ") }</span><span class={classes!("latest-text", kind.clone())}>{ text.clone() }</span></> },
+                None => html! { "none yet" },
+            } }
         </div>
     }
+}
+
+/// The newest log line that is not a narration step, for [`LatestEvent`].
+pub fn newest_event(sim: &Simulation) -> Option<(u64, String, String)> {
+    sim.log_entries()
+        .iter()
+        .rev()
+        .find(|e| e.kind != LogKind::Step)
+        .map(|e| {
+            (
+                e.at.as_ms(),
+                format!("{:?}", e.kind).to_lowercase(),
+                e.text.clone(),
+            )
+        })
 }
 
 /// The latest lines of the simulation's log, newest first.

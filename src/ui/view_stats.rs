@@ -7,7 +7,7 @@
 use super::app::{App, Msg, UiState};
 use super::format::{bytes, dur_us};
 use crate::sim::ids::{CheckpointId, SimTime};
-use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, StatsSummary};
+use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
 use crate::sim::Simulation;
 use std::rc::Rc;
 use yew::html::Scope;
@@ -89,9 +89,16 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     }
 }
 
-/// Flink's overview counts, always in view above the tabs.
-pub fn counts(sim: &Simulation) -> Html {
-    let c = sim.stats().counts;
+#[derive(Properties, PartialEq)]
+pub struct CountsProps {
+    pub counts: Counts,
+}
+
+/// Flink's overview counts, always in view above the tabs: a function component that renders
+/// again only when a count changes.
+#[function_component(CountsView)]
+pub fn counts_view(props: &CountsProps) -> Html {
+    let c = props.counts;
     let count = |label: &'static str,
                  testid: &'static str,
                  v: u64,
@@ -105,13 +112,13 @@ pub fn counts(sim: &Simulation) -> Html {
         }
     };
     html! {
-            <div class="counts" data-testid="counts">
-                { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
-                { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
-                { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
-                { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
-                { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
-            </div>
+        <div class="counts" data-testid="counts">
+            { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
+            { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
+            { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
+            { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
+            { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
+        </div>
     }
 }
 

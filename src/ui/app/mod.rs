@@ -276,10 +276,10 @@ impl App {
     }
 
     /// Where the narration is in the run on screen.
-    fn narration(&self) -> Option<(&Script, narration::Narration)> {
-        let script = self.script.as_ref()?.1.as_deref()?;
+    fn narration(&self) -> Option<(Rc<Script>, narration::Narration)> {
+        let script = self.script.as_ref()?.1.clone()?;
         let mut memo = self.narration_memo.borrow_mut();
-        let n = narration::follow(script, &mut memo, self.run.sim(), self.run.timeline());
+        let n = narration::follow(&script, &mut memo, self.run.sim(), self.run.timeline());
         Some((script, n))
     }
 
@@ -721,8 +721,8 @@ impl Component for App {
                     </section>
                     <aside class="sidebar" aria-label="Checkpoint statistics and settings">
                         { view_panels::inspector(sim, &self.ui, link) }
-                        { view_stats::counts(sim) }
-                        { view_panels::latest_event(sim) }
+                        <view_stats::CountsView counts={sim.stats().counts} />
+                        <view_panels::LatestEvent event={view_panels::newest_event(sim)} />
                         <Tabs active={tab} on_select={link.callback(Msg::Tab)} />
                         <div class="tab-body">
                             <TabPanel tab={Tab::Checkpoints} active={tab}>{ view_stats::checkpoints(sim, &self.ui, link) }</TabPanel>
