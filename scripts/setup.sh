@@ -120,12 +120,13 @@ ensure_chromium() {
 
 ensure_playwright() {
   local e2e="$ROOT/tests/e2e" want have
-  want="$(node -p "require('$e2e/package-lock.json').packages['node_modules/playwright-core'].version")"
-  have="$(node -p "require('$e2e/node_modules/playwright-core/package.json').version" 2>/dev/null || true)"
+  # playwright-core and axe-core (the contrast checks), at the lock file's versions.
+  want="$(node -p "const l = require('$e2e/package-lock.json').packages; l['node_modules/playwright-core'].version + ' ' + l['node_modules/axe-core'].version")"
+  have="$(node -p "require('$e2e/node_modules/playwright-core/package.json').version + ' ' + require('$e2e/node_modules/axe-core/package.json').version" 2>/dev/null || true)"
   if [ "$have" = "$want" ]; then
     return
   fi
-  log "installing playwright-core $want into tests/e2e/node_modules (npm ci; no browser download)"
+  log "installing playwright-core and axe-core ($want) into tests/e2e/node_modules (npm ci; no browser download)"
   # Playwright must never download its own browser: we use Debian's /usr/bin/chromium.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$e2e" --no-audit --no-fund --loglevel=error </dev/null
 }

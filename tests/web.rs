@@ -318,9 +318,17 @@ mod ui {
                         row.latest_ack_timestamp.to_string()
                     }
                 );
-                assert_eq!(cells[5], format!("{} ms", row.end_to_end_duration));
-                if let Some(reason) = row.barrierscope.failure_reason {
-                    assert!(cells[1].contains(reason), "{key} #{}: {reason}", row.id);
+                assert_eq!(cells[5], row.end_to_end_duration.to_string());
+                if let Some(message) = row.failure_message {
+                    // Flink's failure message is shown; the enum name is on hover.
+                    assert!(cells[1].contains(message), "{key} #{}: {message}", row.id);
+                    let reason = tr
+                        .query_selector(".reason")
+                        .unwrap()
+                        .and_then(|r| r.get_attribute("title"))
+                        .unwrap_or_default();
+                    let name = row.barrierscope.failure_reason.unwrap_or_default();
+                    assert!(reason.starts_with(name), "{key} #{}: {reason}", row.id);
                 }
             }
             let eo = get(root, "exactly-once");

@@ -17,9 +17,10 @@ pub fn dur_us(us: u64) -> String {
     }
 }
 
-/// Bytes as Flink's web UI writes them: `0 B`, `512 B`, `37.1 KB`, `1.2 MB`.
+/// Bytes in binary units, one style everywhere (the lessons' texts too): `0 B`, `512 B`,
+/// `37.1 KiB`, `1.2 MiB`.
 pub fn bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     if b < 1024 {
         return format!("{b} B");
     }
@@ -53,7 +54,7 @@ mod tests {
     fn sizes_and_durations_read_like_flinks_web_ui() {
         assert_eq!(bytes(0), "0 B");
         assert_eq!(bytes(1023), "1023 B");
-        assert_eq!(bytes(37_952), "37.1 KB");
+        assert_eq!(bytes(37_952), "37.1 KiB");
         assert_eq!(dur_us(2_500), "2.5 ms");
         assert_eq!(dur_us(140_000), "140 ms");
         assert_eq!(speed(1.0), "1×");

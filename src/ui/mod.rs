@@ -1,13 +1,17 @@
 //! The UI: reads the simulation and sends it inputs; never changes its rules.
 //!
-//! The model parts are pure Rust and tested natively: [`run`] (the timeline, keyframes and
-//! time travel), [`share`] (share links), [`layout`] (where the job graph goes on screen),
-//! [`scenarios`] (the shipped scenario files) and [`format`]. The yew components (wasm only)
-//! live in [`app`] and the `view_*` modules; one component, `App`, owns the state and the one
-//! animation loop.
+//! The model parts are pure Rust and tested natively: [`run`] (the timeline, keyframes, time
+//! travel and steps to checkpoint events), [`narration`] (steps that follow the run's events),
+//! [`model`] (what a subtask shows, status classes, lane packing, the restart backoff),
+//! [`share`] (share links), [`layout`] (where the job graph goes on screen), [`scenarios`] (the
+//! shipped scenario files, their pace and lesson tab) and [`format`]. The yew components (wasm
+//! only) live in `app` (split by job) and the `view_*` modules; one component, `App`, owns the
+//! state and the one animation loop.
 
 pub mod format;
 pub mod layout;
+pub mod model;
+pub mod narration;
 pub mod run;
 pub mod scenarios;
 pub mod share;
@@ -22,6 +26,8 @@ mod view_graph;
 mod view_panels;
 #[cfg(target_arch = "wasm32")]
 mod view_stats;
+#[cfg(target_arch = "wasm32")]
+mod view_tabs;
 #[cfg(target_arch = "wasm32")]
 mod view_timeline;
 

@@ -113,6 +113,38 @@ pub const UI_RESTART_ROWS: usize = 32;
 /// Checkpoints that keep per-subtask details in the browser (clicking an older row jumps to its
 /// trigger time, where it has them again).
 pub const UI_DETAIL_ROWS: usize = 16;
+/// Most events [`Run::step_checkpoint`] processes looking for a checkpoint event.
+pub const CHECKPOINT_STEP_LIMIT: usize = 500_000;
+
+/// A fingerprint of the checkpoint activity in a frame: it changes when a checkpoint is
+/// triggered, a barrier reaches a subtask (its alignment progresses or its snapshot starts), a
+/// subtask acknowledges, or a checkpoint completes or is aborted.
+pub fn checkpoint_signature(sim: &Simulation) -> u64 {
+    let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x100_0000_01b3);
+    let c = sim.stats().counts;
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    for v in [c.total, c.completed, c.failed] {
+        h = mix(h, v);
+    }
+    for p in sim.coordinator().pending.values() {
+        h = mix(h, p.id.0);
+        h = mix(h, p.num_acknowledged() as u64);
+        h = mix(h, p.finalizing as u64);
+    }
+    for t in sim.tasks() {
+        h = mix(
+            h,
+            t.alignment
+                .as_ref()
+                .map_or(0, |a| a.num_received as u64 + 1),
+        );
+        h = mix(h, t.in_sync.map_or(0, |id| id.0 + 1));
+        h = mix(h, t.in_progress.len() as u64);
+        h = mix(h, t.last_snapshot.as_ref().map_or(0, |s| s.0 .0));
+    }
+    h
+}
+
 /// How many events are processed between two looks at the frame budget.
 const BUDGET_CHECK_EVERY: u64 = 256;
 
@@ -293,14 +325,14 @@ impl Run {
         self.frame() != self.furthest
     }
 
-    /// Plays forward to `t` (not past the end of the scenario), stopping early when `stop`
-    /// says the frame budget is spent. Returns whether `t` was reached.
+    /// Plays forward to `t`, stopping early when `stop` says the frame budget is spent. Returns
+    /// whether `t` was reached. A Flink job is unbounded: the run goes on past the scenario's
+    /// `duration_ms` (free play); only the narration ends there.
     pub fn play_to(
         &mut self,
         t: SimTime,
         stop: &mut dyn FnMut() -> bool,
     ) -> Result<bool, ReplayError> {
-        let t = t.min(self.sim.end_time());
         if t <= self.sim.now() {
             return Ok(true);
         }
@@ -308,15 +340,12 @@ impl Run {
     }
 
     /// Processes the next event (applying the timeline inputs that come before it). Returns
-    /// false when nothing is left to happen before the end of the scenario.
+    /// false when nothing is left to happen (an idle job with checkpointing off).
     pub fn step(&mut self) -> Result<bool, ReplayError> {
         loop {
             let Some(te) = self.sim.next_event_time() else {
                 return Ok(false);
             };
-            if te > self.sim.end_time() {
-                return Ok(false);
-            }
             let k = self.sim.inputs().len();
             let input_at = self.timeline.get(k).map(|i| i.0).filter(|&at| at < te);
             let kf_at = Some(self.next_keyframe_time()).filter(|&at| at < te);
@@ -333,6 +362,62 @@ impl Run {
         let stepped = self.sim.step();
         self.note_progress();
         Ok(stepped)
+    }
+
+    /// Steps forward to the next checkpoint event (a trigger, a barrier reaching a subtask, an
+    /// ack, a completion, an abort): the next frame whose [`checkpoint_signature`] differs.
+    /// Gives up after [`CHECKPOINT_STEP_LIMIT`] events (for example with checkpointing off);
+    /// returns whether it found one.
+    pub fn step_checkpoint(&mut self) -> Result<bool, ReplayError> {
+        let start = checkpoint_signature(&self.sim);
+        for _ in 0..CHECKPOINT_STEP_LIMIT {
+            if !self.step()? {
+                return Ok(false);
+            }
+            if checkpoint_signature(&self.sim) != start {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Steps back to the previous checkpoint event: the latest frame before the shown one
+    /// right after an event that changed the [`checkpoint_signature`] (re-simulating windows
+    /// of growing length back from the shown frame). Stays put when there is none.
+    pub fn step_back_checkpoint(&mut self) -> Result<bool, ReplayError> {
+        let target = self.frame();
+        let mut window = INITIAL_KEYFRAME_INTERVAL_US;
+        let mut until = target.now.0;
+        loop {
+            let from = until.saturating_sub(window);
+            self.seek(Goal::at(SimTime(from)))?;
+            if self.frame().events > target.events {
+                // A frame at `from` past the target's events (same instant): start earlier.
+                self.seek(Goal::at(SimTime(from.saturating_sub(1))))?;
+            }
+            let mut sig = checkpoint_signature(&self.sim);
+            let mut last = None;
+            while self.frame().events < target.events {
+                if !self.step()? {
+                    break;
+                }
+                let s = checkpoint_signature(&self.sim);
+                if s != sig && self.frame().events < target.events {
+                    last = Some(self.frame());
+                }
+                sig = s;
+            }
+            if let Some(f) = last {
+                self.seek(Goal::frame(f))?;
+                return Ok(true);
+            }
+            if from == 0 {
+                self.seek(Goal::frame(target))?;
+                return Ok(false);
+            }
+            until = from;
+            window = window.saturating_mul(2);
+        }
     }
 
     /// Goes back one event (re-simulating from a keyframe).
@@ -692,6 +777,43 @@ mod tests {
 
     fn never() -> impl FnMut() -> bool {
         || false
+    }
+
+    #[test]
+    fn stepping_to_checkpoint_events_and_back_lands_on_the_same_frames() {
+        let mut r = run();
+        let mut frames = Vec::new();
+        while frames.len() < 12 {
+            assert!(r.step_checkpoint().unwrap());
+            frames.push((r.frame(), checkpoint_signature(r.sim())));
+        }
+        assert!(r.sim().stats().counts.total >= 1, "a trigger is among them");
+        for i in (0..frames.len() - 1).rev() {
+            assert!(r.step_back_checkpoint().unwrap());
+            assert_eq!(r.frame(), frames[i].0, "back to checkpoint event {i}");
+            assert_eq!(checkpoint_signature(r.sim()), frames[i].1);
+        }
+        // Before the first trigger there is no earlier checkpoint event.
+        r.seek_ms(1).unwrap();
+        assert!(!r.step_back_checkpoint().unwrap());
+        assert_eq!(r.sim().now(), SimTime::from_ms(1));
+    }
+
+    #[test]
+    fn a_run_goes_on_past_duration_ms_as_free_play() {
+        let mut r = run();
+        let end = r.sim().end_time();
+        let later = SimTime(end.0 + 3_000_000);
+        assert!(r.play_to(later, &mut never()).unwrap());
+        assert_eq!(r.sim().now(), later);
+        let completed = r.sim().stats().counts.completed;
+        assert!(r.step().unwrap(), "stepping goes on past the end too");
+        r.play_to(SimTime(later.0 + 2_000_000), &mut never())
+            .unwrap();
+        assert!(
+            r.sim().stats().counts.completed > completed,
+            "checkpoints go on"
+        );
     }
 
     #[test]

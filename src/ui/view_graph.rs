@@ -4,14 +4,12 @@
 //! declines) travelling between subtasks and the coordinator's bus at the top. Every element
 //! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
 
-use super::app::{App, Msg, UiState};
-use super::format;
+use super::app::{Action, App, Msg, UiState};
 use super::layout::{Layout, Line, BUS_Y};
+pub use super::model::task_view;
 use crate::sim::channel::{Barrier, InFlight, Item};
-use crate::sim::ids::{SimTime, SubtaskId};
-use crate::sim::scenario::{CheckpointingMode, OperatorKind, Partitioning};
-use crate::sim::snapshot::OperatorState;
-use crate::sim::task::TaskStatus;
+use crate::sim::ids::SimTime;
+use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::{RpcKind, Simulation};
 use std::collections::BTreeMap;
 use yew::html::Scope;
@@ -25,121 +23,6 @@ const MAX_RPCS: usize = 400;
 const SLOT: f64 = 9.0;
 /// Density bins along an aggregated bundle.
 const BINS: usize = 24;
-
-/// What a subtask is doing, in the words of the `data-state` attribute.
-pub struct TaskView {
-    /// `running`, `aligning`, `snapshotting`, `failed` or `restoring`.
-    pub state: &'static str,
-    /// For `snapshotting`: `sync`, `async` or `channel-state`.
-    pub phase: Option<&'static str>,
-    /// A short line shown under the name.
-    pub detail: String,
-    /// One sentence for the tooltip.
-    pub explain: String,
-}
-
-pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
-    let task = &sim.tasks()[t.idx()];
-    let g = sim.graph();
-    let op = g.operator_of(t);
-    let name = &g.subtasks[t.idx()].name;
-    match task.status {
-        TaskStatus::Failed => {
-            return TaskView {
-                state: "failed",
-                phase: None,
-                detail: format!("FAILED · attempt {}", task.attempt.0),
-                explain: format!("{name} failed (or was cancelled by the failover of its region); it is redeployed after the restart delay."),
-            }
-        }
-        TaskStatus::Canceled => {
-            return TaskView {
-                state: "failed",
-                phase: None,
-                detail: "CANCELED".into(),
-                explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
-            }
-        }
-        TaskStatus::Restoring => {
-            let from = sim
-                .coordinator()
-                .store
-                .latest()
-                .map(|c| format!("checkpoint {}", c.id))
-                .unwrap_or_else(|| "empty state".into());
-            return TaskView {
-                state: "restoring",
-                phase: None,
-                detail: format!("RESTORING · {from}"),
-                explain: format!("{name} was redeployed and is reading its state from {from} (sources rewind to its offsets; persisted in-flight data is replayed first)."),
-            };
-        }
-        TaskStatus::Running => {}
-    }
-    if let Some(id) = task.in_sync {
-        return TaskView {
-            state: "snapshotting",
-            phase: Some("sync"),
-            detail: format!("sync snapshot {id}"),
-            explain: format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile."),
-        };
-    }
-    if let Some(a) = &task.alignment {
-        let n = a.received.len();
-        if a.unaligned && a.snapshotted {
-            return TaskView {
-                state: "snapshotting",
-                phase: Some("channel-state"),
-                detail: format!("unaligned {} · {}/{n} barriers", a.id, a.num_received),
-                explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
-            };
-        }
-        let at_least_once = sim.mode() == CheckpointingMode::AtLeastOnce;
-        return TaskView {
-            state: "aligning",
-            phase: None,
-            detail: format!("aligning {} · {}/{n} barriers", a.id, a.num_received),
-            explain: if at_least_once {
-                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.num_received)
-            } else {
-                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.num_received)
-            },
-        };
-    }
-    if let Some(p) = task.in_progress.first() {
-        let phase = if p.awaiting_count > 0 {
-            "channel-state"
-        } else {
-            "async"
-        };
-        return TaskView {
-            state: "snapshotting",
-            phase: Some(phase),
-            detail: format!("async upload {}", p.id),
-            explain: format!("{name} is uploading its snapshot of checkpoint {} to checkpoint storage (the asynchronous part) while it keeps processing; it acknowledges when the upload is done.", p.id),
-        };
-    }
-    let detail = match &task.state {
-        OperatorState::Source { offset } => format!("offset {offset}"),
-        OperatorState::Keyed { count, .. } => format!(
-            "{count} keys · {}",
-            format::bytes(count.saturating_mul(op.state_bytes_per_key))
-        ),
-        OperatorState::Sink { open, pending } if pending.is_empty() => {
-            format!("open txn: {} rec", open.len())
-        }
-        OperatorState::Sink { open, pending } => {
-            format!("{} rec · {} pre-commit", open.len(), pending.len())
-        }
-        OperatorState::Map => format!("{} records", task.records_in),
-    };
-    TaskView {
-        state: "running",
-        phase: None,
-        detail,
-        explain: format!("{name} is RUNNING and processing records."),
-    }
-}
 
 fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
     let what = if b.savepoint {
@@ -176,12 +59,15 @@ fn item_svg(
     lane_off: f64,
     priority: bool,
     names: (&str, &str),
+    overtaken_by: Option<u64>,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
     match f.item {
         Item::Record(r) => html! {
-            <circle class="record" cx={fmt(x)} cy={fmt(y)} r="3.4">
-                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.", r.seq, r.src, r.key, names.0, names.1) }</title>
+            <circle class={classes!("record", overtaken_by.is_some().then_some("overtaken"))} cx={fmt(x)} cy={fmt(y)} r="3.4"
+                data-overtaken={overtaken_by.map(|id| id.to_string())}>
+                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.{}", r.seq, r.src, r.key, names.0, names.1,
+                    overtaken_by.map(|id| format!(" The unaligned barrier of checkpoint {id} overtook it: it is persisted as channel state (persisted_data) and restored with the checkpoint.")).unwrap_or_default()) }</title>
             </circle>
         },
         Item::Barrier(b) => {
@@ -233,7 +119,7 @@ pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>)
                 <title>{ "The CheckpointCoordinator runs in the JobManager: it sends trigger RPCs to the source subtasks only, and every subtask acknowledges (or declines) each checkpoint with an RPC." }</title>
             </g>
             { operators(sim, layout) }
-            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout) } }
+            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout, link) } }
             { subtasks(sim, layout, ui, link) }
             { rpcs(sim, layout) }
         </svg>
@@ -273,7 +159,7 @@ fn operators(sim: &Simulation, layout: &Layout) -> Html {
     }
 }
 
-fn channels(sim: &Simulation, layout: &Layout) -> Html {
+fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
     let g = sim.graph();
     let now = sim.now();
     html! {
@@ -292,8 +178,16 @@ fn channels(sim: &Simulation, layout: &Layout) -> Html {
             let pressure = if full {
                 format!("Full: {}/{} buffers in use, so {from} cannot emit to it and is backpressured. ", ch.records, ch.capacity)
             } else { format!("{}/{} buffers in use. ", ch.records, ch.capacity) };
-            let title = format!("Channel {from} → {to} ({}). {state}{pressure}", partitioning_name(g.edges[info.edge as usize].2));
+            let title = format!("Channel {from} → {to} ({}). {state}{pressure}Click to slow {to} down (its inputs fill up and {from} is backpressured).", partitioning_name(g.edges[info.edge as usize].2));
+            let consumer = to.clone();
+            let slow = link.callback(move |_| Msg::Action(Action::Slow(consumer.clone())));
             let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            // An unaligned barrier in flight overtakes the first `overtaken` queued items: they
+            // are persisted as channel state (marked on the graph).
+            let overtaken = ch.priority.iter().find_map(|f| match f.item {
+                Item::Barrier(b) => Some((b.id.0, f.overtaken as usize)),
+                _ => None,
+            }).unwrap_or((0, 0));
             let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
             let len = line.len();
             let qpos = lane_positions(&queue, now, len);
@@ -304,6 +198,9 @@ fn channels(sim: &Simulation, layout: &Layout) -> Html {
                     <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
                         <title>{ title.clone() }</title>
                     </line>
+                    <line class="wire-hit" data-testid={format!("channel-hit-{from}-{to}")} x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)} onclick={slow}>
+                        <title>{ title.clone() }</title>
+                    </line>
                     if ch.blocked {
                         <rect class="block-gate" x={fmt(bx - 3.0)} y={fmt(by - 9.0)} width="4" height="18" rx="1">
                             <title>{ title.clone() }</title>
@@ -312,8 +209,8 @@ fn channels(sim: &Simulation, layout: &Layout) -> Html {
                     if !ch.priority.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
-                    { for queue.iter().zip(qpos.iter()).map(|(f, u)| item_svg(f, *u, line, 0.0, false, (from, to))) }
-                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to))) }
+                    { for queue.iter().zip(qpos.iter()).enumerate().map(|(i, (f, u))| item_svg(f, *u, line, 0.0, false, (from, to), (i < overtaken.1).then_some(overtaken.0))) }
+                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to), None)) }
                 </g>
             }
         }) }
@@ -432,7 +329,12 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
             let v = task_view(sim, t);
             let op = &g.operators[info.op.idx()];
             let selected = ui.selected_task == Some(t);
-            let onclick = link.callback(move |_| Msg::SelectTask(if selected { None } else { Some(t) }));
+            let toggle = if selected { None } else { Some(t) };
+            let onclick = link.callback(move |_| Msg::SelectTask(toggle));
+            // Enter on a focused subtask opens its inspector, as a click does.
+            let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
+                (e.key() == "Enter").then_some(Msg::SelectTask(toggle))
+            });
             let bp = task.backpressured;
             let slow = task.slow_milli != 1000;
             let mut title = v.explain.clone();
@@ -447,7 +349,7 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
                 <g class={classes!("subtask", format!("state-{}", v.state), v.phase.map(|p| format!("phase-{p}")), selected.then_some("selected"), bp.then_some("backpressured"))}
                     data-testid={format!("subtask-{}-{}", op.name, info.index)} data-state={v.state}
                     data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
-                    onclick={onclick} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
+                    onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
                     <title>{ title }</title>
                     <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if layout.compact { "2" } else { "6" }} />
                     if bp {
@@ -504,6 +406,7 @@ pub fn legend() -> Html {
             <span class="lg lg-record" title="A record in a network buffer">{ "record" }</span>
             <span class="lg lg-barrier" title="An aligned checkpoint barrier, labelled with its checkpoint ID">{ "aligned barrier" }</span>
             <span class="lg lg-unaligned" title="An unaligned barrier: a priority event that overtakes queued buffers">{ "unaligned barrier" }</span>
+            <span class="lg lg-overtaken" title="A record an unaligned barrier overtook: persisted as channel state with the checkpoint">{ "overtaken (persisted)" }</span>
             <span class="lg lg-blocked" title="An input channel blocked during alignment">{ "blocked" }</span>
             <span class="lg lg-full" title="A full channel: its producer is backpressured">{ "full" }</span>
             <span class="lg lg-ack" title="An acknowledgement on its way to the coordinator">{ "ack" }</span>

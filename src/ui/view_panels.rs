@@ -5,31 +5,28 @@
 
 use super::app::{Action, App, ConfigField, Msg, UiState};
 use super::format::{bytes, dur_us};
+use super::narration::{Narration, Script};
 use super::view_graph::task_view;
 use crate::sim::invariants::ExactlyOnceFigures;
-use crate::sim::scenario::{CheckpointingMode, OperatorKind};
+use crate::sim::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::OperatorState;
 use crate::sim::{LogKind, Simulation};
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
 
-/// The scenario's description and the narration step the clock has reached.
+/// The scenario's description and the narration step the run has reached (steps follow the
+/// run's events, see [`super::narration`]); says when the run has left the script.
 pub fn story(
     sim: &Simulation,
     ui: &UiState,
     link: &Scope<App>,
     share: Html,
     imported: bool,
+    narration: Option<(Rc<Script>, Narration)>,
 ) -> Html {
     let sc = sim.scenario();
-    let now_ms = sim.now().as_ms();
-    let steps = &sc.steps;
-    let current = steps.iter().rposition(|s| s.at_ms <= now_ms);
-    let next = steps.iter().position(|s| s.at_ms > now_ms);
-    let prev_target = current
-        .and_then(|i| i.checked_sub(1))
-        .map(|i| steps[i].at_ms);
     html! {
         <section class="story" aria-label="Scenario">
             <div class="story-head">
@@ -39,15 +36,8 @@ pub fn story(
                     if imported { <span class="imported" title="Imported or opened from a link: not one of the shipped scenarios">{ " (imported)" }</span> }
                     <span class="muted">{ if ui.show_description { " ▾" } else { " ▸" } }</span>
                 </button>
-                if !steps.is_empty() {
-                    <div class="narration" data-testid="narration" aria-live="polite">
-                        <button class="small" disabled={prev_target.is_none()} title="Previous narration step"
-                            onclick={link.callback(move |_| Msg::JumpTo(prev_target.unwrap_or(0)))}>{ "‹" }</button>
-                        <span class="step-count">{ match current { Some(i) => format!("{}/{}", i + 1, steps.len()), None => format!("0/{}", steps.len()) } }</span>
-                        <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)"
-                            onclick={ let t = next.map(|i| steps[i].at_ms).unwrap_or(0); link.callback(move |_| Msg::JumpTo(t)) }>{ "›" }</button>
-                        <span class="step-text">{ match current { Some(i) => steps[i].text.clone(), None => "Press Play (Space) to start.".to_string() } }</span>
-                    </div>
+                if let Some((script, n)) = narration {
+                    <NarrationLine script={script} narration={n} on_jump={link.callback(Msg::JumpTo)} />
                 } else {
                     <span class="spacer" />
                 }
@@ -61,8 +51,57 @@ pub fn story(
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct NarrationProps {
+    pub script: Rc<Script>,
+    pub narration: Narration,
+    /// Jump (or play) to a simulated time in ms: the previous / next step.
+    pub on_jump: Callback<u64>,
+}
+
+/// The narration line (hook `narration`, with `data-step` and `data-off-script`): a function
+/// component that renders again only when the step or the off-script note changes.
+#[function_component(NarrationLine)]
+pub fn narration_line(props: &NarrationProps) -> Html {
+    let (script, n) = (&props.script, &props.narration);
+    let steps = &script.steps;
+    let count = match n.reached {
+        Some(i) => format!("{}/{}", i + 1, steps.len()),
+        None => format!("0/{}", steps.len()),
+    };
+    let text = match n.reached {
+        Some(i) => steps[i].text.clone(),
+        None => "Press Play (Space) to start.".to_string(),
+    };
+    let prev = n.prev_at.map(|t| t.as_ms());
+    let next = n.next_at.map(|t| t.as_ms().max(1));
+    html! {
+        <div class={classes!("narration", n.off_script.is_some().then_some("off-script"))} data-testid="narration"
+            data-step={n.reached.map(|i| (i + 1).to_string()).unwrap_or_else(|| "0".into())}
+            data-off-script={n.off_script.is_some().to_string()} aria-live="polite">
+            <button class="small" disabled={prev.is_none()} title="Previous narration step" aria-label="Previous narration step"
+                onclick={props.on_jump.reform(move |_: MouseEvent| prev.unwrap_or(0))}>{ "‹" }</button>
+            <span class="step-count">{ count }</span>
+            <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
+                onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
+            <span class="step-text">
+                if let Some(why) = &n.off_script {
+                    <strong class="off-script-note" data-testid="off-script" title="The steps follow the run's events; those that do not happen in this run are not narrated">
+                        { format!("Off script: {why}. ") }</strong>
+                }
+                { text }
+                if n.story_over {
+                    <span class="story-over" data-testid="story-over">{ format!(" — The story ended at {} ms; free play: the job runs on until you pause.", script.end.as_ms()) }</span>
+                }
+            </span>
+        </div>
+    }
+}
+
 /// The global actions: manual triggers and the environment faults.
-pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
+/// `later_inputs`: inputs of the run after the frame on screen (rewound), which an input here
+/// would drop.
+pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>, later_inputs: usize) -> Html {
     let on_outage = link.callback(|e: Event| {
         let i: HtmlInputElement = e.target_unchecked_into();
         Msg::OutageMs(i.value())
@@ -83,7 +122,13 @@ pub fn toolbar(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             </label>
             <button data-testid="fault-coordinator-failover" class="danger" onclick={link.callback(|_| Msg::Action(Action::CoordinatorFailover))}
                 title="The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint">{ "JobManager failover" }</button>
-            <span class="hint">{ "Click a subtask for its faults." }</span>
+            if later_inputs > 0 {
+                <span class="fork-warning" data-testid="fork-warning" data-dropped={later_inputs.to_string()}
+                    title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">
+                    { format!("⚠ rewound: an input here drops {later_inputs} later input{}", if later_inputs == 1 { "" } else { "s" }) }</span>
+            } else {
+                <span class="hint">{ "Click a subtask or a channel for faults." }</span>
+            }
         </div>
     }
 }
@@ -108,16 +153,33 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 <span class={classes!("badge", match job.status.name() { "RUNNING" => "ok", "FAILED" => "failed", _ => "warn" })}
                     data-testid="job-status" title="The job's status">{ format!("job {}", job.status.name()) }</span>
                 if job.restart_count() > 0 { <span class="muted" data-testid="restarts" title="Failovers (restarts) so far">{ format!("↻{}", job.restart_count()) }</span> }
+                if let Some(b) = super::model::restart_backoff(sim) {
+                    <span class="coord-item timer restart-timer" data-testid="restart-backoff"
+                        title={format!("Restart backoff (exponential-delay restart strategy): the failed subtasks are redeployed at {} ms, {} ms after the failure at {} ms.", b.due.as_ms(), b.delay_ms, b.failed_at.as_ms())}>
+                        { format!("restart in {} ms", b.remaining_ms) }
+                        { timer_bar(b.fraction) }
+                    </span>
+                }
                 <span class="spacer" />
-                <span class="coord-item" data-testid="next-trigger" title="When the periodic timer fires next (fixed rate: previous trigger + interval)">
-                    { match c.next_trigger_at { Some(t) => format!("next trigger {} ms", t.as_ms()), None => "next trigger —".into() } }</span>
-                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
-                    title="CheckpointFailureManager: continuous failed checkpoints counted toward tolerable_failed (the job fails over when the counter goes above it; a success resets it)">
-                    { format!("failed {counter}/{}", cfg.tolerable_failed) }</span>
                 <span class={classes!("storage", if storage_until.is_some() { "down" } else { "up" })} data-testid="storage"
                     data-status={ if storage_until.is_some() { "down" } else { "up" } }
                     title="Checkpoint storage (a DFS such as S3): snapshots upload to it and the coordinator writes each checkpoint's metadata there">
                     { match storage_until { Some(u) => format!("storage DOWN until {} ms", u.as_ms()), None => "storage UP".into() } }</span>
+            </div>
+            <div class="coord-row timers">
+                <span class="coord-item timer" data-testid="next-trigger" data-at={c.next_trigger_at.map(|t| t.as_ms().to_string()).unwrap_or_default()}
+                    title={match (c.next_trigger_at, cfg.interval_ms) { (Some(t), Some(i)) => format!("The periodic timer fires next at {} ms (fixed rate: previous trigger + interval {i} ms; min pause and max concurrent checkpoints can hold the trigger back).", t.as_ms()), _ => "No periodic trigger is scheduled (checkpointing off, or the job is not running).".to_string() }}>
+                    { match c.next_trigger_at { Some(t) => format!("next trigger in {} ms", t.as_ms().saturating_sub(sim.now().as_ms())), None => "no trigger scheduled".into() } }
+                    if let (Some(t), Some(i)) = (c.next_trigger_at, cfg.interval_ms) {
+                        { timer_bar(1.0 - (t.0.saturating_sub(sim.now().0) as f64 / (i.max(1) * 1000) as f64).clamp(0.0, 1.0)) }
+                    }
+                </span>
+                <span class={classes!("coord-item", "failures", (counter > 0).then_some("warn"))} data-testid="failure-counter"
+                    title={format!("CheckpointFailureManager: checkpoints failed in a row (continuousFailureCounter), against execution.checkpointing.tolerable-failed-checkpoints = {}. The job fails over when the counter goes above it; a completed checkpoint resets it. Not the same as the Failed count, which counts every failed checkpoint.", cfg.tolerable_failed)}>
+                    { format!("failed in a row {counter} (tolerable {})", cfg.tolerable_failed) }</span>
+                <span class="spacer" />
+                <span class="coord-item" title="The checkpointing mode and barrier handling in force">
+                    { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
             <div class="coord-row">
                 <span class="coord-label" title="PendingCheckpoint: triggered, collecting acknowledgements">{ "Pending" }</span>
@@ -126,17 +188,22 @@ pub fn coordinator(sim: &Simulation) -> Html {
                     let (n, m) = (p.num_acknowledged(), p.num_subtasks());
                     let w = if m == 0 { 0.0 } else { 60.0 * n as f64 / m as f64 };
                     let state = if p.finalizing { " · writing metadata" } else { "" };
-                    let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout ({} ms).",
+                    let age_ms = sim.now().since(p.trigger_time).as_ms();
+                    let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout: the lower bar is its age, {age_ms} of {} ms.",
                         if p.savepoint { "Savepoint" } else { "Checkpoint" }, p.id, p.trigger_time.as_ms(), cfg.timeout_ms);
+                    let age = (age_ms as f64 / cfg.timeout_ms.max(1) as f64).clamp(0.0, 1.0);
                     html! {
                         <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.finalizing.then_some("finalizing"))}
                             data-testid={format!("pending-{}", p.id)} data-acknowledged={n.to_string()} data-subtasks={m.to_string()} title={title}>
                             <span class="chip-id">{ format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id) }</span>
-                            <svg class="ackbar" width="60" height="6" viewBox="0 0 60 6" aria-hidden="true">
-                                <rect class="ackbar-bg" x="0" y="0" width="60" height="6" rx="3" />
-                                <rect class="ackbar-fill" x="0" y="0" width={format!("{w:.1}")} height="6" rx="3" />
+                            <svg class="ackbar" width="60" height="12" viewBox="0 0 60 12" aria-hidden="true">
+                                <rect class="ackbar-bg" x="0" y="0" width="60" height="5" rx="2.5" />
+                                <rect class="ackbar-fill" x="0" y="0" width={format!("{w:.1}")} height="5" rx="2.5" />
+                                <rect class="agebar-bg" x="0" y="7" width="60" height="5" rx="2.5" />
+                                <rect class={classes!("agebar-fill", (age > 0.75).then_some("late"))} data-testid={format!("pending-age-{}", p.id)} x="0" y="7" width={format!("{:.1}", 60.0 * age)} height="5" rx="2.5" />
                             </svg>
-                            <span class="chip-n">{ format!("{n}/{m}") }</span>
+                            <span class="chip-n">{ format!("{n}/{m} acked") }</span>
+                            <span class="chip-age">{ format!("{age_ms}/{} ms", cfg.timeout_ms) }</span>
                         </span>
                     }
                 }) }
@@ -151,11 +218,18 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 if let Some(sp) = sim.latest_savepoint() {
                     <span class="chip savepoint done" title="The latest completed savepoint">{ format!("SP #{}", sp.id) }</span>
                 }
-                <span class="spacer" />
-                <span class="coord-item" title="The checkpointing mode and barrier handling in force">
-                    { format!("{} · {}", cfg.mode.name(), if cfg.unaligned { if cfg.aligned_timeout_ms > 0 { "aligned, then unaligned" } else { "unaligned" } } else { "aligned" }) }</span>
             </div>
         </div>
+    }
+}
+
+/// A small filling bar for a timer (0: just started, 1: due).
+fn timer_bar(fraction: f64) -> Html {
+    html! {
+        <svg class="timerbar" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
+            <rect class="timerbar-bg" x="0" y="0" width="40" height="6" rx="3" />
+            <rect class="timerbar-fill" x="0" y="0" width={format!("{:.1}", 40.0 * fraction.clamp(0.0, 1.0))} height="6" rx="3" />
+        </svg>
     }
 }
 
@@ -233,7 +307,10 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 <dt>{ "Backpressure" }</dt><dd>{ if task.backpressured { "backpressured: an output channel is full" } else { "no" } }</dd>
                 if task.slow_milli != 1000 { <dt>{ "Slowed" }</dt><dd>{ format!("{}× slower", task.slow_milli as f64 / 1000.0) }</dd> }
                 if task.drop_next_ack { <dt>{ "Armed" }</dt><dd>{ "the next acknowledgement will be lost" }</dd> }
-                if task.decline_next { <dt>{ "Armed" }</dt><dd>{ "declines the next checkpoint" }</dd> }
+                if let Some(phase) = task.fail_next_snapshot { <dt>{ "Armed" }</dt><dd>{ match phase {
+                    SnapshotPhase::Sync => "the next snapshot fails in snapshotState (a task failure)",
+                    SnapshotPhase::Async => "the next snapshot fails while its state is written (CHECKPOINT_ASYNC_EXCEPTION)",
+                } }</dd> }
                 { alignment }
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
@@ -272,15 +349,17 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             }
             <div class="fault-buttons" role="group" aria-label={format!("Faults for {name}")}>
                 <button class="danger" data-testid="fault-kill" onclick={act(Action::Kill)}
-                    title="The subtask's process dies: pending checkpoints it has not acknowledged fail (TASK_FAILURE), its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
+                    title="The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
                 <button data-testid="fault-slow" onclick={act(Action::Slow)}
                     title="Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers">{ "Slow down" }</button>
                 <label class="inline" title="Slow-down factor">{ "×" }<input class="tiny" type="number" min="1" step="1" value={ui.slow_factor.to_string()} onchange={on_factor} aria-label="Slow-down factor" /></label>
                 <label class="inline" title="Slow-down duration">{ "for" }<input class="tiny" type="number" min="1" value={ui.slow_ms.to_string()} onchange={on_slow_ms} aria-label="Slow-down duration (ms)" />{ "ms" }</label>
                 <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
                     title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
-                <button data-testid="fault-decline" onclick={act(Action::Decline)}
-                    title="The subtask declines the next checkpoint it takes part in (CHECKPOINT_DECLINED), which counts toward tolerable failed checkpoints">{ "Decline next checkpoint" }</button>
+                <button data-testid="fault-snapshot-sync" onclick={act(Action::FailSnapshotSync)}
+                    title="The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND">{ "Fail next snapshot (sync)" }</button>
+                <button data-testid="fault-snapshot-async" onclick={act(Action::FailSnapshotAsync)}
+                    title="The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Fail next snapshot (async)" }</button>
             </div>
         </div>
     }
@@ -397,6 +476,42 @@ pub fn exactly_once(sim: &Simulation, eo: ExactlyOnceFigures) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct LatestEventProps {
+    /// The newest log line's time (ms), kind (a CSS class) and text; None before any event.
+    pub event: Option<(u64, String, String)>,
+}
+
+/// The newest line of the log (not a narration step), always in view: several outcomes are
+/// explained there first. A function component: it renders again only when the line changes.
+#[function_component(LatestEvent)]
+pub fn latest_event(props: &LatestEventProps) -> Html {
+    html! {
+        <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
+            <span class="muted">{ "Latest event: " }</span>
+            { match &props.event {
+                Some((at, kind, text)) => html! { <><span class="at">{ format!("{at} ms ") }</span><span class={classes!("latest-text", kind.clone())}>{ text.clone() }</span></> },
+                None => html! { "none yet" },
+            } }
+        </div>
+    }
+}
+
+/// The newest log line that is not a narration step, for [`LatestEvent`].
+pub fn newest_event(sim: &Simulation) -> Option<(u64, String, String)> {
+    sim.log_entries()
+        .iter()
+        .rev()
+        .find(|e| e.kind != LogKind::Step)
+        .map(|e| {
+            (
+                e.at.as_ms(),
+                format!("{:?}", e.kind).to_lowercase(),
+                e.text.clone(),
+            )
+        })
+}
+
 /// The latest lines of the simulation's log, newest first.
 pub fn log(sim: &Simulation) -> Html {
     let steps = &sim.scenario().steps;
@@ -424,6 +539,10 @@ pub fn help(link: &Scope<App>) -> Html {
         ("Space", "play / pause"),
         ("→  or  l", "process the next event"),
         ("←  or  h", "go back one event"),
+        (
+            "]  /  [",
+            "on to the next / back to the previous checkpoint event",
+        ),
         ("+  /  -", "faster / slower (log scale, 0.01× to 100×)"),
         (
             "Home  /  End",
@@ -442,7 +561,7 @@ pub fn help(link: &Scope<App>) -> Html {
                 <table>
                     { for rows.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
-                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a checkpoint in the history or the timeline to jump to it; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run. The URL always holds a link to the frame on screen when paused." }</p>
+                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
                 <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
             </div>
         </div>

@@ -1,13 +1,15 @@
 //! Checkpoint statistics as Flink's web UI shows them on the Checkpoints tab, with the names of
 //! its REST API: overview counts, latest completed / failed / savepoint / restore, the history
-//! table (newest first; clicking a row jumps to that checkpoint's trigger time), the summary
-//! (min / avg / max) and the per-subtask details of the selected checkpoint.
+//! table (newest first; clicking a row expands it in place, as Flink's UI does, with the
+//! per-subtask details of that checkpoint as it finished, and a separate "show in animation"
+//! jumps to its trigger time) and the summary (min / avg / max).
 
 use super::app::{App, Msg, UiState};
 use super::format::{bytes, dur_us};
 use crate::sim::ids::{CheckpointId, SimTime};
-use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, StatsSummary};
+use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
 use crate::sim::Simulation;
+use std::rc::Rc;
 use yew::html::Scope;
 use yew::prelude::*;
 
@@ -15,16 +17,15 @@ use yew::prelude::*;
 /// `web.checkpoints.history` default is 10 rows; a few more stay reachable here).
 pub const HISTORY_ROWS: usize = 30;
 
-fn status_class(s: CheckpointStatus) -> &'static str {
-    match s {
-        CheckpointStatus::InProgress => "in-progress",
-        CheckpointStatus::Completed => "completed",
-        CheckpointStatus::Failed => "failed",
-    }
-}
+use super::model::status_class;
 
 fn badge(s: CheckpointStatus) -> Html {
     html! { <span class={classes!("badge", status_class(s))}>{ s.name() }</span> }
+}
+
+/// A duration in µs as a bare number of ms (the table's header carries the unit).
+fn ms_num(us: u64) -> String {
+    dur_us(us).trim_end_matches(" ms").to_string()
 }
 
 fn ms_opt(t: Option<SimTime>) -> String {
@@ -34,7 +35,62 @@ fn ms_opt(t: Option<SimTime>) -> String {
 
 pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
     let stats = sim.stats();
-    let c = stats.counts;
+    let history = stats.history();
+    let shown: Vec<&CheckpointStatsEntry> = if ui.show_all_history {
+        history.iter().rev().collect()
+    } else {
+        history.iter().rev().take(HISTORY_ROWS).collect()
+    };
+    html! {
+        <section class="panel checkpoints" data-testid="checkpoints" aria-label="Checkpoints">
+            { latest(sim) }
+            <div class="table-scroll history-scroll">
+            <table class="history" data-testid="history">
+                <thead>
+                    <tr>
+                        <th title="id">{ "ID" }</th>
+                        <th title="status">{ "Status" }</th>
+                        <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
+                        <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
+                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Ack" }</th>
+                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E ms" }</th>
+                        <th title="Checkpointed data size: state_size">{ "Size" }</th>
+                        <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    if shown.is_empty() {
+                        <tr class="empty"><td colspan="8">{ if sim.coordinator().config.interval_ms.is_none() {
+                            "Checkpointing is off (no interval): trigger one by hand or set an interval." } else {
+                            "No checkpoint triggered yet: the first comes after a random delay between min pause and the interval." } }</td></tr>
+                    }
+                    { for shown.iter().map(|e| history_row(sim, e, ui, link)) }
+                </tbody>
+            </table>
+            </div>
+            if history.len() > HISTORY_ROWS {
+                <button class="link" onclick={ let all = ui.show_all_history; link.callback(move |_| Msg::ShowAllHistory(!all)) }>
+                    { if ui.show_all_history { format!("Show the latest {HISTORY_ROWS} only") } else { format!("Show all {} checkpoints", history.len()) } }
+                </button>
+            }
+            if ui.selected_checkpoint.is_none() {
+                <p class="hint">{ "Click a row for the per-subtask details of that checkpoint." }</p>
+            }
+            { summary(sim) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CountsProps {
+    pub counts: Counts,
+}
+
+/// Flink's overview counts, always in view above the tabs: a function component that renders
+/// again only when a count changes.
+#[function_component(CountsView)]
+pub fn counts_view(props: &CountsProps) -> Html {
+    let c = props.counts;
     let count = |label: &'static str,
                  testid: &'static str,
                  v: u64,
@@ -47,83 +103,58 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             </div>
         }
     };
-    let history = stats.history();
-    let shown: Vec<&CheckpointStatsEntry> = if ui.show_all_history {
-        history.iter().rev().collect()
-    } else {
-        history.iter().rev().take(HISTORY_ROWS).collect()
-    };
     html! {
-        <section class="panel checkpoints" data-testid="checkpoints" aria-label="Checkpoints">
-            <h2>{ "Checkpoints" }<span class="muted">{ " · as Flink's web UI shows them" }</span></h2>
-            <div class="counts">
-                { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
-                { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
-                { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
-                { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
-                { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
-            </div>
-            { latest(sim) }
-            <div class="table-scroll history-scroll">
-            <table class="history" data-testid="history">
-                <thead>
-                    <tr>
-                        <th title="id">{ "ID" }</th>
-                        <th title="status">{ "Status" }</th>
-                        <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
-                        <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
-                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Ack" }</th>
-                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E" }</th>
-                        <th title="Checkpointed data size: state_size">{ "Size" }</th>
-                        <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    if shown.is_empty() {
-                        <tr class="empty"><td colspan="8">{ if sim.coordinator().config.interval_ms.is_none() {
-                            "Checkpointing is off (no interval): trigger one by hand or set an interval." } else {
-                            "No checkpoint triggered yet: the first comes after a random delay between min pause and the interval." } }</td></tr>
-                    }
-                    { for shown.iter().map(|e| history_row(e, ui, link)) }
-                </tbody>
-            </table>
-            </div>
-            if history.len() > HISTORY_ROWS {
-                <button class="link" onclick={ let all = ui.show_all_history; link.callback(move |_| Msg::ShowAllHistory(!all)) }>
-                    { if ui.show_all_history { format!("Show the latest {HISTORY_ROWS} only") } else { format!("Show all {} checkpoints", history.len()) } }
-                </button>
-            }
-            { details(sim, ui) }
-            { summary(sim) }
-        </section>
+        <div class="counts" data-testid="counts">
+            { count("Triggered", "count-total", c.total, "total", "counts.total: checkpoints triggered (including savepoints)") }
+            { count("In progress", "count-in-progress", c.in_progress, "in-progress", "counts.in_progress: pending checkpoints") }
+            { count("Completed", "count-completed", c.completed, "completed", "counts.completed") }
+            { count("Failed", "count-failed", c.failed, "failed", "counts.failed: aborted checkpoints (any reason)") }
+            { count("Restored", "count-restored", c.restored, "restored", "counts.restored: restores from a checkpoint after a failover") }
+        </div>
     }
 }
 
-fn history_row(e: &CheckpointStatsEntry, ui: &UiState, link: &Scope<App>) -> Html {
+fn history_row(
+    sim: &Simulation,
+    e: &CheckpointStatsEntry,
+    ui: &UiState,
+    link: &Scope<App>,
+) -> Html {
     let id = e.id.0;
-    let selected = ui.selected_checkpoint == Some(id);
+    let expanded = ui.selected_checkpoint == Some(id);
     let title = match (e.status, e.failure_reason) {
-        (CheckpointStatus::Failed, Some(r)) => format!("Checkpoint {id} FAILED: {} — {} Click to jump to its trigger time.", r.name(), r.explain()),
-        (CheckpointStatus::InProgress, _) => format!("Checkpoint {id} is pending: {} of {} subtasks have acknowledged. Click to jump to its trigger time.", e.num_acknowledged_subtasks, e.num_subtasks),
-        _ => format!("Checkpoint {id} COMPLETED: every subtask acknowledged and its metadata is written. Click to jump to its trigger time."),
+        (CheckpointStatus::Failed, Some(r)) => format!("Checkpoint {id} FAILED: {} ({}) — {} Click for its per-subtask details.", r.message(), r.name(), r.explain()),
+        (CheckpointStatus::InProgress, _) => format!("Checkpoint {id} is pending: {} of {} subtasks have acknowledged. Click for its per-subtask details.", e.num_acknowledged_subtasks, e.num_subtasks),
+        _ => format!("Checkpoint {id} COMPLETED: every subtask acknowledged and its metadata is written. Click for its per-subtask details."),
     };
+    let toggle = link.callback(move |_| Msg::ExpandCheckpoint(id));
+    let on_key = link.batch_callback(move |k: KeyboardEvent| {
+        (k.key() == "Enter").then_some(Msg::ExpandCheckpoint(id))
+    });
     html! {
-        <tr class={classes!("row", status_class(e.status), selected.then_some("selected"))}
+        <>
+        <tr class={classes!("row", status_class(e.status), expanded.then_some("selected"))}
             data-testid={format!("checkpoint-row-{id}")} data-status={e.status.name()}
-            onclick={link.callback(move |_| Msg::SelectCheckpoint(id))} title={title}>
-            <td class="num">{ id.to_string() }{ if e.is_savepoint { " SP" } else { "" } }</td>
+            onclick={toggle} onkeydown={on_key} tabindex="0" aria-expanded={expanded.to_string()} title={title}>
+            <td class="num">{ if expanded { "▾ " } else { "▸ " } }{ id.to_string() }{ if e.is_savepoint { " SP" } else { "" } }</td>
             <td>{ badge(e.status) }
                 <span class={classes!("type", e.checkpoint_type().to_lowercase())} title={format!("checkpoint_type: {}", e.checkpoint_type())}>
                     { match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => " unaligned", "SAVEPOINT" => " savepoint", _ => "" } }</span>
-                if let Some(r) = e.failure_reason { <div class="reason" title={r.explain()}>{ r.name() }</div> }
+                if let Some(r) = e.failure_reason { <div class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</div> }
             </td>
             <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
             <td class="num">{ e.trigger_timestamp.as_ms().to_string() }</td>
             <td class="num">{ e.latest_ack_timestamp.map(|t| t.as_ms().to_string()).unwrap_or_else(|| "n/a".into()) }</td>
-            <td class="num">{ format!("{} ms", e.end_to_end_duration_us() / 1000) }</td>
+            <td class="num">{ (e.end_to_end_duration_us() / 1000).to_string() }</td>
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
         </tr>
+        if expanded {
+            <tr class="details-row" data-testid={format!("checkpoint-details-{id}")}>
+                <td colspan="8">{ details(sim, e, ui.finished_checkpoint.as_ref(), link) }</td>
+            </tr>
+        }
+        </>
     }
 }
 
@@ -137,21 +168,21 @@ fn latest(sim: &Simulation) -> Html {
         <dl class="latest" data-testid="latest">
             <dt>{ "Latest completed" }</dt>
             <dd data-testid="latest-completed">{ match completed {
-                Some(e) => format!("#{} · completed {} · {} ms end to end · {}", e.id, ms_opt(e.completion_timestamp), e.end_to_end_duration_us() / 1000, bytes(e.state_size)),
+                Some(e) => format!("#{} · completed at {} · {} ms end to end · {}", e.id, ms_opt(e.completion_timestamp), e.end_to_end_duration_us() / 1000, bytes(e.state_size)),
                 None => stats.latest_completed.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()),
             } }</dd>
             <dt>{ "Latest failed" }</dt>
             <dd data-testid="latest-failed">{ match failed {
                 Some(e) => html! { <>
-                    { format!("#{} · failed {} · ", e.id, ms_opt(e.failure_timestamp)) }
-                    if let Some(r) = e.failure_reason { <span class="reason" title={r.explain()}>{ r.name() }</span>
+                    { format!("#{} · failed at {} · ", e.id, ms_opt(e.failure_timestamp)) }
+                    if let Some(r) = e.failure_reason { <span class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</span>
                         <span class="explain">{ format!(" — {}", r.explain()) }</span> }
                 </> },
                 None => html! { { stats.latest_failed.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()) } },
             } }</dd>
             <dt>{ "Latest savepoint" }</dt>
             <dd>{ match savepoint {
-                Some(e) => format!("#{} · completed {}", e.id, ms_opt(e.completion_timestamp)),
+                Some(e) => format!("#{} · completed at {}", e.id, ms_opt(e.completion_timestamp)),
                 None => stats.latest_savepoint.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()),
             } }</dd>
             <dt>{ "Latest restore" }</dt>
@@ -163,36 +194,51 @@ fn latest(sim: &Simulation) -> Html {
     }
 }
 
-fn details(sim: &Simulation, ui: &UiState) -> Html {
-    let Some(id) = ui.selected_checkpoint else {
-        return html! { <p class="hint">{ "Click a row for the per-subtask details of that checkpoint; the animation jumps to its trigger time." }</p> };
+/// The per-subtask details of an expanded row: of the checkpoint as it finished when the run
+/// has seen it finish (`finished`, kept even after jumping back to its trigger), else as it is.
+fn details(
+    sim: &Simulation,
+    now: &CheckpointStatsEntry,
+    finished: Option<&Rc<CheckpointStatsEntry>>,
+    link: &Scope<App>,
+) -> Html {
+    let id = now.id.0;
+    let e: &CheckpointStatsEntry = match finished {
+        Some(f) if f.id == now.id && f.subtasks.is_some() => f,
+        _ => now,
     };
-    let Some(e) = sim.stats().get(CheckpointId(id)) else {
-        return html! { <p class="hint">{ format!("Checkpoint {id} has not been triggered at this point of the run.") }</p> };
+    let as_of = match (e.status, e.completion_timestamp.or(e.failure_timestamp)) {
+        (CheckpointStatus::InProgress, _) | (_, None) => {
+            format!("pending at {} ms", sim.now().as_ms())
+        }
+        (s, Some(t)) => format!("{} at {} ms", s.name(), t.as_ms()),
     };
     let g = sim.graph();
-    let Some(subs) = &e.subtasks else {
-        return html! { <p class="hint">{ format!("Per-subtask details of checkpoint {id} were dropped here (only the latest {} checkpoints keep them); click its row to jump to its trigger time, where they are.", sim.stats().detail_limit()) }</p> };
-    };
+    let show = link.callback(move |_| Msg::ShowInAnimation(id));
     let na = || html! { <td class="num na">{ "n/a" }</td> };
     html! {
         <div class="details" data-testid="checkpoint-details">
-            <h3>{ format!("Checkpoint {id} · per subtask") }
-                <span class="muted">{ format!(" · triggered {} ms · {}", e.trigger_timestamp.as_ms(), e.checkpoint_type()) }</span></h3>
+            <div class="details-head">
+                <strong>{ format!("Checkpoint {id} per subtask") }</strong>
+                <span class="muted">{ format!(" · {} · {as_of}", e.checkpoint_type()) }</span>
+                <button class="small" data-testid={format!("show-in-animation-{id}")} onclick={show}
+                    title="Jump the animation to this checkpoint's trigger time (these details stay)">{ "Show in animation" }</button>
+            </div>
             if let Some(r) = e.failure_reason {
-                <p class="failure">{ badge(e.status) }<span class="reason">{ format!(" {}", r.name()) }</span><span class="explain">{ format!(" — {}", r.explain()) }</span></p>
+                <p class="failure">{ badge(e.status) }<span class="reason" title={r.name()} data-reason={r.name()}>{ format!(" {}", r.message()) }</span><span class="explain">{ format!(" — {}", r.explain()) }</span></p>
             }
-            <div class="table-scroll">
+            if let Some(subs) = &e.subtasks {
+            <p class="units muted">{ "Times in ms." }</p>
             <table class="subtask-details">
                 <thead><tr>
                     <th>{ "Subtask" }</th>
-                    <th title="ack_timestamp">{ "Ack" }</th>
-                    <th title="end_to_end_duration: ack time - trigger time">{ "End to end" }</th>
-                    <th title="sync_duration">{ "Sync" }</th>
-                    <th title="async_duration">{ "Async" }</th>
-                    <th title="alignment_duration: first to last barrier">{ "Alignment" }</th>
-                    <th title="start_delay: trigger time to the first barrier">{ "Start delay" }</th>
-                    <th title="unaligned_checkpoint">{ "Unaligned" }</th>
+                    <th title="ack_timestamp (ms)">{ "Acked at" }</th>
+                    <th title="end_to_end_duration (ms): ack time - trigger time">{ "E2E" }</th>
+                    <th title="sync_duration (ms)">{ "Sync" }</th>
+                    <th title="async_duration (ms)">{ "Async" }</th>
+                    <th title="alignment_duration (ms): first to last barrier">{ "Align" }</th>
+                    <th title="start_delay (ms): trigger time to the first barrier">{ "Delay" }</th>
+                    <th title="unaligned_checkpoint">{ "Unal." }</th>
                     <th title="state_size">{ "State" }</th>
                     <th title="persisted_data">{ "Persisted" }</th>
                 </tr></thead>
@@ -203,19 +249,19 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
                         Some(s) => { let m = &s.metrics; html! {
                             <tr data-testid={format!("checkpoint-subtask-{name}")}>
                                 <td>{ name.clone() }</td>
-                                <td class="num">{ format!("{} ms", s.ack_timestamp.as_ms()) }</td>
-                                <td class="num">{ format!("{} ms", s.ack_timestamp.since(e.trigger_timestamp).as_ms()) }</td>
-                                <td class="num">{ dur_us(m.sync_duration.0) }</td>
-                                <td class="num">{ dur_us(m.async_duration.0) }</td>
-                                <td class="num">{ dur_us(m.alignment_duration.0) }</td>
-                                <td class="num">{ dur_us(m.start_delay.0) }</td>
+                                <td class="num">{ s.ack_timestamp.as_ms().to_string() }</td>
+                                <td class="num">{ s.ack_timestamp.since(e.trigger_timestamp).as_ms().to_string() }</td>
+                                <td class="num">{ ms_num(m.sync_duration.0) }</td>
+                                <td class="num">{ ms_num(m.async_duration.0) }</td>
+                                <td class="num">{ ms_num(m.alignment_duration.0) }</td>
+                                <td class="num">{ ms_num(m.start_delay.0) }</td>
                                 <td>{ if m.unaligned_checkpoint { "yes" } else { "no" } }</td>
                                 <td class="num">{ bytes(m.state_size) }</td>
                                 <td class="num">{ bytes(m.persisted_data) }</td>
                             </tr>
                         } }
                         None => html! {
-                            <tr class="pending" data-testid={format!("checkpoint-subtask-{name}")} title="This subtask has not acknowledged this checkpoint (pending subtasks show n/a)">
+                            <tr class="pending" data-testid={format!("checkpoint-subtask-{name}")} title="This subtask has not acknowledged this checkpoint (n/a)">
                                 <td>{ name.clone() }</td>
                                 { na() }{ na() }{ na() }{ na() }{ na() }{ na() }<td class="na">{ "n/a" }</td>{ na() }{ na() }
                             </tr>
@@ -224,7 +270,9 @@ fn details(sim: &Simulation, ui: &UiState) -> Html {
                 }) }
                 </tbody>
             </table>
-            </div>
+            } else {
+                <p class="hint">{ format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", sim.stats().detail_limit()) }</p>
+            }
         </div>
     }
 }

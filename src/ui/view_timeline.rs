@@ -4,6 +4,7 @@
 //! rewound, the checkpoints ahead (as they were at the furthest point) are drawn faded.
 
 use super::app::{App, Msg, UiState};
+use super::model::lanes;
 use super::run::{Run, StripEntry};
 use crate::sim::stats::CheckpointStatus;
 use web_sys::HtmlInputElement;
@@ -13,25 +14,6 @@ use yew::prelude::*;
 const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
-
-fn lanes(entries: &[&StripEntry], end_of: &dyn Fn(&StripEntry) -> u64) -> Vec<usize> {
-    let mut lane_end: Vec<u64> = Vec::new();
-    entries
-        .iter()
-        .map(|e| {
-            let start = e.trigger.0;
-            let lane = lane_end
-                .iter()
-                .position(|&end| end <= start)
-                .unwrap_or_else(|| {
-                    lane_end.push(0);
-                    lane_end.len() - 1
-                });
-            lane_end[lane] = end_of(e).max(start + 1);
-            lane.min(3)
-        })
-        .collect()
-}
 
 pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
     let sim = run.sim();
@@ -110,7 +92,7 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                     let title = format!("{what} {}: triggered {} ms, {} ms end to end{}{}",
                         e.status.name(), e.trigger.as_ms(),
                         e.end_to_end_us / 1000,
-                        e.failure_reason.map(|r| format!(" — {}: {}", r.name(), r.explain())).unwrap_or_default(),
+                        e.failure_reason.map(|r| format!(" — {} ({}): {}", r.message(), r.name(), r.explain())).unwrap_or_default(),
                         if is_ahead { " (ahead of the frame on screen)" } else { "" });
                     html! {
                         <rect class={cls} data-checkpoint={e.id.0.to_string()} x={format!("{:.2}", x(s))} y={format!("{:.1}", TOP + *lane as f64 * LANE_H)}
@@ -140,12 +122,25 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                 <span class="t0">{ "0 ms" }</span>
                 <input data-testid="timeline-slider" type="range" min="0" max={furthest.as_ms().to_string()} step="1"
                     value={now.as_ms().to_string()} oninput={on_scrub}
-                    title="Scrub back and forward through the run (keyframes plus deterministic re-simulation)"
+                    title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
                 <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
-                <span class="muted keyframes" title="Keyframes kept for scrubbing back (clones of the simulation), and their spacing in simulated time">
-                    { format!("{}/{} keyframes, every {} s", run.keyframes(), run.max_keyframes(), run.keyframe_interval_us() / 1_000_000) }</span>
+                { strip_legend() }
             </div>
         </div>
+    }
+}
+
+/// The key to the timeline strip's colours and ticks.
+fn strip_legend() -> Html {
+    html! {
+        <span class="strip-legend" data-testid="strip-legend" aria-label="Timeline legend">
+            <span class="sl sl-completed" title="A completed checkpoint, from trigger to completion">{ "completed" }</span>
+            <span class="sl sl-failed" title="A failed checkpoint, from trigger to abort">{ "failed" }</span>
+            <span class="sl sl-progress" title="A pending checkpoint">{ "pending" }</span>
+            <span class="sl sl-fault" title="A fault you injected or the scenario's">{ "fault" }</span>
+            <span class="sl sl-restart" title="A failover (restart)">{ "restart" }</span>
+            <span class="sl sl-step" title="A narration step of the story">{ "story step" }</span>
+        </span>
     }
 }

@@ -125,7 +125,9 @@ describe("faults", () => {
     assert.ok((await count(page, "failed")) > failedBefore, "the pending checkpoint failed");
     const failedRow = await page.$("[data-testid^='checkpoint-row-'][data-status='FAILED']");
     assert.ok(failedRow, "a FAILED row in the history");
-    assert.match(await failedRow.textContent(), /TASK_FAILURE/);
+    // Flink 2.3: a task leaving RUNNING suspends the coordinator; its message shows, the enum on hover.
+    assert.match(await failedRow.textContent(), /Checkpoint Coordinator is suspending\./);
+    assert.match(await failedRow.$eval(".reason", (r) => r.title), /^CHECKPOINT_COORDINATOR_SUSPEND/);
     await screenshot(page, "kill-failed");
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-restored"]').textContent) >= 1);
     assert.match(await page.textContent(tid("latest-restored")), /from #\d+/);
@@ -144,13 +146,14 @@ describe("faults", () => {
     await page.click(tid("import-load"));
     assert.equal(await page.textContent(tid("scenario-name")), BACKPRESSURE.name);
     // A checkpoint timeout shorter than the alignment under backpressure.
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-timeout"), "350");
     await page.press(tid("config-timeout"), "Enter");
     assert.equal(await page.$(tid("error")), null, "a valid setting raises no error");
     await setSpeed(page, 0.5);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-failed"]').textContent) >= 3);
     const expired = await page.$$eval("[data-status='FAILED']", (rows) => rows.map((r) => r.textContent));
-    assert.ok(expired.some((t) => t.includes("CHECKPOINT_EXPIRED")), `expired rows: ${expired}`);
+    assert.ok(expired.some((t) => t.includes("Checkpoint expired before completing.")), `expired rows: ${expired}`);
     assert.ok(await page.$(".channel.full"), "full channels show the backpressure");
     await screenshot(page, "backpressure-aligned-expired");
     const completedBefore = await count(page, "completed");
@@ -220,12 +223,13 @@ describe("time travel and sharing", () => {
     await page.close();
   });
 
-  test("a shared URL reproduces the identical frame; clicking a history row jumps to its trigger time", async () => {
+  test("a shared URL reproduces the identical frame; a history row expands in place and keeps its details", async () => {
     const { page, diag } = await open("", { context: wide });
     await setSpeed(page, 1);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
     await page.click(tid("subtask-counter-0"));
     await page.click(tid("fault-drop-ack"));
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-interval"), "700");
     await page.press(tid("config-interval"), "Enter");
     await setSpeed(page, -1);
@@ -245,15 +249,22 @@ describe("time travel and sharing", () => {
     const stepped = await fingerprint(page);
     const third = await open(new URL(page.url()).hash, { context: wide });
     assertSameFrame(await fingerprint(third.page), stepped, "a stepped frame's link");
-    // History row: jump to the trigger time of checkpoint 2.
+    // History row: it expands in place with checkpoint 2's per-subtask details as it finished;
+    // "show in animation" jumps to its trigger time and the details stay.
+    await page.click(tid("tab-checkpoints"));
     const row = tid("checkpoint-row-2");
     const trigger = Number((await page.$eval(`${row} td:nth-child(4)`, (td) => td.textContent)).trim());
+    const t0 = await simTimeUs(page);
     await page.click(row);
+    assert.equal(await simTimeUs(page), t0, "expanding a row does not move the animation");
+    assert.equal(await page.getAttribute(row, "data-status"), "COMPLETED");
+    const details = tid("checkpoint-details-2");
+    assert.ok(await page.$(details), "per-subtask details in place");
+    assert.equal(await page.$$eval(`${details} td.na`, (e) => e.length), 0, "every subtask acknowledged");
+    await page.click(tid("show-in-animation-2"));
     assert.equal(await simTimeUs(page), trigger * 1000);
     assert.equal(await page.getAttribute(row, "data-status"), "IN_PROGRESS");
-    assert.ok(await page.$(tid("checkpoint-details")), "per-subtask details of the selected checkpoint");
-    const na = await page.$$eval(`${tid("checkpoint-details")} td.na`, (e) => e.length);
-    assert.ok(na > 0, "pending subtasks show n/a");
+    assert.equal(await page.$$eval(`${details} td.na`, (e) => e.length), 0, "the details stay as the checkpoint finished");
     await screenshot(page, "history-jump-1920");
     for (const p of [other, third]) {
       await assertClean(p.diag);
@@ -276,10 +287,12 @@ describe("time travel and sharing", () => {
 describe("controls", () => {
   test("settings are validated with Flink's messages and the run is kept", async () => {
     const { page, diag } = await open();
+    await page.click(tid("tab-settings"));
     await page.fill(tid("config-interval"), "5");
     await page.press(tid("config-interval"), "Enter");
     await page.waitForSelector(tid("error"));
     assert.match(await page.textContent(tid("error")), /interval_ms: must be >= 10 ms/);
+    assert.match(await page.textContent(tid("error")), /checkpointing\.interval_ms, Flink's execution\.checkpointing\.interval/);
     assert.equal(await page.inputValue(tid("config-interval")), "1000", "the form shows the setting in force again");
     await page.selectOption(tid("config-mode"), "AT_LEAST_ONCE");
     await page.click(tid("config-unaligned"));

@@ -1,0 +1,197 @@
+//! The top bar, the share buttons, the banners (error, notice, invariant) and the Export /
+//! Import dialogs.
+
+use super::*;
+
+/// One scenario of the picker.
+fn option(s: &scenarios::Shipped, selected: &str) -> Html {
+    let name = s
+        .parse()
+        .map(|p| p.name)
+        .unwrap_or_else(|_| format!("{} (invalid)", s.key));
+    html! { <option value={s.key} selected={s.key == selected}>{ name }</option> }
+}
+
+impl App {
+    pub(super) fn view_topbar(&self, link: &Scope<App>) -> Html {
+        let sim = self.run.sim();
+        let playing = self.ui.playing;
+        let key = self.scenario_key.unwrap_or("");
+        let on_pick = link.callback(|e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            Msg::PickScenario(s.value())
+        });
+        let on_seed = link.callback(|e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            Msg::Seed(i.value())
+        });
+        let on_speed = link.callback(|e: InputEvent| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            Msg::Speed(i.value().parse().unwrap_or(SPEED_LOG_DEFAULT))
+        });
+        let now = sim.now();
+        let sub_ms = now.0 % 1000;
+        html! {
+            <header class="topbar">
+                <h1 class="brand" title="BarrierScope: Apache Flink's checkpointing, simulated and animated">{ "BarrierScope" }</h1>
+                <label class="field scenario-field" title="Scenario: each one teaches one thing">
+                    <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
+                        title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
+                        <optgroup label="Lessons">
+                        { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
+                        </optgroup>
+                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
+                        { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
+                        </optgroup>
+                    </select>
+                </label>
+                <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
+                    <span class="label">{ "Seed" }</span>
+                    <input data-testid="seed" type="number" min="0" step="1" value={sim.scenario().seed.to_string()} onchange={on_seed} aria-label="Seed" />
+                </label>
+                <div class="transport" role="group" aria-label="Playback">
+                    <button data-testid="play-pause" class={classes!("primary", playing.then_some("playing"))}
+                        onclick={link.callback(|_| Msg::TogglePlay)}
+                        title="Play / pause (Space)" aria-pressed={playing.to_string()}>
+                        { if playing { "❚❚ Pause" } else { "▶ Play" } }
+                    </button>
+                    <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)" aria-label="Back one event">{ "◀|" }</button>
+                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
+                    <button data-testid="step-checkpoint-back" onclick={link.callback(|_| Msg::StepBackCheckpoint)}
+                        title="Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)" aria-label="Back to the previous checkpoint event">{ "◀◀ cp" }</button>
+                    <button data-testid="step-checkpoint" onclick={link.callback(|_| Msg::StepCheckpoint)}
+                        title="On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])" aria-label="On to the next checkpoint event">{ "cp ▶▶" }</button>
+                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
+                </div>
+                <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
+                    <input data-testid="speed" type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
+                        value={format!("{:.2}", self.ui.speed_log)} oninput={on_speed} aria-label="Speed (log scale)" />
+                    <span class="speed-value">{ crate::ui::format::speed(self.speed()) }</span>
+                </label>
+                <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
+                    title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", SLOWMO_BUDGET_MS / 1000.0)}>
+                    <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
+                        onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
+                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() } }</span>
+                </label>
+                <div class="clock" title="Simulated time on screen">
+                    <span class="label">{ "t =" }</span>
+                    <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
+                    <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
+                    if self.ui.lagging {
+                        <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
+                    }
+                </div>
+
+            </header>
+        }
+    }
+
+    pub(super) fn view_share(&self, link: &Scope<App>) -> Html {
+        html! {
+            <div class="share" role="group" aria-label="Share">
+                    <button data-testid="share" onclick={link.callback(|_| Msg::CopyLink)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
+                    <button data-testid="export" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Export)))} title="Export the scenario as JSON">{ "Export" }</button>
+                    <button data-testid="import" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Import)))} title="Import a scenario from JSON">{ "Import" }</button>
+                    <button data-testid="help" onclick={link.callback(|_| Msg::Help(true))} title="Keyboard shortcuts (?)">{ "?" }</button>
+                </div>
+        }
+    }
+
+    pub(super) fn view_banners(&self, link: &Scope<App>) -> Html {
+        let violations = &self.run.sim().invariants().violations;
+        html! {
+            <>
+                if let Some(e) = &self.error {
+                    <div class="banner error" data-testid="error" role="alert">
+                        <span class="msg">{ e.clone() }</span>
+                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                    </div>
+                }
+                if !violations.is_empty() {
+                    <div class="banner invariant" data-testid="invariant-violations" role="alert">
+                        <strong>{ "Invariant violated: " }</strong>
+                        <span>{ violations.last().cloned().unwrap_or_default() }</span>
+                        <span class="muted">{ format!(" ({} in all)", self.run.sim().invariants().violation_count) }</span>
+                    </div>
+                }
+                if let (None, Some(n)) = (&self.error, &self.notice) {
+                    <div class="banner notice" data-testid="notice" role="status">
+                        <span class="msg">{ n.clone() }</span>
+                        if self.undo.is_some() {
+                            <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
+                        }
+                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                    </div>
+                }
+            </>
+        }
+    }
+
+    pub(super) fn view_dialog(&self, d: Dialog, link: &Scope<App>) -> Html {
+        let close = link.callback(|_| Msg::Dialog(None));
+        let body = match d {
+            Dialog::Export => {
+                let json = self.run.sim().scenario().to_json();
+                html! {
+                    <>
+                        <h2>{ "Export the scenario" }</h2>
+                        <p class="muted">{ "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here." }</p>
+                        <textarea data-testid="export-json" readonly=true rows="18" value={json} aria-label="Scenario JSON" />
+                        <div class="dialog-buttons">
+                            <button onclick={link.callback(|_| Msg::Download)} data-testid="download">{ "Download .json" }</button>
+                            <button onclick={close.clone()}>{ "Close" }</button>
+                        </div>
+                    </>
+                }
+            }
+            Dialog::Import => {
+                let on_input = link.callback(|e: InputEvent| {
+                    let t: HtmlTextAreaElement = e.target_unchecked_into();
+                    Msg::ImportText(t.value())
+                });
+                html! {
+                    <>
+                        <h2>{ "Import a scenario" }</h2>
+                        <p class="muted">{ "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept." }</p>
+                        <textarea data-testid="import-json" rows="18" oninput={on_input} placeholder="{ \"name\": …, \"duration_ms\": …, \"job\": { … } }" aria-label="Scenario JSON to import" />
+                        <div class="dialog-buttons">
+                            <button class="primary" data-testid="import-load" onclick={link.callback(|_| Msg::DoImport)}>{ "Load scenario" }</button>
+                            <button onclick={close.clone()}>{ "Cancel" }</button>
+                        </div>
+                    </>
+                }
+            }
+        };
+        html! {
+            <div class="overlay" onclick={close.clone()}>
+                <div class="dialog" role="dialog" aria-modal="true" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+                    { body }
+                </div>
+            </div>
+        }
+    }
+}
+
+/// Offers `text` as a file download (a Blob URL; nothing leaves the machine).
+pub(super) fn download_json(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(doc) = window().document() {
+        if let Ok(a) = doc.create_element("a") {
+            let _ = a.set_attribute("href", &url);
+            let _ = a.set_attribute("download", name);
+            if let Some(a) = a.dyn_ref::<web_sys::HtmlElement>() {
+                a.click();
+            }
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

@@ -1,0 +1,322 @@
+// One screen tells the whole story (issue 11), at 1024x768, 1280x800 and 1920x1080: the graph
+// drawn and clickable at 1024x768; the lesson on screen without scrolling at 1280x800 with
+// nothing clipped; runs going on past duration_ms; narration following the run and saying when
+// it left the script; a history row keeping its details; the error banner with the run kept;
+// keyboard paths; steps to the next checkpoint event; forking with undo; direct manipulation;
+// and axe-core finding no contrast violations. Screenshots go to target/e2e/.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
+import { count, isPlaying, pause, play, playUntil, setSpeed, simTimeUs, tid } from "./ui-helpers.mjs";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const SIZES = {
+  1024: { width: 1024, height: 768 },
+  1280: { width: 1280, height: 800 },
+  1920: { width: 1920, height: 1080 },
+};
+
+let app;
+const browsers = {};
+
+before(async () => {
+  app = await startApp();
+  for (const [name, viewport] of Object.entries(SIZES)) browsers[name] = await launchBrowser({ viewport });
+  browsers.light = await launchBrowser({ viewport: SIZES[1280], colorScheme: "light" });
+});
+
+after(async () => {
+  for (const b of Object.values(browsers)) await b?.close();
+  await app?.close();
+});
+
+async function open(size, hash = "") {
+  const page = await browsers[size].newPage();
+  const diag = watchPage(page);
+  await openApp(page, app.url + hash);
+  return { page, diag };
+}
+
+/** Opens the app on a shipped scenario, picked as a user does. */
+async function openScenario(size, key) {
+  const o = await open(size);
+  await o.page.selectOption(tid("scenario-select"), key);
+  return o;
+}
+
+/** axe-core's colour-contrast rule, run in the page: the violations, one line each. */
+async function contrastViolations(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "rule", values: ["color-contrast"] } });
+    return r.violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(" ")}: ${n.any.map((a) => a.message).join("; ")}`));
+  });
+  return violations;
+}
+
+/** Text smaller than 12 px anywhere in the HTML (SVG text is scaled with the graph). */
+async function smallText(page) {
+  return page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll("main *")) {
+      if (el.closest("svg")) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      if (!own) continue;
+      const cs = getComputedStyle(el);
+      if (cs.display === "none" || cs.visibility === "hidden") continue;
+      const px = parseFloat(cs.fontSize);
+      if (px < 12) out.push(`${el.tagName.toLowerCase()}.${el.className} ${px}px: ${el.textContent.trim().slice(0, 40)}`);
+    }
+    return out;
+  });
+}
+
+/** The element's box lies inside the viewport. */
+async function inViewport(page, selector) {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 1 && r.right <= innerWidth + 1;
+  });
+}
+
+describe("layout", () => {
+  test("at 1024x768 the graph is drawn and a subtask can be clicked, or opened with Enter", async () => {
+    const { page, diag } = await open(1024);
+    const box = await page.$eval(tid("graph"), (e) => e.getBoundingClientRect().height);
+    assert.ok(box > 250, `graph height ${box}px`);
+    await page.click(tid("subtask-counter-0"));
+    await page.waitForSelector(tid("inspector"));
+    await page.keyboard.press("Escape");
+    assert.equal(await page.$(tid("inspector")), null);
+    await page.focus(tid("subtask-counter-1"));
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(tid("inspector"));
+    assert.match(await page.textContent(tid("inspector")), /counter#1/);
+    await screenshot(page, "one-screen-1024-inspector");
+    await assertClean(diag);
+    await page.close();
+  });
+
+  for (const size of ["1280", "1920"]) {
+    test(`at ${size} the lesson is on screen without scrolling and nothing is clipped`, async () => {
+      for (const [key, lesson, until] of [
+        ["happy-path", "history", () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2],
+        ["backpressure-aligned", "history", () => !!document.querySelector("[data-testid^='checkpoint-row-'][data-status='FAILED']")],
+        ["at-least-once-duplicates", "exactly-once", () => Number(document.querySelector('[data-testid="exactly-once"]').dataset.duplicates) > 0],
+      ]) {
+        const { page, diag } = await openScenario(size, key);
+        await screenshot(page, `one-screen-${size}-${key}-start`);
+        // The description is whole at the start.
+        const clamped = await page.$eval(tid("scenario-description"), (e) => e.scrollHeight > e.clientHeight + 2);
+        assert.equal(clamped, false, `${key}: the whole description shows`);
+        await setSpeed(page, 1);
+        await playUntil(page, until, null, { timeout: 40_000 });
+        await screenshot(page, `one-screen-${size}-${key}`);
+        const scroll = await page.evaluate(() => [document.scrollingElement.scrollHeight, innerHeight, document.scrollingElement.scrollWidth, innerWidth]);
+        assert.ok(scroll[0] <= scroll[1] && scroll[2] <= scroll[3], `${key}: the page does not scroll (${scroll})`);
+        const lessonSel = lesson === "history" ? "[data-testid^='checkpoint-row-']" : tid("duplicates");
+        for (const sel of [tid("graph"), tid("coordinator"), tid("counts"), tid("narration"), lessonSel]) {
+          assert.ok(await inViewport(page, sel), `${key}: ${sel} is on screen`);
+        }
+        // Nothing clipped sideways: the history (and an expanded row's details) fit the sidebar.
+        const row = await page.$("[data-testid^='checkpoint-row-']");
+        if (row && lesson === "history") {
+          await row.click();
+          const fits = await page.evaluate(() => {
+            const body = document.querySelector(".tab-body");
+            return { body: [body.scrollWidth, body.clientWidth], table: document.querySelector('[data-testid="history"]').getBoundingClientRect().right <= body.getBoundingClientRect().right + 1 };
+          });
+          assert.ok(fits.body[0] <= fits.body[1] + 1 && fits.table, `${key}: history clipped ${JSON.stringify(fits)}`);
+        }
+        assert.deepEqual(await smallText(page), [], `${key}: no text under 12 px`);
+        await screenshot(page, `one-screen-${size}-${key}-row`);
+        await assertClean(diag);
+        await page.close();
+      }
+    });
+  }
+
+  test("the benchmarks sit in their own group below the lessons", async () => {
+    const { page } = await open(1280);
+    const groups = await page.$$eval(`${tid("scenario-select")} optgroup`, (gs) => gs.map((g) => [g.label, [...g.querySelectorAll("option")].map((o) => o.value)]));
+    assert.equal(groups.length, 2);
+    assert.match(groups[0][0], /Lessons/);
+    assert.ok(groups[0][1].every((k) => !k.startsWith("bench-")) && groups[0][1].includes("happy-path"));
+    assert.ok(groups[1][1].length > 0 && groups[1][1].every((k) => k.startsWith("bench-")));
+    await page.close();
+  });
+});
+
+describe("the story follows the run", () => {
+  test("runs go on past duration_ms as free play, and the narration says the story ended", async () => {
+    const { page, diag } = await open(1280);
+    await setSpeed(page, 2);
+    await play(page);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="sim-time"]').dataset.us) > 6_500_000, null, { timeout: 20_000 });
+    assert.equal(await isPlaying(page), true, "still playing past duration_ms (5000 ms)");
+    await pause(page);
+    assert.ok(await page.$(tid("story-over")), "the narration says the story is over");
+    const completed = await count(page, "completed");
+    assert.ok(completed >= 5, `checkpoints go on: ${completed}`);
+    await assertClean(diag);
+    await page.close();
+  });
+
+  test("narration steps fire on the run's events and say when the run left the script", async () => {
+    const { page, diag } = await open(1280);
+    const narration = tid("narration");
+    assert.equal(await page.getAttribute(narration, "data-off-script"), "false");
+    await setSpeed(page, 0);
+    await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 1);
+    assert.ok(Number(await page.getAttribute(narration, "data-step")) >= 6, "checkpoint 1 COMPLETED is narrated once it completed");
+    assert.equal(await page.getAttribute(narration, "data-off-script"), "false");
+    await page.click(tid("subtask-counter-0"));
+    await page.click(tid("fault-kill"));
+    assert.equal(await page.getAttribute(narration, "data-off-script"), "true");
+    assert.match(await page.textContent(narration), /Off script: kill counter#0 was injected/);
+    await screenshot(page, "narration-off-script-kill");
+    // Another seed: checkpoint 1 is not narrated as COMPLETED before it completes.
+    const other = await open(1280, "#v=1&sc=happy-path&seed=12345&t=0");
+    assert.equal(await other.page.getAttribute(narration, "data-off-script"), "true");
+    assert.match(await other.page.textContent(narration), /seed 12345/);
+    await setSpeed(other.page, -1);
+    await play(other.page);
+    for (let i = 0; i < 40; i++) {
+      const [step, completed] = await other.page.evaluate(() => [
+        Number(document.querySelector('[data-testid="narration"]').dataset.step),
+        Number(document.querySelector('[data-testid="count-completed"]').textContent),
+      ]);
+      if (completed === 0) assert.ok(step < 6, `step ${step} while nothing completed`);
+      await other.page.waitForTimeout(100);
+    }
+    await pause(other.page);
+    await other.page.close();
+    await assertClean(diag);
+    await page.close();
+  });
+});
+
+describe("checkpoints and controls", () => {
+  test("a history row expands in place and keeps its details; show in animation jumps", async () => {
+    const { page, diag } = await open(1280);
+    await setSpeed(page, 1);
+    await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2);
+    const t = await simTimeUs(page);
+    await page.click(tid("checkpoint-row-1"));
+    assert.equal(await simTimeUs(page), t);
+    assert.equal(await page.getAttribute(tid("checkpoint-row-1"), "data-status"), "COMPLETED");
+    await page.waitForSelector(tid("checkpoint-details-1"));
+    assert.equal(await page.$$eval(`${tid("checkpoint-details-1")} [data-testid^='checkpoint-subtask-']`, (e) => e.length), 5);
+    await page.click(tid("show-in-animation-1"));
+    assert.ok((await simTimeUs(page)) < t);
+    assert.equal(await page.$$eval(`${tid("checkpoint-details-1")} td.na`, (e) => e.length), 0, "details as it finished");
+    await screenshot(page, "history-row-expanded-1280");
+    await assertClean(diag);
+    await page.close();
+  });
+
+  test("a bad share link on an open page keeps the run and shows the error banner", async () => {
+    const { page, diag } = await openScenario(1280, "task-crash");
+    await setSpeed(page, 1);
+    await playUntil(page, () => Number(document.querySelector('[data-testid="sim-time"]').dataset.us) > 1_500_000);
+    const t = await simTimeUs(page);
+    await page.evaluate(() => { location.hash = "#v=1&sc=happy-path&seed=oops&t=0"; });
+    await page.waitForSelector(tid("error"));
+    assert.match(await page.textContent(tid("error")), /not a valid BarrierScope share link.*run on screen is kept/);
+    assert.equal(await page.textContent(tid("scenario-name")), "task-crash");
+    assert.equal(await simTimeUs(page), t);
+    await screenshot(page, "bad-link-keeps-run");
+    assert.equal(diag.pageErrors.length, 0);
+    await page.close();
+  });
+
+  test("keyboard: Space under the ? overlay does not play; a no-op setting keeps the error banner", async () => {
+    const { page, diag } = await open(1280);
+    await page.click(tid("graph"));
+    await page.keyboard.press("?");
+    await page.waitForSelector(tid("help-overlay"));
+    await page.keyboard.press(" ");
+    assert.equal(await isPlaying(page), false, "nothing plays behind the overlay");
+    await page.keyboard.press("Escape");
+    await page.click(tid("tab-settings"));
+    await page.fill(tid("config-max-concurrent"), "0");
+    await page.press(tid("config-max-concurrent"), "Enter");
+    await page.waitForSelector(tid("error"));
+    assert.match(await page.textContent(tid("error")), /execution\.checkpointing\.max-concurrent-checkpoints/);
+    await page.fill(tid("config-max-concurrent"), "1");
+    await page.press(tid("config-max-concurrent"), "Enter");
+    assert.ok(await page.$(tid("error")), "the banner stays on a no-op change");
+    await screenshot(page, "noop-keeps-error");
+    assert.equal(diag.pageErrors.length, 0);
+    await page.close();
+  });
+
+  test("step to the next checkpoint event and back", async () => {
+    const { page, diag } = await open(1280);
+    let clicks = 0;
+    while ((await count(page, "completed")) < 1 && clicks < 40) {
+      await page.click(tid("step-checkpoint"));
+      clicks++;
+    }
+    assert.ok((await count(page, "completed")) >= 1, `checkpoint 1 completed after ${clicks} clicks`);
+    assert.ok(clicks <= 30, `${clicks} clicks to reach checkpoint 1`);
+    const t = await simTimeUs(page);
+    await page.click(tid("step-checkpoint-back"));
+    assert.ok((await simTimeUs(page)) <= t);
+    assert.equal(await count(page, "completed"), 0, "back before the completion");
+    await page.keyboard.press("]");
+    assert.equal(await count(page, "completed"), 1);
+    await screenshot(page, "step-checkpoint");
+    await assertClean(diag);
+    await page.close();
+  });
+
+  test("timers you can see, forking with undo, clicking a channel to slow its consumer", async () => {
+    const { page, diag } = await open(1280);
+    await setSpeed(page, 0);
+    await playUntil(page, () => Number(document.querySelector('[data-testid="count-in-progress"]').textContent) >= 1);
+    assert.ok(await page.$("[data-testid^='pending-age-']"), "a pending checkpoint's age bar");
+    assert.match(await page.textContent(tid("next-trigger")), /next trigger in \d+ ms/);
+    await page.click(tid("trigger-checkpoint"));
+    await playUntil(page, (t) => Number(document.querySelector('[data-testid="sim-time"]').dataset.us) > t + 300_000, await simTimeUs(page));
+    await page.click(tid("trigger-savepoint"));
+    await page.keyboard.press("Home");
+    assert.equal(await page.getAttribute(tid("fork-warning"), "data-dropped"), "2");
+    await page.click("[data-testid^='channel-hit-']", { force: true });
+    assert.match(await page.textContent(tid("notice")), /2 later inputs/);
+    assert.match(page.url(), /&in=/);
+    await screenshot(page, "fork-undo-offer");
+    await page.click(tid("undo-fork"));
+    assert.equal(await page.getAttribute(tid("fork-warning"), "data-dropped"), "2", "undo brings the old inputs back");
+    // The slowed consumer says so on the graph.
+    await page.click("[data-testid^='channel-hit-']", { force: true });
+    assert.ok(await page.$(".node-slow"), "the consumer shows its slow-down");
+    await assertClean(diag);
+    await page.close();
+  });
+});
+
+describe("contrast", () => {
+  for (const size of ["1024", "1280", "1920", "light"]) {
+    test(`axe-core finds no contrast violations (${size})`, async () => {
+      const { page, diag } = await openScenario(size, "task-crash");
+      await setSpeed(page, 1);
+      await playUntil(page, () => Number(document.querySelector('[data-testid="count-restored"]').textContent) >= 1, null, { timeout: 40_000 });
+      await page.click("[data-testid^='checkpoint-row-']");
+      await page.click(tid("subtask-counter-0"));
+      const found = [];
+      for (const tab of ["checkpoints", "exactly-once", "settings", "log"]) {
+        await page.click(tid(`tab-${tab}`));
+        for (const v of await contrastViolations(page)) found.push(`[${tab}] ${v}`);
+      }
+      await screenshot(page, `contrast-${size}`);
+      assert.deepEqual([...new Set(found)], []);
+      await assertClean(diag);
+      await page.close();
+    });
+  }
+});
