@@ -390,7 +390,17 @@ impl Run {
         let mut until = target.now.0;
         loop {
             let from = until.saturating_sub(window);
-            self.seek(Goal::at(SimTime(from)))?;
+            if from == 0 {
+                // From the very start (no event yet): a trigger at 0 ms is an event to land on.
+                self.seek(Goal {
+                    t: SimTime::ZERO,
+                    events: Some(0),
+                    inputs: Some(0),
+                    settle: true,
+                })?;
+            } else {
+                self.seek(Goal::at(SimTime(from)))?;
+            }
             if self.frame().events > target.events {
                 // A frame at `from` past the target's events (same instant): start earlier.
                 self.seek(Goal::at(SimTime(from.saturating_sub(1))))?;
@@ -793,10 +803,11 @@ mod tests {
             assert_eq!(r.frame(), frames[i].0, "back to checkpoint event {i}");
             assert_eq!(checkpoint_signature(r.sim()), frames[i].1);
         }
-        // Before the first trigger there is no earlier checkpoint event.
-        r.seek_ms(1).unwrap();
+        // Back to the first trigger (at 0 ms, min pause 0), and nothing before it.
+        while r.step_back_checkpoint().unwrap() {}
+        assert_eq!(r.sim().now(), SimTime::ZERO);
+        assert_eq!(r.sim().stats().counts.total, 1, "the first trigger itself");
         assert!(!r.step_back_checkpoint().unwrap());
-        assert_eq!(r.sim().now(), SimTime::from_ms(1));
     }
 
     #[test]
