@@ -233,7 +233,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 <dt>{ "Backpressure" }</dt><dd>{ if task.backpressured { "backpressured: an output channel is full" } else { "no" } }</dd>
                 if task.slow_milli != 1000 { <dt>{ "Slowed" }</dt><dd>{ format!("{}× slower", task.slow_milli as f64 / 1000.0) }</dd> }
                 if task.drop_next_ack { <dt>{ "Armed" }</dt><dd>{ "the next acknowledgement will be lost" }</dd> }
-                if task.decline_next { <dt>{ "Armed" }</dt><dd>{ "declines the next checkpoint" }</dd> }
+                if task.fail_next_snapshot.is_some() { <dt>{ "Armed" }</dt><dd>{ "the next snapshot fails" }</dd> }
                 { alignment }
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
