@@ -224,3 +224,15 @@ fn runner_rejects_bad_options() {
     assert_one_line_error(&run_bin(&[p, "--fast"]), "unexpected argument `--fast`");
     assert_one_line_error(&run_bin(&[p, p]), "unexpected argument");
 }
+
+#[test]
+fn runner_names_the_field_of_a_type_error() {
+    let text = good_scenario().replace("\"interval_ms\": 1000", "\"interval_ms\": \"fast\"");
+    assert!(text.contains("\"fast\""));
+    let path = file("type-error.json", &text);
+    let out = run_bin(&[path.to_str().unwrap()]);
+    assert_one_line_error(
+        &out,
+        "checkpointing.interval_ms: invalid type: string \"fast\", expected u64",
+    );
+}

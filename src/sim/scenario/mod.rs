@@ -347,21 +347,9 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl Scenario {
-    /// Parses and validates a scenario file.
+    /// Parses and validates a scenario file: the path of files, share links and the runner.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
-            let message = e.to_string();
-            // serde_json appends " at line L column C"; keep the message itself.
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            ScenarioError::Json {
-                line: e.line(),
-                column: e.column(),
-                message,
-            }
-        })?;
+        let scenario: Scenario = parse_json(text)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -369,5 +357,40 @@ impl Scenario {
     /// Pretty JSON, the form the export button and the share link use.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Parses JSON into `T`, or a [`ScenarioError::Json`] with the line and column and, for an
+/// error about the data (a wrong type, an unknown or missing field, a malformed fault), the
+/// path of the field it is about, as `checkpointing.interval_ms: invalid type: string "fast",
+/// expected u64` (serde_path_to_error). Syntax errors are about the text, so they carry no path.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        json_error(e.into_inner(), &path)
+    })?;
+    // Trailing characters after the document, as serde_json::from_str rejects them.
+    de.end().map_err(|e| json_error(e, "."))?;
+    Ok(value)
+}
+
+fn json_error(e: serde_json::Error, path: &str) -> ScenarioError {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; keep the message itself.
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    let message = match e.classify() {
+        serde_json::error::Category::Data if path != "." && !path.is_empty() => {
+            format!("{path}: {message}")
+        }
+        _ => message,
+    };
+    ScenarioError::Json {
+        line: e.line(),
+        column: e.column(),
+        message,
     }
 }

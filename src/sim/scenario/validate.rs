@@ -21,7 +21,7 @@ impl Scenario {
         check_time("duration_ms", self.duration_ms)?;
         check_time("restart_delay_ms", self.restart_delay_ms)?;
         self.validate_job()?;
-        self.validate_checkpointing()?;
+        self.checkpointing.validate()?;
         self.validate_environment()?;
         self.validate_faults()?;
         for (i, s) in self.steps.iter().enumerate() {
@@ -226,8 +226,143 @@ impl Scenario {
         Ok(())
     }
 
-    fn validate_checkpointing(&self) -> Result<(), ScenarioError> {
-        let c = &self.checkpointing;
+    fn validate_environment(&self) -> Result<(), ScenarioError> {
+        check_ms_f64("network.latency_ms", self.network.latency_ms)?;
+        check_ms_f64("network.rpc_latency_ms", self.network.rpc_latency_ms)?;
+        if self.network.buffers_per_channel == 0 || self.network.buffers_per_channel > 100_000 {
+            return Err(ScenarioError::invalid(
+                "network.buffers_per_channel",
+                "must be between 1 and 100000",
+            ));
+        }
+        if self.network.record_bytes == 0 || self.network.record_bytes > 1 << 30 {
+            return Err(ScenarioError::invalid(
+                "network.record_bytes",
+                "must be between 1 and 1073741824",
+            ));
+        }
+        check_ms_f64("storage.write_ms", self.storage.write_ms)?;
+        if self.storage.bytes_per_ms == 0 {
+            return Err(ScenarioError::invalid(
+                "storage.bytes_per_ms",
+                "must be > 0",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_faults(&self) -> Result<(), ScenarioError> {
+        for (i, f) in self.faults.iter().enumerate() {
+            let field = |name: &str| format!("faults[{i}].{name}");
+            if f.at_ms > self.duration_ms {
+                return Err(ScenarioError::invalid(
+                    field("at_ms"),
+                    format!(
+                        "{} is after the end of the run (duration_ms {})",
+                        f.at_ms, self.duration_ms
+                    ),
+                ));
+            }
+            self.check_fault_fields(&f.fault, field)?;
+        }
+        Ok(())
+    }
+
+    /// Checks a fault or intervention injected while the run goes on (`Simulation::inject`)
+    /// with the rules a file's faults obey, naming the fault's own field (`task`, `factor`,
+    /// `duration_ms`). Its `at_ms` is not checked: a run may go on past `duration_ms`.
+    pub fn check_fault(&self, fault: &Fault) -> Result<(), ScenarioError> {
+        self.check_fault_fields(fault, |name| name.to_string())
+    }
+
+    /// The rules of one fault's fields; `field` turns a field name into the path reported.
+    fn check_fault_fields(
+        &self,
+        fault: &Fault,
+        field: impl Fn(&str) -> String,
+    ) -> Result<(), ScenarioError> {
+        if let Some(task) = fault.task() {
+            self.find_subtask(task)
+                .map_err(|reason| ScenarioError::invalid(field("task"), reason))?;
+        }
+        match fault {
+            Fault::Slow {
+                factor,
+                duration_ms,
+                ..
+            } => {
+                if !factor.is_finite() || *factor <= 0.0 || *factor > 1_000_000.0 {
+                    return Err(ScenarioError::invalid(
+                        field("factor"),
+                        "must be > 0 and <= 1000000",
+                    ));
+                }
+                check_duration(&field("duration_ms"), *duration_ms)
+            }
+            Fault::StorageOutage { duration_ms } => {
+                check_duration(&field("duration_ms"), *duration_ms)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves `operator#index` to (operator position, subtask index), or says why not.
+    pub fn find_subtask(&self, name: &str) -> Result<(usize, u32), String> {
+        let (op, idx) = name.rsplit_once('#').ok_or_else(|| {
+            format!("`{name}` is not a subtask name (expected operator#index, e.g. map#0)")
+        })?;
+        let index: u32 = idx.parse().map_err(|_| {
+            format!("`{name}`: `{idx}` is not a subtask index (a whole number from 0)")
+        })?;
+        let (pos, spec) = self
+            .job
+            .operators
+            .iter()
+            .enumerate()
+            .find(|(_, o)| o.name == op)
+            .ok_or_else(|| format!("`{name}`: no operator named `{op}`"))?;
+        if index >= spec.parallelism {
+            return Err(format!(
+                "`{name}`: operator `{op}` has parallelism {}, so its subtasks are {op}#0 to {op}#{}",
+                spec.parallelism,
+                spec.parallelism - 1
+            ));
+        }
+        Ok((pos, index))
+    }
+}
+
+fn check_time(field: &str, ms: u64) -> Result<(), ScenarioError> {
+    if ms > MAX_TIME_MS {
+        return Err(ScenarioError::invalid(
+            field,
+            format!("must be <= {MAX_TIME_MS} ms"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_ms_f64(field: &str, ms: f64) -> Result<(), ScenarioError> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(ScenarioError::invalid(
+            field,
+            "must be a finite number >= 0",
+        ));
+    }
+    if ms > MAX_TIME_MS as f64 {
+        return Err(ScenarioError::invalid(
+            field,
+            format!("must be <= {MAX_TIME_MS} ms"),
+        ));
+    }
+    Ok(())
+}
+
+impl CheckpointingSpec {
+    /// Flink's `CheckpointConfig` rules, for a file's `checkpointing` and for a live change
+    /// (`Simulation::apply_checkpointing`) alike; fields are named `checkpointing.FIELD`.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let c = self;
         if let Some(i) = c.interval_ms {
             if i < MIN_CHECKPOINT_INTERVAL_MS {
                 return Err(ScenarioError::invalid(
@@ -284,125 +419,12 @@ impl Scenario {
         }
         Ok(())
     }
-
-    fn validate_environment(&self) -> Result<(), ScenarioError> {
-        check_ms_f64("network.latency_ms", self.network.latency_ms)?;
-        check_ms_f64("network.rpc_latency_ms", self.network.rpc_latency_ms)?;
-        if self.network.buffers_per_channel == 0 || self.network.buffers_per_channel > 100_000 {
-            return Err(ScenarioError::invalid(
-                "network.buffers_per_channel",
-                "must be between 1 and 100000",
-            ));
-        }
-        if self.network.record_bytes == 0 || self.network.record_bytes > 1 << 30 {
-            return Err(ScenarioError::invalid(
-                "network.record_bytes",
-                "must be between 1 and 1073741824",
-            ));
-        }
-        check_ms_f64("storage.write_ms", self.storage.write_ms)?;
-        if self.storage.bytes_per_ms == 0 {
-            return Err(ScenarioError::invalid(
-                "storage.bytes_per_ms",
-                "must be > 0",
-            ));
-        }
-        Ok(())
-    }
-
-    fn validate_faults(&self) -> Result<(), ScenarioError> {
-        for (i, f) in self.faults.iter().enumerate() {
-            let field = |name: &str| format!("faults[{i}].{name}");
-            if f.at_ms > self.duration_ms {
-                return Err(ScenarioError::invalid(
-                    field("at_ms"),
-                    format!(
-                        "{} is after the end of the run (duration_ms {})",
-                        f.at_ms, self.duration_ms
-                    ),
-                ));
-            }
-            if let Some(task) = f.fault.task() {
-                self.find_subtask(task)
-                    .map_err(|reason| ScenarioError::invalid(field("task"), reason))?;
-            }
-            match &f.fault {
-                Fault::Slow {
-                    factor,
-                    duration_ms,
-                    ..
-                } => {
-                    if !factor.is_finite() || *factor <= 0.0 || *factor > 1_000_000.0 {
-                        return Err(ScenarioError::invalid(
-                            field("factor"),
-                            "must be > 0 and <= 1000000",
-                        ));
-                    }
-                    if *duration_ms == 0 {
-                        return Err(ScenarioError::invalid(field("duration_ms"), "must be > 0"));
-                    }
-                    check_time(&field("duration_ms"), *duration_ms)?;
-                }
-                Fault::StorageOutage { duration_ms } => {
-                    if *duration_ms == 0 {
-                        return Err(ScenarioError::invalid(field("duration_ms"), "must be > 0"));
-                    }
-                    check_time(&field("duration_ms"), *duration_ms)?;
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// Resolves `operator#index` to (operator position, subtask index), or says why not.
-    pub fn find_subtask(&self, name: &str) -> Result<(usize, u32), String> {
-        let (op, idx) = name.rsplit_once('#').ok_or_else(|| {
-            format!("`{name}` is not a subtask name (expected operator#index, e.g. map#0)")
-        })?;
-        let index: u32 = idx.parse().map_err(|_| {
-            format!("`{name}`: `{idx}` is not a subtask index (a whole number from 0)")
-        })?;
-        let (pos, spec) = self
-            .job
-            .operators
-            .iter()
-            .enumerate()
-            .find(|(_, o)| o.name == op)
-            .ok_or_else(|| format!("`{name}`: no operator named `{op}`"))?;
-        if index >= spec.parallelism {
-            return Err(format!(
-                "`{name}`: operator `{op}` has parallelism {}, so its subtasks are {op}#0 to {op}#{}",
-                spec.parallelism,
-                spec.parallelism - 1
-            ));
-        }
-        Ok((pos, index))
-    }
 }
 
-fn check_time(field: &str, ms: u64) -> Result<(), ScenarioError> {
-    if ms > MAX_TIME_MS {
-        return Err(ScenarioError::invalid(
-            field,
-            format!("must be <= {MAX_TIME_MS} ms"),
-        ));
+/// A span of a fault (`slow`, `storage_outage`): more than nothing, at most `MAX_TIME_MS`.
+fn check_duration(field: &str, ms: u64) -> Result<(), ScenarioError> {
+    if ms == 0 {
+        return Err(ScenarioError::invalid(field, "must be > 0"));
     }
-    Ok(())
-}
-
-fn check_ms_f64(field: &str, ms: f64) -> Result<(), ScenarioError> {
-    if !ms.is_finite() || ms < 0.0 {
-        return Err(ScenarioError::invalid(
-            field,
-            "must be a finite number >= 0",
-        ));
-    }
-    if ms > MAX_TIME_MS as f64 {
-        return Err(ScenarioError::invalid(
-            field,
-            format!("must be <= {MAX_TIME_MS} ms"),
-        ));
-    }
-    Ok(())
+    check_time(field, ms)
 }
