@@ -1142,3 +1142,47 @@ fn trailing_characters_after_the_scenario_are_a_json_error() {
     assert_eq!(line, MINIMAL.lines().count());
     assert!(message.contains("trailing characters"), "{message}");
 }
+
+// ----- Interventions are not faults -----
+
+#[test]
+fn trigger_checkpoint_and_savepoint_are_interventions_not_faults() {
+    use barrierscope::sim::scenario::Intervention;
+    assert_eq!(
+        trigger_checkpoint(1).fault.intervention(),
+        Some(Intervention::TriggerCheckpoint)
+    );
+    assert_eq!(
+        trigger_savepoint(1).fault.intervention(),
+        Some(Intervention::TriggerSavepoint)
+    );
+    for f in [
+        kill(1, "counter#0"),
+        slow(1, "counter#0", 2.0, 10),
+        drop_ack(1, "counter#0"),
+        snapshot_failure(1, "counter#0", SnapshotPhase::Sync),
+        storage_outage(1, 10),
+        coordinator_failover(1),
+    ] {
+        assert!(f.fault.is_fault(), "{f:?}");
+        assert_eq!(f.fault.intervention(), None);
+    }
+    for i in [
+        Intervention::TriggerCheckpoint,
+        Intervention::TriggerSavepoint,
+    ] {
+        assert_eq!(Fault::from(i).intervention(), Some(i));
+        assert_eq!(Fault::from(i).kind_name(), i.kind_name());
+    }
+}
+
+#[test]
+fn an_old_file_with_interventions_in_its_faults_list_still_loads() {
+    let text = with_fault(
+        r#"{"at_ms": 1, "kind": "trigger_checkpoint"}, {"at_ms": 2, "kind": "trigger_savepoint"}"#,
+    );
+    let s = Scenario::from_json(&text).unwrap();
+    assert_eq!(s.faults.len(), 2);
+    assert!(s.faults.iter().all(|f| f.fault.intervention().is_some()));
+    assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+}

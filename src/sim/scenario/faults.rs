@@ -1,11 +1,17 @@
-//! Faults (something breaks: Flink's task failures, lost RPCs, failing snapshots, unreachable
-//! checkpoint storage, a JobManager failover) scheduled at `at_ms`, and their on-disk shape: a
-//! flat object with a `kind` and the fields that kind takes, checked field by field so that a
-//! wrong one is named.
+//! What a scenario schedules at `at_ms`: faults (something breaks: a task failure, a lost
+//! acknowledgement, a failing snapshot, unreachable checkpoint storage, a JobManager failover)
+//! and interventions (a user's action through Flink's REST API: trigger a checkpoint or a
+//! savepoint), and their on-disk shape: a flat object in the file's `faults` list with a `kind`
+//! and the fields that kind takes, checked field by field so that a wrong one is named.
+//!
+//! [`Intervention`] is the type of the user's actions; [`Fault`] still carries them as the
+//! variants `TriggerCheckpoint` and `TriggerSavepoint` so that the engine's schedule stays one
+//! list in one order ([`Fault::intervention`] tells them apart). The file format keeps both in
+//! `faults`, so every file written so far loads unchanged.
 
 use serde::{Deserialize, Serialize};
 
-/// A fault (or a manual action) injected at `at_ms`.
+/// A fault or an intervention (a user's action) scheduled or injected at `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawFault", into = "RawFault")]
 pub struct FaultSpec {
@@ -13,7 +19,8 @@ pub struct FaultSpec {
     pub fault: Fault,
 }
 
-/// What a fault does. `task` is a subtask name `operator#index`.
+/// What a fault does, or which intervention it is ([`Fault::intervention`]). `task` is a subtask
+/// name `operator#index`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// The subtask's process dies: task failure, failover, restore.
@@ -39,7 +46,51 @@ pub enum Fault {
     TriggerSavepoint,
 }
 
+/// A user's action, not a fault: what Flink's REST API asks of the `CheckpointCoordinator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intervention {
+    /// `POST /jobs/:id/checkpoints` (`CheckpointCoordinator.triggerCheckpoint`, a manual
+    /// checkpoint): queued after savepoints, before periodic requests.
+    TriggerCheckpoint,
+    /// `POST /jobs/:id/savepoints` (`CheckpointCoordinator.triggerSavepoint`): first in the
+    /// queue, past `max_concurrent`, always aligned, never subsumed.
+    TriggerSavepoint,
+}
+
+impl Intervention {
+    /// The `kind` in the file.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            Intervention::TriggerCheckpoint => "trigger_checkpoint",
+            Intervention::TriggerSavepoint => "trigger_savepoint",
+        }
+    }
+}
+
+impl From<Intervention> for Fault {
+    fn from(i: Intervention) -> Fault {
+        match i {
+            Intervention::TriggerCheckpoint => Fault::TriggerCheckpoint,
+            Intervention::TriggerSavepoint => Fault::TriggerSavepoint,
+        }
+    }
+}
+
 impl Fault {
+    /// The user's action this is, or `None` for a fault proper (something that breaks).
+    pub fn intervention(&self) -> Option<Intervention> {
+        match self {
+            Fault::TriggerCheckpoint => Some(Intervention::TriggerCheckpoint),
+            Fault::TriggerSavepoint => Some(Intervention::TriggerSavepoint),
+            _ => None,
+        }
+    }
+
+    /// True for a fault proper, false for an intervention.
+    pub fn is_fault(&self) -> bool {
+        self.intervention().is_none()
+    }
+
     pub fn kind_name(&self) -> &'static str {
         match self {
             Fault::Kill { .. } => "kill",
@@ -48,8 +99,8 @@ impl Fault {
             Fault::SnapshotFailure { .. } => "snapshot_failure",
             Fault::StorageOutage { .. } => "storage_outage",
             Fault::CoordinatorFailover => "coordinator_failover",
-            Fault::TriggerCheckpoint => "trigger_checkpoint",
-            Fault::TriggerSavepoint => "trigger_savepoint",
+            Fault::TriggerCheckpoint => Intervention::TriggerCheckpoint.kind_name(),
+            Fault::TriggerSavepoint => Intervention::TriggerSavepoint.kind_name(),
         }
     }
     pub fn task(&self) -> Option<&str> {

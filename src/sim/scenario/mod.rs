@@ -14,7 +14,7 @@
 mod faults;
 mod validate;
 
-pub use faults::{Fault, FaultSpec, SnapshotPhase};
+pub use faults::{Fault, FaultSpec, Intervention, SnapshotPhase};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
