@@ -1,7 +1,8 @@
 //! Embeds the shipped scenarios (`static/scenarios/*.json`) into the crate at compile time, so
 //! that the scenario picker and share links work offline and synchronously. The order is the
-//! one `static/scenarios/index.json` names (its quoted keys or file names, in order);
-//! files it does not name follow in file-name order. Generates `$OUT_DIR/scenarios.rs`.
+//! one `static/scenarios/index.json` names (`{"scenarios": [NAME, ...]}`, each NAME a key such as
+//! `happy-path` or a file name such as `happy-path.json`); files it does not name follow in
+//! file-name order, benchmarks last. Generates `$OUT_DIR/scenarios.rs`.
 
 use std::env;
 use std::fs;
@@ -21,11 +22,10 @@ fn main() {
         .unwrap_or_default();
     // Benchmarks last, after the scenarios that teach something.
     files.sort_by_key(|f| (f.starts_with("bench"), f.clone()));
-    let index = fs::read_to_string(dir.join("index.json")).unwrap_or_default();
     let mut ordered: Vec<String> = Vec::new();
     // Entries may be file names (`happy-path.json`) or keys (`happy-path`).
-    for piece in index.split('"') {
-        let base = piece.rsplit('/').next().unwrap_or(piece);
+    for piece in index_entries(&dir.join("index.json")) {
+        let base = piece.rsplit('/').next().unwrap_or(&piece);
         let name = if base.ends_with(".json") {
             base.to_string()
         } else {
@@ -54,4 +54,38 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("scenarios.rs");
     fs::write(dest, out).expect("write scenarios.rs");
+}
+
+/// The names `index.json` lists, in order: `{"scenarios": [NAME, ...]}` (or a bare array). No
+/// index: no names. A malformed one fails the build with the reason, rather than being half read.
+fn index_entries(path: &Path) -> Vec<String> {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let Ok(text) = fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    let list = match &value {
+        serde_json::Value::Array(list) => list,
+        serde_json::Value::Object(o) => match o.get("scenarios") {
+            Some(serde_json::Value::Array(list)) => list,
+            _ => panic!(
+                "{}: expected {{\"scenarios\": [NAME, ...]}}",
+                path.display()
+            ),
+        },
+        _ => panic!(
+            "{}: expected {{\"scenarios\": [NAME, ...]}}",
+            path.display()
+        ),
+    };
+    list.iter()
+        .map(|v| match v.as_str() {
+            Some(name) => name.to_string(),
+            None => panic!(
+                "{}: scenario entries are names (strings), not {v}",
+                path.display()
+            ),
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! are wasm only).
 
 pub mod conformance;
+pub mod headless;
 pub mod sim;
 pub mod ui;
 

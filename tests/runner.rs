@@ -224,3 +224,103 @@ fn runner_rejects_bad_options() {
     assert_one_line_error(&run_bin(&[p, "--fast"]), "unexpected argument `--fast`");
     assert_one_line_error(&run_bin(&[p, p]), "unexpected argument");
 }
+
+#[test]
+fn runner_names_the_field_of_a_type_error() {
+    let text = good_scenario().replace("\"interval_ms\": 1000", "\"interval_ms\": \"fast\"");
+    assert!(text.contains("\"fast\""));
+    let path = file("type-error.json", &text);
+    let out = run_bin(&[path.to_str().unwrap()]);
+    assert_one_line_error(
+        &out,
+        "checkpointing.interval_ms: invalid type: string \"fast\", expected u64",
+    );
+}
+
+#[test]
+fn runner_help_lists_the_subcommands_on_stdout_and_exits_0() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let out = run_bin(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        for word in ["run", "flink-compare", "flink-conformance", "Usage:"] {
+            assert!(help.contains(word), "{args:?}: help lacks `{word}`: {help}");
+        }
+    }
+}
+
+#[test]
+fn runner_run_help_names_its_options() {
+    let out = run_bin(&["run", "--help"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let help = String::from_utf8(out.stdout).unwrap();
+    for word in ["--seed", "--until-ms", "--stats", "<SCENARIO>"] {
+        assert!(help.contains(word), "help lacks `{word}`: {help}");
+    }
+}
+
+#[test]
+fn runner_run_subcommand_prints_the_same_report_as_a_bare_file() {
+    let path = file("run-sub.json", &good_scenario());
+    let p = path.to_str().unwrap();
+    let bare = run_bin(&[p, "--seed", "5", "--until-ms", "3000"]);
+    let sub = run_bin(&["run", p, "--seed", "5", "--until-ms", "3000"]);
+    let options_first = run_bin(&["--seed", "5", p, "--until-ms", "3000"]);
+    assert_eq!(bare.status.code(), Some(0), "{bare:?}");
+    assert_eq!(bare.stdout, sub.stdout);
+    assert_eq!(bare.stdout, options_first.stdout);
+}
+
+#[test]
+fn runner_run_subcommand_reports_errors_on_one_line() {
+    assert_one_line_error(&run_bin(&["run"]), "usage: barrierscope-sim SCENARIO.json");
+    assert_one_line_error(
+        &run_bin(&["run", "/nonexistent/barrierscope/none.json"]),
+        "cannot read",
+    );
+}
+
+#[test]
+fn runner_stats_are_one_json_object_on_stderr() {
+    let path = file("stats.json", &good_scenario());
+    let out = run_bin(&[path.to_str().unwrap(), "--stats"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let stats: serde_json::Value = serde_json::from_str(&err).expect("stats are JSON");
+    for key in ["wall_s", "events", "records_moved", "records_per_wall_s"] {
+        assert!(stats.get(key).is_some(), "stats lack `{key}`: {err}");
+    }
+    assert!(stats["events"].as_u64().unwrap() > 0);
+    // The report on stdout is the one without --stats.
+    assert_eq!(out.stdout, run_bin(&[path.to_str().unwrap()]).stdout);
+}
+
+#[test]
+fn runner_flink_subcommands_report_errors_on_one_line() {
+    assert_one_line_error(&run_bin(&["flink-compare"]), "usage: barrierscope-sim");
+    assert_one_line_error(
+        &run_bin(&["flink-compare", "/nonexistent/barrierscope"]),
+        "/nonexistent/barrierscope/scenario.json: cannot read",
+    );
+    assert_one_line_error(&run_bin(&["flink-conformance"]), "usage: barrierscope-sim");
+    assert_one_line_error(
+        &run_bin(&["flink-conformance", "/nonexistent/barrierscope"]),
+        "/nonexistent/barrierscope: ",
+    );
+    assert_one_line_error(
+        &run_bin(&["flink-conformance", "/nonexistent/barrierscope", "--bad"]),
+        "unexpected argument `--bad`",
+    );
+}
+
+#[test]
+fn runner_flink_conformance_of_an_empty_directory_prints_nothing_and_exits_0() {
+    let dir =
+        std::env::temp_dir().join(format!("barrierscope-runner-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run_bin(&["flink-conformance", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "\n");
+}

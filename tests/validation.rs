@@ -7,8 +7,8 @@
 mod common;
 
 use barrierscope::sim::scenario::{
-    CheckpointingMode, Fault, OperatorKind, Partitioning, Scenario, ScenarioError, MAX_CHANNELS,
-    MAX_SUBTASKS, MAX_TIME_MS,
+    CheckpointingMode, CheckpointingSpec, Fault, OperatorKind, Partitioning, Scenario,
+    ScenarioError, SnapshotPhase, MAX_CHANNELS, MAX_SUBTASKS, MAX_TIME_MS,
 };
 use barrierscope::sim::Simulation;
 use common::*;
@@ -933,4 +933,256 @@ fn injected_fault_in_the_past_fires_now_and_is_recorded() {
         sim.faults().last().map(|f| &f.fault),
         Some(Fault::Kill { .. })
     ));
+}
+
+// ----- One validation path: files, injected faults and live settings agree -----
+
+#[test]
+fn injected_slow_fault_with_a_too_large_duration_gets_the_too_large_message() {
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    let err = sim
+        .inject(slow(100, "counter#0", 2.0, MAX_TIME_MS + 1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("duration_ms: must be <= {MAX_TIME_MS} ms")
+    );
+    assert!(sim.inputs().is_empty());
+}
+
+#[test]
+fn injected_storage_outage_with_a_too_large_duration_gets_the_too_large_message() {
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    let err = sim
+        .inject(storage_outage(100, MAX_TIME_MS + 1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("duration_ms: must be <= {MAX_TIME_MS} ms")
+    );
+}
+
+#[test]
+fn an_injected_fault_is_rejected_for_the_reason_a_file_fault_is() {
+    let bad = [
+        kill(100, "counter#5"),
+        kill(100, "counter"),
+        kill(100, "counter#x"),
+        kill(100, "nobody#0"),
+        drop_ack(100, "sink#1"),
+        snapshot_failure(100, "counter#2", SnapshotPhase::Async),
+        slow(100, "counter#0", 0.0, 100),
+        slow(100, "counter#0", f64::NAN, 100),
+        slow(100, "counter#0", 2_000_000.0, 100),
+        slow(100, "counter#0", 2.0, 0),
+        slow(100, "counter#0", 2.0, MAX_TIME_MS + 1),
+        storage_outage(100, 0),
+        storage_outage(100, MAX_TIME_MS + 1),
+    ];
+    for fault in bad {
+        let mut file = pipeline();
+        file.faults.push(fault.clone());
+        let Err(ScenarioError::Invalid {
+            field: file_field,
+            reason: file_reason,
+        }) = file.validate()
+        else {
+            panic!("{fault:?} passed the file's rules");
+        };
+        let mut sim = Simulation::new(pipeline()).unwrap();
+        let Err(ScenarioError::Invalid { field, reason }) = sim.inject(fault.clone()) else {
+            panic!("{fault:?} passed inject");
+        };
+        assert_eq!(file_field, format!("faults[0].{field}"), "{fault:?}");
+        assert_eq!(file_reason, reason, "{fault:?}");
+    }
+}
+
+#[test]
+fn a_live_checkpointing_change_is_rejected_for_the_reason_a_file_is() {
+    let bad = [
+        CheckpointingSpec {
+            interval_ms: Some(5),
+            ..Default::default()
+        },
+        CheckpointingSpec {
+            timeout_ms: 0,
+            ..Default::default()
+        },
+        CheckpointingSpec {
+            timeout_ms: MAX_TIME_MS + 1,
+            ..Default::default()
+        },
+        CheckpointingSpec {
+            max_concurrent: 2,
+            unaligned: true,
+            ..Default::default()
+        },
+        CheckpointingSpec {
+            num_retained: 0,
+            ..Default::default()
+        },
+    ];
+    for config in bad {
+        let mut file = pipeline();
+        file.checkpointing = config.clone();
+        let from_file = file.validate().unwrap_err();
+        assert_eq!(config.validate(), Err(from_file.clone()));
+        let mut sim = Simulation::new(pipeline()).unwrap();
+        assert_eq!(sim.apply_checkpointing(config), Err(from_file));
+        assert!(sim.inputs().is_empty());
+    }
+}
+
+// ----- JSON errors name the field (serde_path_to_error) -----
+
+/// The message of the JSON error `text` gives.
+fn json_message(text: &str) -> String {
+    json_error(text).2
+}
+
+#[test]
+fn a_type_error_names_the_field() {
+    let text = MINIMAL.replace(
+        "\"job\"",
+        "\"checkpointing\": {\"interval_ms\": \"fast\"},\n  \"job\"",
+    );
+    assert_eq!(
+        json_message(&text),
+        "checkpointing.interval_ms: invalid type: string \"fast\", expected u64"
+    );
+    let shown = Scenario::from_json(&text).unwrap_err().to_string();
+    assert!(
+        shown.ends_with(": checkpointing.interval_ms: invalid type: string \"fast\", expected u64"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn held_out_type_errors_name_the_field_path() {
+    let cases = [
+        (
+            MINIMAL.replace("\"kind\": \"sink\"", "\"kind\": \"sink\", \"parallelism\": \"two\""),
+            "job.operators[1].parallelism: invalid type: string \"two\"",
+        ),
+        (
+            MINIMAL.replace("\"duration_ms\": 1000", "\"duration_ms\": -1"),
+            "duration_ms: invalid value: integer `-1`",
+        ),
+        (
+            MINIMAL.replace("\"job\"", "\"network\": {\"latency_ms\": true},\n  \"job\""),
+            "network.latency_ms: invalid type: boolean `true`",
+        ),
+        (
+            MINIMAL.replace("\"job\"", "\"storage\": {\"bytes_per_ms\": 1.5},\n  \"job\""),
+            "storage.bytes_per_ms: invalid type: floating point `1.5`",
+        ),
+        (
+            MINIMAL.replace("\"job\"", "\"restart_attempts\": \"many\",\n  \"job\""),
+            "restart_attempts: invalid type: string \"many\"",
+        ),
+        (
+            MINIMAL.replace("\"job\"", "\"checkpointing\": {\"unaligned\": \"yes\"},\n  \"job\""),
+            "checkpointing.unaligned: invalid type: string \"yes\"",
+        ),
+        (
+            MINIMAL.replace(
+                "\"job\"",
+                "\"steps\": [{\"at_ms\": 1, \"text\": \"a\"}, {\"at_ms\": \"later\", \"text\": \"b\"}],\n  \"job\"",
+            ),
+            "steps[1].at_ms: invalid type: string \"later\"",
+        ),
+        (
+            with_fault(r#"{"at_ms": 1, "kind": "slow", "task": "out#0", "factor": "big", "duration_ms": 5}"#),
+            "faults[0].factor: invalid type: string \"big\"",
+        ),
+        (
+            MINIMAL.replace("{\"from\": \"src\", \"to\": \"out\"}", "{\"from\": \"src\", \"to\": 7}"),
+            "job.edges[0].to: invalid type: integer `7`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = json_message(&text);
+        assert!(
+            message.starts_with(expected),
+            "`{message}` is not `{expected}...`"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_nested_field_is_named_by_its_path() {
+    let text = MINIMAL.replace("\"kind\": \"source\"", "\"kind\": \"source\", \"rate\": 5");
+    let message = json_message(&text);
+    assert!(
+        message.starts_with("job.operators[0].rate: unknown field `rate`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_malformed_fault_is_named_by_its_index() {
+    let text = with_fault(r#"{"at_ms": 1, "kind": "kill"}"#);
+    assert_eq!(
+        json_message(&text),
+        "faults[0]: fault kind `kill` needs field `task`"
+    );
+}
+
+#[test]
+fn a_syntax_error_carries_no_field_path() {
+    let text = "{\n  \"name\": \"x\",\n  \"duration_ms\": 10,,\n}";
+    assert!(!json_message(text).contains(": "), "{}", json_message(text));
+}
+
+#[test]
+fn trailing_characters_after_the_scenario_are_a_json_error() {
+    let text = format!("{MINIMAL} x");
+    let (line, _, message) = json_error(&text);
+    assert_eq!(line, MINIMAL.lines().count());
+    assert!(message.contains("trailing characters"), "{message}");
+}
+
+// ----- Interventions are not faults -----
+
+#[test]
+fn trigger_checkpoint_and_savepoint_are_interventions_not_faults() {
+    use barrierscope::sim::scenario::Intervention;
+    assert_eq!(
+        trigger_checkpoint(1).fault.intervention(),
+        Some(Intervention::TriggerCheckpoint)
+    );
+    assert_eq!(
+        trigger_savepoint(1).fault.intervention(),
+        Some(Intervention::TriggerSavepoint)
+    );
+    for f in [
+        kill(1, "counter#0"),
+        slow(1, "counter#0", 2.0, 10),
+        drop_ack(1, "counter#0"),
+        snapshot_failure(1, "counter#0", SnapshotPhase::Sync),
+        storage_outage(1, 10),
+        coordinator_failover(1),
+    ] {
+        assert!(f.fault.is_fault(), "{f:?}");
+        assert_eq!(f.fault.intervention(), None);
+    }
+    for i in [
+        Intervention::TriggerCheckpoint,
+        Intervention::TriggerSavepoint,
+    ] {
+        assert_eq!(Fault::from(i).intervention(), Some(i));
+        assert_eq!(Fault::from(i).kind_name(), i.kind_name());
+    }
+}
+
+#[test]
+fn an_old_file_with_interventions_in_its_faults_list_still_loads() {
+    let text = with_fault(
+        r#"{"at_ms": 1, "kind": "trigger_checkpoint"}, {"at_ms": 2, "kind": "trigger_savepoint"}"#,
+    );
+    let s = Scenario::from_json(&text).unwrap();
+    assert_eq!(s.faults.len(), 2);
+    assert!(s.faults.iter().all(|f| f.fault.intervention().is_some()));
+    assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
 }

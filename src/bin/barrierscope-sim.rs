@@ -1,10 +1,66 @@
-//! The native command-line runner: runs a scenario headless to its `duration_ms` and prints one
-//! JSON report (Flink's REST names) to stdout. A bad file: exit 2 and one line on stderr.
+//! The native command-line runner. `run` (the default: `barrierscope-sim SCENARIO.json` is
+//! `barrierscope-sim run SCENARIO.json`) runs a scenario headless to its `duration_ms` and prints
+//! one JSON report (Flink's REST names) to stdout; `flink-compare` and `flink-conformance` set the
+//! simulation beside captures of a real Flink. Arguments are parsed with clap; every error is one
+//! line on stderr and exit status 2. New subcommands (`sweep`, `import`) go into [`Command`].
 
-use barrierscope::sim::Simulation;
+use barrierscope::headless::{HeadlessRun, RunCounts, RunOptions};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
+
+/// Apache Flink's checkpointing, simulated: run a scenario headless, or compare the simulation
+/// with a real Flink.
+#[derive(Debug, Parser)]
+#[command(name = "barrierscope-sim", version, after_help = USAGE)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario to its duration_ms and print its checkpoint report (JSON) on stdout
+    /// (the default: `barrierscope-sim SCENARIO.json` is `barrierscope-sim run SCENARIO.json`)
+    Run(RunArgs),
+    /// One real-Flink capture and the simulation, fact by fact
+    FlinkCompare {
+        /// A case directory: scenario.json and flink/ (the REST bodies of a real run)
+        case_dir: PathBuf,
+    },
+    /// Every case under DIR, side by side
+    FlinkConformance {
+        /// A directory of case directories (tests/flink)
+        dir: PathBuf,
+        /// Print docs/flink-conformance.md instead
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The scenario file (docs/scenario-format.md)
+    scenario: PathBuf,
+    /// Replace the scenario's seed
+    #[arg(long, value_name = "N", value_parser = whole_number, allow_hyphen_values = true)]
+    seed: Option<u64>,
+    /// Stop at this simulated time, in ms (never past duration_ms)
+    #[arg(long, value_name = "T", value_parser = whole_number, allow_hyphen_values = true)]
+    until_ms: Option<u64>,
+    /// Print wall time, events and records per second as JSON on stderr
+    #[arg(long)]
+    stats: bool,
+}
+
+fn whole_number(v: &str) -> Result<u64, String> {
+    v.parse::<u64>()
+        .map_err(|_| format!("`{v}` is not a whole number"))
+}
 
 fn main() -> ExitCode {
     // A bug must not print a backtrace at the user: one line saying what to report.
@@ -23,71 +79,110 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Vec<String>) -> Result<String, String> {
-    match args.first().map(String::as_str) {
-        Some("flink-compare") => return flink_compare(&args[1..]),
-        Some("flink-conformance") => return flink_conformance(&args[1..]),
-        _ => {}
+/// The words that are not a scenario file: the subcommands and clap's own.
+const NOT_A_FILE: &[&str] = &[
+    "run",
+    "flink-compare",
+    "flink-conformance",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// Parses the arguments (without the program name) and runs; `Ok` is what goes to stdout.
+fn run(mut args: Vec<String>) -> Result<String, String> {
+    let Some(first) = args.first() else {
+        return Err(USAGE.into());
+    };
+    if !NOT_A_FILE.contains(&first.as_str()) {
+        args.insert(0, "run".into());
     }
-    let mut path = None;
-    let mut seed = None;
-    let mut until = None;
-    let mut show_stats = false;
-    let mut it = args.into_iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => return Err(USAGE.into()),
-            "--stats" => show_stats = true,
-            "--seed" => {
-                let v = it.next().ok_or("--seed needs a value")?;
-                seed = Some(
-                    v.parse::<u64>()
-                        .map_err(|_| format!("--seed: `{v}` is not a whole number"))?,
-                );
-            }
-            "--until-ms" => {
-                let v = it.next().ok_or("--until-ms needs a value")?;
-                until = Some(
-                    v.parse::<u64>()
-                        .map_err(|_| format!("--until-ms: `{v}` is not a whole number"))?,
-                );
-            }
-            _ if path.is_none() && !a.starts_with("--") => path = Some(a),
-            _ => return Err(format!("unexpected argument `{a}`; {USAGE}")),
+    let cli = match Cli::try_parse_from(std::iter::once("barrierscope-sim".to_string()).chain(args))
+    {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return Ok(e.render().to_string().trim_end().to_string())
+        }
+        Err(e) => return Err(one_line(&e)),
+    };
+    match cli.command {
+        Command::Run(a) => run_scenario(&a),
+        Command::FlinkCompare { case_dir } => flink_compare(&case_dir),
+        Command::FlinkConformance { dir, markdown } => flink_conformance(&dir, markdown),
+    }
+}
+
+/// A clap error as one line, in the runner's words.
+fn one_line(e: &clap::Error) -> String {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    // `--seed <N>` names the option `--seed`.
+    let option = context(ContextKind::InvalidArg)
+        .map(|a| a.split(' ').next().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let value = context(ContextKind::InvalidValue).unwrap_or_default();
+    match e.kind() {
+        ErrorKind::InvalidValue if value.is_empty() => format!("{option} needs a value"),
+        ErrorKind::ValueValidation => format!("{option}: `{value}` is not a whole number"),
+        ErrorKind::UnknownArgument => format!("unexpected argument `{option}`; {USAGE}"),
+        ErrorKind::MissingRequiredArgument | ErrorKind::MissingSubcommand => {
+            format!("missing {option}; {USAGE}")
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            format!("{}; {USAGE}", first.trim_start_matches("error: "))
         }
     }
-    let path = path.ok_or(USAGE)?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: cannot read: {e}"))?;
-    let mut scenario = barrierscope::sim::scenario::Scenario::from_json(&text)
+}
+
+/// Figures for benchmarks, on stderr so that the report on stdout stays byte-identical.
+#[derive(Serialize)]
+struct WallStats {
+    wall_s: f64,
+    #[serde(flatten)]
+    counts: RunCounts,
+    records_per_wall_s: u64,
+}
+
+/// `run SCENARIO.json [--seed N] [--until-ms T] [--stats]`.
+fn run_scenario(a: &RunArgs) -> Result<String, String> {
+    let path = a.scenario.display();
+    let text =
+        std::fs::read_to_string(&a.scenario).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    let scenario = barrierscope::sim::scenario::Scenario::from_json(&text)
         .map_err(|e| format!("{path}: {e}"))?;
-    if let Some(s) = seed {
-        scenario.seed = s;
-    }
-    let end = until
-        .unwrap_or(scenario.duration_ms)
-        .min(scenario.duration_ms);
-    let mut sim = Simulation::new(scenario).map_err(|e| format!("{path}: {e}"))?;
+    let options = RunOptions {
+        seed: a.seed,
+        until_ms: a.until_ms,
+    };
+    let prepared = HeadlessRun::new(scenario, options).map_err(|e| format!("{path}: {e}"))?;
     let started = std::time::Instant::now();
-    sim.run_until(barrierscope::sim::ids::SimTime::from_ms(end));
+    let sim = prepared.run();
     let wall = started.elapsed().as_secs_f64();
-    if show_stats {
-        // Figures for benchmarks, on stderr so that the report on stdout stays byte-identical.
+    if a.stats {
+        let counts = RunCounts::of(&sim);
+        let stats = WallStats {
+            wall_s: (wall * 1e4).round() / 1e4,
+            counts,
+            records_per_wall_s: (counts.records_moved as f64 / wall.max(1e-9)).round() as u64,
+        };
         eprintln!(
-            "{{\"wall_s\":{wall:.4},\"events\":{},\"records_moved\":{},\"records_per_wall_s\":{:.0}}}",
-            sim.events_processed(),
-            sim.records_moved(),
-            sim.records_moved() as f64 / wall.max(1e-9)
+            "{}",
+            serde_json::to_string(&stats).map_err(|e| e.to_string())?
         );
     }
     Ok(sim.report_json())
 }
 
 /// `flink-compare CASE_DIR`: one capture and the simulation, fact by fact.
-fn flink_compare(args: &[String]) -> Result<String, String> {
-    let [dir] = args else {
-        return Err(USAGE.into());
-    };
-    let case = barrierscope::conformance::run_case(std::path::Path::new(dir))?;
+fn flink_compare(dir: &Path) -> Result<String, String> {
+    let case = barrierscope::conformance::run_case(dir)?;
     let mut out = format!(
         "{}: {}\n\n{}",
         case.name,
@@ -101,14 +196,9 @@ fn flink_compare(args: &[String]) -> Result<String, String> {
 }
 
 /// `flink-conformance DIR [--markdown]`: every case under DIR.
-fn flink_conformance(args: &[String]) -> Result<String, String> {
-    let (dir, markdown) = match args {
-        [dir] => (dir, false),
-        [dir, flag] if flag == "--markdown" => (dir, true),
-        _ => return Err(USAGE.into()),
-    };
+fn flink_conformance(dir: &Path, markdown: bool) -> Result<String, String> {
     let mut cases = Vec::new();
-    for d in barrierscope::conformance::case_dirs(std::path::Path::new(dir))? {
+    for d in barrierscope::conformance::case_dirs(dir)? {
         cases.push(barrierscope::conformance::run_case(&d)?);
     }
     if markdown {

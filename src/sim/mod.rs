@@ -235,32 +235,7 @@ impl Simulation {
 
     /// Injects a fault now (or at `fault.at_ms` if later), recorded for replay.
     pub fn inject(&mut self, mut fault: FaultSpec) -> Result<(), ScenarioError> {
-        if let Some(task) = fault.fault.task() {
-            self.scenario
-                .find_subtask(task)
-                .map_err(|r| ScenarioError::invalid("task", r))?;
-        }
-        if let scenario::Fault::Slow {
-            factor,
-            duration_ms,
-            ..
-        } = fault.fault
-        {
-            if !factor.is_finite() || factor <= 0.0 || factor > 1_000_000.0 {
-                return Err(ScenarioError::invalid(
-                    "factor",
-                    "must be > 0 and <= 1000000",
-                ));
-            }
-            if duration_ms == 0 || duration_ms > scenario::MAX_TIME_MS {
-                return Err(ScenarioError::invalid("duration_ms", "must be > 0"));
-            }
-        }
-        if let scenario::Fault::StorageOutage { duration_ms } = fault.fault {
-            if duration_ms == 0 || duration_ms > scenario::MAX_TIME_MS {
-                return Err(ScenarioError::invalid("duration_ms", "must be > 0"));
-            }
-        }
+        self.scenario.check_fault(&fault.fault)?;
         fault.at_ms = fault.at_ms.max(self.now.as_ms());
         if SimTime::from_ms(fault.at_ms) < self.now {
             fault.at_ms = self.now.as_ms() + 1;
