@@ -554,7 +554,10 @@ pub fn run_case(dir: &std::path::Path) -> Result<CaseResult, String> {
         })
         .unwrap_or_default();
     let t0 = capture.run.get("t0_epoch_ms").and_then(Value::as_i64);
-    let running = capture.job.pointer("/timestamps/RUNNING").and_then(Value::as_i64);
+    let running = capture
+        .job
+        .pointer("/timestamps/RUNNING")
+        .and_then(Value::as_i64);
     // The first RUNNING of the job (a restart overwrites the timestamp): before t0, or none.
     let deploy_ms = match (t0, running) {
         (Some(t0), Some(r)) if r <= t0 => t0 - r,

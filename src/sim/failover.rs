@@ -6,12 +6,13 @@
 //! sinks commit the transactions it holds), or starts empty with none. Also the global failover
 //! of the failure manager and the JobManager (coordinator) failover.
 
+use super::coordinator::CoordinatorInput;
 use super::events::Event;
 use super::graph::ExecutionGraph;
 use super::ids::{Attempt, CheckpointId, Duration, SimTime, SubtaskId};
 use super::snapshot::OperatorState;
 use super::task::TaskStatus;
-use super::{FailureReason, LogKind, Simulation};
+use super::{LogKind, Simulation};
 use std::rc::Rc;
 
 /// Flink's exponential-delay defaults: max backoff 1 min, multiplier 1.5, reset after 1 h.
@@ -147,11 +148,8 @@ impl Simulation {
             return;
         }
         // A task leaves RUNNING: Flink's ExecutionTrackingCheckpointCoordinatorDeActivator stops
-        // the scheduler, and stopping it aborts every pending checkpoint with
-        // CHECKPOINT_COORDINATOR_SUSPEND (not counted toward tolerable failures). Scheduler
-        // first: no queued request may fire as the aborts free max_concurrent slots.
-        self.stop_checkpoint_scheduler();
-        self.abort_all_pending(FailureReason::CheckpointCoordinatorSuspend);
+        // the scheduler, which aborts every pending checkpoint (CHECKPOINT_COORDINATOR_SUSPEND).
+        self.coordinator_input(CoordinatorInput::JobNotRunning);
         let mut subtasks = 0;
         let record = self.job.restart_count();
         let mut any = false;
@@ -186,7 +184,7 @@ impl Simulation {
                 self.cancel_task(SubtaskId(t as u32));
                 self.tasks[t].status = TaskStatus::Canceled;
             }
-            self.abort_all_pending(FailureReason::CheckpointCoordinatorShutdown);
+            self.coordinator_input(CoordinatorInput::JobFailed);
             return;
         }
         let delay = self.job.next_backoff(self.now);
@@ -319,11 +317,8 @@ impl Simulation {
         // NOT_ALL_REQUIRED_TASKS_RUNNING (counted, no ID); the fixed-rate timer goes on. On
         // Flink 2.3 the first checkpoint after a restart came about one interval after the
         // job was RUNNING again, with one such failure before it.
-        if self.coord.alive
-            && self.coord.next_trigger_at.is_none()
-            && self.job.region_restart.iter().all(|r| r.is_none())
-        {
-            self.start_checkpoint_scheduler();
+        if self.job.region_restart.iter().all(|r| r.is_none()) {
+            self.coordinator_input(CoordinatorInput::JobRunning);
         }
         match &latest {
             Some(cp) => {
@@ -376,35 +371,16 @@ impl Simulation {
             LogKind::Failover,
             "the JobManager failed: pending checkpoints are lost".into(),
         );
-        let pending: Vec<CheckpointId> = self.coord.pending.keys().copied().collect();
-        for id in pending {
-            self.stats
-                .report_failed(id, self.now, FailureReason::CheckpointCoordinatorShutdown);
-        }
-        self.coord.pending.clear();
-        self.coord.failure_manager.clear();
-        self.coord.epoch += 1;
-        self.coord.alive = false;
         self.rpcs.clear();
-        self.stop_checkpoint_scheduler();
-        let delay = Duration::from_ms(self.scenario().restart_delay_ms);
-        let epoch = self.coord.epoch;
-        self.queue
-            .schedule(self.now.plus(delay), Event::CoordinatorRecovered { epoch });
+        let recovery = Duration::from_ms(self.scenario().restart_delay_ms);
+        self.coordinator_input(CoordinatorInput::LeadershipLost { recovery });
         // The TaskManagers lose their JobManager: every task is cancelled.
         let regions = (0..self.graph.regions.len() as u32).collect();
         self.fail_regions(regions, "coordinator_failover".into());
     }
 
-    pub(crate) fn on_coordinator_recovered(&mut self, epoch: u64) {
-        if epoch != self.coord.epoch || self.coord.alive {
-            return;
-        }
-        self.coord.alive = true;
-        self.log(
-            LogKind::Restore,
-            "a new JobManager took over; the checkpoint ID counter continues".into(),
-        );
+    /// A new JobManager leads: regions waiting for a restart restart now.
+    pub(crate) fn restart_waiting_regions(&mut self) {
         // Regions waiting for a restart restart now. Their generation is bumped so that the
         // RegionRestart the old JobManager planned (still queued if its backoff is longer than
         // the JobManager's recovery, or due at the same instant) is ignored: without that, the

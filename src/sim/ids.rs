@@ -117,3 +117,19 @@ impl ChannelId {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub struct Attempt(pub u32);
+
+/// A fencing token: a timer, a message or a restart carries the token current when it was
+/// issued, and is ignored if the token has moved on since (Flink fences a JobManager's leader
+/// session and its timers the same way). One type for every "is this still meant?" check.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub struct FencingToken(pub u64);
+
+impl FencingToken {
+    /// Moves the token on (everything issued under the old one is now stale) and returns it.
+    pub fn advance(&mut self) -> FencingToken {
+        self.0 += 1;
+        *self
+    }
+}

@@ -474,7 +474,10 @@ impl App {
                 duration_ms: self.ui.slow_ms,
             },
             Action::DropAck(task) => Fault::DropAck { task },
-            Action::Decline(task) => Fault::Decline { task },
+            Action::Decline(task) => Fault::SnapshotFailure {
+                task,
+                phase: crate::sim::scenario::SnapshotPhase::Async,
+            },
             Action::StorageOutage => Fault::StorageOutage {
                 duration_ms: self.ui.outage_ms,
             },

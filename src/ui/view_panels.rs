@@ -125,11 +125,11 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 { for pending.iter().map(|p| {
                     let (n, m) = (p.num_acknowledged(), p.num_subtasks());
                     let w = if m == 0 { 0.0 } else { 60.0 * n as f64 / m as f64 };
-                    let state = if p.finalizing { " · writing metadata" } else { "" };
+                    let state = if p.is_finalizing() { " · writing metadata" } else { "" };
                     let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout ({} ms).",
                         if p.savepoint { "Savepoint" } else { "Checkpoint" }, p.id, p.trigger_time.as_ms(), cfg.timeout_ms);
                     html! {
-                        <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.finalizing.then_some("finalizing"))}
+                        <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.is_finalizing().then_some("finalizing"))}
                             data-testid={format!("pending-{}", p.id)} data-acknowledged={n.to_string()} data-subtasks={m.to_string()} title={title}>
                             <span class="chip-id">{ format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id) }</span>
                             <svg class="ackbar" width="60" height="6" viewBox="0 0 60 6" aria-hidden="true">
@@ -233,7 +233,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 <dt>{ "Backpressure" }</dt><dd>{ if task.backpressured { "backpressured: an output channel is full" } else { "no" } }</dd>
                 if task.slow_milli != 1000 { <dt>{ "Slowed" }</dt><dd>{ format!("{}× slower", task.slow_milli as f64 / 1000.0) }</dd> }
                 if task.drop_next_ack { <dt>{ "Armed" }</dt><dd>{ "the next acknowledgement will be lost" }</dd> }
-                if task.decline_next { <dt>{ "Armed" }</dt><dd>{ "declines the next checkpoint" }</dd> }
+                if let Some(phase) = task.fail_next_snapshot { <dt>{ "Armed" }</dt><dd>{ format!("the next snapshot fails in its {} part", phase.name()) }</dd> }
                 { alignment }
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
@@ -280,7 +280,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
                     title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
                 <button data-testid="fault-decline" onclick={act(Action::Decline)}
-                    title="The subtask declines the next checkpoint it takes part in (CHECKPOINT_DECLINED), which counts toward tolerable failed checkpoints">{ "Decline next checkpoint" }</button>
+                    title="The asynchronous part of the subtask's next snapshot fails: it declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Decline next checkpoint" }</button>
             </div>
         </div>
     }
