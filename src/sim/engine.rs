@@ -15,7 +15,7 @@ use super::external::ExternalSystem;
 use super::failover::JobState;
 use super::gate::InputGate;
 use super::graph::ExecutionGraph;
-use super::ids::{CheckpointId, Duration, SimTime, SubtaskId};
+use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::invariants::{ExactlyOnceOracle, InvariantChecker};
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
 use super::snapshot::SubtaskSnapshot;
@@ -46,7 +46,8 @@ pub struct Simulation {
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) inputs: Vec<(SimTime, Input)>,
     pub(crate) storage_down_until: Option<SimTime>,
-    pub(crate) storage_token: u64,
+    /// Fences the end of the current storage outage.
+    pub(crate) storage_token: FencingToken,
     pub(crate) rpcs: BTreeMap<u64, RpcInFlight>,
     pub(crate) next_rpc: u64,
     pub(crate) log: VecDeque<LogEntry>,
@@ -54,9 +55,9 @@ pub struct Simulation {
     pub(crate) next_step: usize,
     // Parameters in simulated time, copied out of the scenario.
     pub(crate) mode: CheckpointingMode,
-    pub(crate) latency: Duration,
-    pub(crate) rpc_latency: Duration,
-    pub(crate) storage_write: Duration,
+    pub(crate) latency: SimDuration,
+    pub(crate) rpc_latency: SimDuration,
+    pub(crate) storage_write: SimDuration,
     pub(crate) storage_bandwidth: u64,
     pub(crate) record_bytes: u64,
 }
@@ -102,16 +103,16 @@ impl Simulation {
             faults: Vec::new(),
             inputs: Vec::new(),
             storage_down_until: None,
-            storage_token: 0,
+            storage_token: FencingToken::default(),
             rpcs: BTreeMap::new(),
             next_rpc: 0,
             log: VecDeque::new(),
             events_processed: 0,
             next_step: 0,
             mode: scenario.checkpointing.mode,
-            latency: Duration::from_ms_f64(scenario.network.latency_ms),
-            rpc_latency: Duration::from_ms_f64(scenario.network.rpc_latency_ms),
-            storage_write: Duration::from_ms_f64(scenario.storage.write_ms),
+            latency: SimDuration::from_ms_f64(scenario.network.latency_ms),
+            rpc_latency: SimDuration::from_ms_f64(scenario.network.rpc_latency_ms),
+            storage_write: SimDuration::from_ms_f64(scenario.storage.write_ms),
             storage_bandwidth: scenario.storage.bytes_per_ms,
             record_bytes: scenario.network.record_bytes,
             graph: Rc::new(graph),
@@ -301,9 +302,7 @@ impl Simulation {
                 self.coordinator_input(CoordinatorInput::MetadataWritten { id, session })
             }
             Event::Fault { index } => self.on_fault(index),
-            Event::RegionRestart { region, generation } => {
-                self.on_region_restart(region, generation)
-            }
+            Event::RegionRestart { region, token } => self.on_region_restart(region, token),
             Event::RestoreDone { task, attempt } => self.on_restore_done(task, attempt),
             Event::SlowEnds { task, token } => self.on_slow_ends(task, token),
             Event::StorageBack { token } => self.on_storage_back(token),

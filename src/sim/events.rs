@@ -86,13 +86,16 @@ pub enum Event {
     /// An injected fault (index into the run's fault log).
     Fault { index: usize },
     /// A failed region is redeployed after the restart backoff.
-    RegionRestart { region: u32, generation: u64 },
+    RegionRestart { region: u32, token: FencingToken },
     /// A restarted subtask has read its state from the checkpoint.
     RestoreDone { task: SubtaskId, attempt: Attempt },
     /// A slow-down ends.
-    SlowEnds { task: SubtaskId, token: u64 },
+    SlowEnds {
+        task: SubtaskId,
+        token: FencingToken,
+    },
     /// Checkpoint storage is reachable again.
-    StorageBack { token: u64 },
+    StorageBack { token: FencingToken },
     /// A new JobManager has taken over after a coordinator failover.
     CoordinatorRecovered { session: FencingToken },
 }
@@ -175,12 +178,27 @@ mod tests {
     #[test]
     fn events_at_the_same_instant_run_in_scheduling_order() {
         let mut q = EventQueue::default();
-        q.schedule(SimTime(5), Event::StorageBack { token: 1 });
-        q.schedule(SimTime(3), Event::StorageBack { token: 2 });
-        q.schedule(SimTime(5), Event::StorageBack { token: 3 });
+        q.schedule(
+            SimTime(5),
+            Event::StorageBack {
+                token: FencingToken(1),
+            },
+        );
+        q.schedule(
+            SimTime(3),
+            Event::StorageBack {
+                token: FencingToken(2),
+            },
+        );
+        q.schedule(
+            SimTime(5),
+            Event::StorageBack {
+                token: FencingToken(3),
+            },
+        );
         let order: Vec<u64> = std::iter::from_fn(|| q.pop())
             .map(|(_, e)| match e {
-                Event::StorageBack { token } => token,
+                Event::StorageBack { token } => token.0,
                 _ => 0,
             })
             .collect();

@@ -8,7 +8,7 @@
 use super::channel::{Barrier, InFlight, Item, Record};
 use super::events::Event;
 use super::gate::Next;
-use super::ids::{Attempt, CheckpointId, Duration, SimTime, SubtaskId};
+use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{CheckpointingMode, OperatorKind, Partitioning, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use super::{FailureReason, LogKind, Simulation};
@@ -25,8 +25,8 @@ pub enum TaskStatus {
     Running,
     /// The process died or was cancelled by a failover; waiting to be redeployed.
     Failed,
-    /// Redeployed, reading its state from the checkpoint.
-    Restoring,
+    /// Redeployed, reading its state from the checkpoint (Flink's INITIALIZING).
+    Initializing,
     /// The job gave up (restart attempts exhausted).
     Canceled,
 }
@@ -98,7 +98,8 @@ pub struct Task {
     pub round_robin: Vec<u32>,
     /// Processing-time multiplier in thousandths (1000 = normal).
     pub slow_milli: u64,
-    pub slow_token: u64,
+    /// Fences the end of the current slow-down.
+    pub slow_token: FencingToken,
     pub drop_next_ack: bool,
     /// An injected `snapshot_failure`: the next snapshot fails in this phase.
     pub fail_next_snapshot: Option<SnapshotPhase>,
@@ -128,7 +129,7 @@ impl Task {
             aborted: BTreeSet::new(),
             round_robin: vec![0; outputs],
             slow_milli: 1000,
-            slow_token: 0,
+            slow_token: FencingToken::default(),
             drop_next_ack: false,
             fail_next_snapshot: None,
             backpressured: false,
@@ -202,7 +203,7 @@ impl Simulation {
             .schedule(at, Event::TaskWake { task: t, attempt });
     }
 
-    fn processing_time(&self, t: SubtaskId, base: Duration) -> Duration {
+    fn processing_time(&self, t: SubtaskId, base: SimDuration) -> SimDuration {
         base.scaled(self.tasks[t.idx()].slow_milli)
     }
 
@@ -485,7 +486,6 @@ impl Simulation {
 
     /// A barrier arrived on `input` (`overtaken`: queued items it jumped, for priority barriers).
     fn on_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier, overtaken: u32) {
-        self.checks.on_barrier_delivered(t, input, b.id);
         let id = b.id;
         let current = self.tasks[t.idx()].alignment.as_ref().map(|a| a.id);
         match current {
@@ -852,7 +852,7 @@ impl Simulation {
         let metrics = SubtaskMetrics {
             start_delay: first.since(a.barrier.trigger_time),
             alignment_duration: if unaligned {
-                Duration::ZERO
+                SimDuration::ZERO
             } else {
                 now.since(a.first_barrier_at)
             },
@@ -938,7 +938,7 @@ impl Simulation {
             return;
         };
         let size = p.snapshot.metrics.state_size + p.snapshot.metrics.persisted_data;
-        let upload = Duration(op_async.0 + write.0 + size.saturating_mul(1000) / bandwidth);
+        let upload = SimDuration(op_async.0 + write.0 + size.saturating_mul(1000) / bandwidth);
         let due = now.plus(upload);
         p.upload_due = Some(due);
         let id = p.id;

@@ -60,7 +60,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
                 explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
             }
         }
-        TaskStatus::Restoring => {
+        TaskStatus::Initializing => {
             let from = sim
                 .coordinator()
                 .store

@@ -8,7 +8,7 @@ use super::failure_manager::FailureDecision;
 use super::{Context, Coordinator, RECENT_EXPIRED};
 use crate::sim::command::{Command, Out, Stat};
 use crate::sim::events::Event;
-use crate::sim::ids::{CheckpointId, Duration, FencingToken};
+use crate::sim::ids::{CheckpointId, FencingToken, SimDuration};
 use crate::sim::{FailureReason, LogKind};
 
 impl Coordinator {
@@ -98,7 +98,12 @@ impl Coordinator {
     /// The JobManager died: pending checkpoints are lost (failed, CHECKPOINT_COORDINATOR_SHUTDOWN,
     /// without notifying anyone), so is the failure counter; the ID counter and the completed
     /// store survive in HA storage. A new leader session starts after `recovery`.
-    pub(super) fn on_leadership_lost(&mut self, recovery: Duration, ctx: &Context, out: &mut Out) {
+    pub(super) fn on_leadership_lost(
+        &mut self,
+        recovery: SimDuration,
+        ctx: &Context,
+        out: &mut Out,
+    ) {
         for &id in self.pending.keys() {
             out.stat(Stat::Failed {
                 id,

@@ -29,7 +29,7 @@ mod tests;
 
 use super::command::Out;
 use super::graph::ExecutionGraph;
-use super::ids::{CheckpointId, Duration, FencingToken, SimTime, SubtaskId};
+use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::CheckpointingSpec;
 use super::snapshot::SubtaskSnapshot;
 use super::stats::CheckpointStats;
@@ -87,7 +87,7 @@ pub enum CoordinatorInput {
     },
     /// The JobManager died: pending checkpoints are lost; a new leader takes over after
     /// `recovery`.
-    LeadershipLost { recovery: Duration },
+    LeadershipLost { recovery: SimDuration },
     /// A new JobManager (leader session `session`) took over.
     LeadershipGranted { session: FencingToken },
     /// New checkpoint options, applied live.
@@ -103,7 +103,7 @@ pub struct Context<'a> {
     pub stats: &'a CheckpointStats,
     pub storage_down: bool,
     /// The metadata write of a completed checkpoint.
-    pub storage_write: Duration,
+    pub storage_write: SimDuration,
 }
 
 impl Context<'_> {

@@ -5,7 +5,7 @@ use super::{Context, Coordinator, CoordinatorInput, RequestKind};
 use crate::sim::command::{Command, Out, Stat};
 use crate::sim::events::Event;
 use crate::sim::graph::ExecutionGraph;
-use crate::sim::ids::{CheckpointId, Duration, FencingToken, SimTime, SubtaskId};
+use crate::sim::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use crate::sim::scenario::{CheckpointingSpec, Scenario};
 use crate::sim::snapshot::{OperatorState, SubtaskSnapshot};
 use crate::sim::stats::CheckpointStats;
@@ -55,7 +55,7 @@ impl World {
             tasks: &self.tasks,
             stats: &self.stats,
             storage_down: self.storage_down,
-            storage_write: Duration::from_ms(5),
+            storage_write: SimDuration::from_ms(5),
         };
         let mut out = Out::default();
         c.handle(input, &ctx, &mut out);
@@ -257,7 +257,7 @@ fn storage_down_at_trigger_fails_the_new_id_with_io_exception() {
 #[test]
 fn a_request_while_a_task_is_not_running_fails_before_getting_an_id() {
     let mut w = World::new();
-    w.tasks[1].status = TaskStatus::Restoring;
+    w.tasks[1].status = TaskStatus::Initializing;
     let mut c = Coordinator::new(config(100));
     let cmds = w.handle(&mut c, CoordinatorInput::Request(RequestKind::Manual));
     assert!(cmds.contains(&Command::Stat(Stat::FailedWithoutId)));
@@ -274,7 +274,7 @@ fn losing_leadership_fails_pending_checkpoints_and_a_new_session_restarts_region
     let cmds = w.handle(
         &mut c,
         CoordinatorInput::LeadershipLost {
-            recovery: Duration::from_ms(50),
+            recovery: SimDuration::from_ms(50),
         },
     );
     assert!(cmds.contains(&Command::Stat(Stat::Failed {

@@ -9,7 +9,7 @@ use super::{Context, Coordinator};
 use crate::sim::channel::Barrier;
 use crate::sim::command::{Check, Command, Out, Stat};
 use crate::sim::events::Event;
-use crate::sim::ids::{CheckpointId, Duration, FencingToken, SimTime};
+use crate::sim::ids::{CheckpointId, FencingToken, SimDuration, SimTime};
 use crate::sim::scenario::CheckpointingMode;
 use crate::sim::{FailureReason, LogKind};
 
@@ -54,7 +54,7 @@ impl Coordinator {
             return;
         };
         let delay_ms = self.config.min_pause_ms.min(interval);
-        self.reschedule_trigger(ctx.now.plus(Duration::from_ms(delay_ms)), out);
+        self.reschedule_trigger(ctx.now.plus(SimDuration::from_ms(delay_ms)), out);
     }
 
     /// Stops the periodic scheduler and drops queued requests.
@@ -85,7 +85,7 @@ impl Coordinator {
         };
         // Fixed rate: the next trigger is planned from this one's planned time.
         let planned = self.next_trigger_at.unwrap_or(ctx.now);
-        let next = planned.plus(Duration::from_ms(interval)).max(ctx.now);
+        let next = planned.plus(SimDuration::from_ms(interval)).max(ctx.now);
         self.reschedule_trigger(next, out);
         self.request_checkpoint(RequestKind::Periodic, ctx, out);
     }
@@ -129,7 +129,7 @@ impl Coordinator {
             }
             if req.kind == RequestKind::Periodic {
                 if let Some(last) = self.last_completion {
-                    let earliest = last.plus(Duration::from_ms(self.config.min_pause_ms));
+                    let earliest = last.plus(SimDuration::from_ms(self.config.min_pause_ms));
                     if ctx.now < earliest {
                         self.requests.pop_front();
                         self.preflight_failure(FailureReason::MinimumTimeBetweenCheckpoints, out);
@@ -163,7 +163,7 @@ impl Coordinator {
             id,
             PendingCheckpoint::new(id, ctx.now, savepoint, n, session),
         );
-        let timeout = Duration::from_ms(self.config.timeout_ms);
+        let timeout = SimDuration::from_ms(self.config.timeout_ms);
         out.schedule(
             ctx.now.plus(timeout),
             Event::CheckpointTimeout { id, session },
