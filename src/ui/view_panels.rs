@@ -199,7 +199,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             };
             html! { <>
                 <dt>{ "Alignment" }</dt>
-                <dd>{ format!("checkpoint {} · {mode} · first barrier at {} ms · {}/{} barriers", a.id, a.first_barrier_at.as_ms(), a.num_received, a.received.len()) }</dd>
+                <dd>{ format!("checkpoint {} · {mode} · first barrier at {} ms · {}/{} barriers", a.id, a.first_barrier_at.as_ms(), a.received.count(), a.received.participants()) }</dd>
             </> }
         }
         None => html! { <><dt>{ "Alignment" }</dt><dd>{ "not aligning" }</dd></> },
@@ -238,7 +238,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
                     <dd>{ task.in_progress.iter().map(|p| format!("{}: {}", p.id,
-                        if task.in_sync == Some(p.id) { "sync".to_string() } else if !p.async_done { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting_count) }))
+                        if task.in_sync == Some(p.id) { "sync".to_string() } else if !p.async_done { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting.count()) }))
                         .collect::<Vec<_>>().join(" · ") }</dd>
                 }
             </dl>
@@ -249,7 +249,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                     { for inputs.iter().enumerate().map(|(i, c)| {
                         let ch = &sim.channels()[c.idx()];
                         let from = &g.subtasks[g.channels[c.idx()].from.idx()].name;
-                        let got = task.alignment.as_ref().map(|a| a.received.get(i).copied().unwrap_or(false));
+                        let got = task.alignment.as_ref().map(|a| a.received.contains(i));
                         html! {
                             <tr class={classes!(ch.blocked.then_some("blocked"))}>
                                 <td>{ format!("from {from}") }</td>

@@ -8,6 +8,7 @@
 
 use super::*;
 use crate::sim::channel::{Barrier, Item, Record};
+use crate::sim::collector::{Collected, Collector};
 use crate::sim::events::Event;
 use crate::sim::ids::{Attempt, CheckpointId, SimTime, SubtaskId};
 use crate::sim::scenario::CheckpointingMode;
@@ -86,8 +87,7 @@ impl Simulation {
             id: b.id,
             barrier: b,
             first_barrier_at: self.now,
-            received: vec![false; n],
-            num_received: 0,
+            received: Collector::new(b.id, n),
             unaligned,
             snapshotted: false,
             processed_bytes: 0,
@@ -130,11 +130,9 @@ impl Simulation {
         let Some(a) = self.tasks[t.idx()].alignment.as_mut() else {
             return;
         };
-        if a.received[input as usize] {
+        if a.received.insert(input as usize, ()) != Collected::New {
             return;
         }
-        a.received[input as usize] = true;
-        a.num_received += 1;
         if b.unaligned && !a.unaligned && !a.barrier.savepoint {
             // A barrier that timed out upstream arrives as a priority event: switch now (in any
             // mode: it overtook records that must be persisted).
@@ -144,8 +142,7 @@ impl Simulation {
             .alignment
             .as_ref()
             .expect("alignment present");
-        let (unaligned, snapshotted, all) =
-            (a.unaligned, a.snapshotted, a.num_received == inputs.len());
+        let (unaligned, snapshotted, all) = (a.unaligned, a.snapshotted, a.received.is_complete());
         if unaligned {
             if !snapshotted {
                 self.snapshot(t, true);
@@ -202,14 +199,7 @@ impl Simulation {
                 push_channel_state(&mut p.snapshot, input, r);
                 p.snapshot.metrics.persisted_data += record_bytes;
             }
-            if p.awaiting_inputs
-                .get(input as usize)
-                .copied()
-                .unwrap_or(false)
-            {
-                p.awaiting_inputs[input as usize] = false;
-                p.awaiting_count -= 1;
-            }
+            p.awaiting.remove(input as usize);
         }
         self.maybe_ack(t, id);
     }
@@ -268,7 +258,7 @@ impl Simulation {
         let all = self.tasks[t.idx()]
             .alignment
             .as_ref()
-            .map(|a| a.num_received == a.received.len());
+            .map(|a| a.received.is_complete());
         if !self.tasks[t.idx()]
             .alignment
             .as_ref()
@@ -290,7 +280,8 @@ impl Simulation {
             return;
         };
         a.unaligned = true;
-        let (id, received) = (a.id, a.received.clone());
+        let id = a.id;
+        let received: Vec<bool> = (0..inputs.len()).map(|i| a.received.contains(i)).collect();
         for (i, c) in inputs.iter().enumerate() {
             if received[i] {
                 if self.channels[c.idx()].blocked {
@@ -346,7 +337,7 @@ impl Simulation {
         if let Some(pos) = task
             .in_progress
             .iter()
-            .position(|p| p.id == id && p.awaiting_count > 0)
+            .position(|p| p.id == id && p.awaiting.count() > 0)
         {
             task.in_progress.remove(pos);
             self.start_next_upload(t);
@@ -362,7 +353,7 @@ impl Simulation {
         let task = &mut self.tasks[t.idx()];
         task.alignment = None;
         task.in_progress
-            .retain(|p| p.id != a.id || p.async_done && p.awaiting_count == 0);
+            .retain(|p| p.id != a.id || p.async_done && p.awaiting.count() == 0);
         self.start_next_upload(t);
         if decline {
             self.log(

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::sim::channel::{Barrier, Item};
+use crate::sim::collector::Collector;
 use crate::sim::ids::{CheckpointId, SubtaskId};
 use crate::sim::scenario::CheckpointingMode;
 use crate::sim::{FailureReason, LogKind, Simulation};
@@ -20,11 +21,8 @@ impl Simulation {
         let task = &mut self.tasks[t.idx()];
         if let Some(pos) = task.tracked.iter().position(|a| a.id == b.id) {
             let a = &mut task.tracked[pos];
-            if !a.received[input as usize] {
-                a.received[input as usize] = true;
-                a.num_received += 1;
-            }
-            if a.num_received == n {
+            a.received.insert(input as usize, ());
+            if a.received.is_complete() {
                 let done = task.tracked.remove(pos);
                 task.tracked.drain(..pos);
                 drop_alignment(task);
@@ -36,14 +34,13 @@ impl Simulation {
             }
         } else if b.id > task.last_checkpoint {
             task.last_checkpoint = b.id;
-            let mut received = vec![false; n];
-            received[input as usize] = true;
+            let mut received = Collector::new(b.id, n);
+            received.insert(input as usize, ());
             task.tracked.push_back(Alignment {
                 id: b.id,
                 barrier: b,
                 first_barrier_at: now,
                 received,
-                num_received: 1,
                 unaligned: false,
                 snapshotted: false,
                 processed_bytes: 0,
@@ -82,7 +79,7 @@ impl Simulation {
             let next = task.tracked.pop_front();
             let complete = next
                 .as_ref()
-                .map(|a| a.num_received == a.received.len())
+                .map(|a| a.received.is_complete())
                 .unwrap_or(false);
             task.alignment = next;
             if !complete {
@@ -126,6 +123,6 @@ impl Simulation {
 pub(super) fn drop_alignment(task: &mut Task) {
     if let Some(old) = task.alignment.take() {
         task.in_progress
-            .retain(|p| p.id != old.id || p.async_done && p.awaiting_count == 0);
+            .retain(|p| p.id != old.id || p.async_done && p.awaiting.count() == 0);
     }
 }

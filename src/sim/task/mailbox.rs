@@ -166,11 +166,7 @@ impl Simulation {
         }
         // Unaligned: data from an input whose barrier has not arrived yet is channel state.
         for p in task.in_progress.iter_mut() {
-            if p.awaiting_inputs
-                .get(input as usize)
-                .copied()
-                .unwrap_or(false)
-            {
+            if p.awaiting.contains(input as usize) {
                 push_channel_state(&mut p.snapshot, input, r);
                 p.snapshot.metrics.persisted_data += record_bytes;
             }

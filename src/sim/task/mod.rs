@@ -12,6 +12,7 @@ mod network;
 mod snapshot;
 
 use super::channel::{Barrier, Record};
+use super::collector::Collector;
 use super::events::Event;
 use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{OperatorKind, SnapshotPhase};
@@ -43,8 +44,7 @@ pub struct Alignment {
     pub barrier: Barrier,
     pub first_barrier_at: SimTime,
     /// Per input channel: the barrier (or a cancel marker) has arrived.
-    pub received: Vec<bool>,
-    pub num_received: usize,
+    pub received: Collector<()>,
     /// The checkpoint is (now) unaligned at this subtask.
     pub unaligned: bool,
     /// The snapshot was taken (unaligned: at the first barrier).
@@ -68,8 +68,7 @@ pub struct SnapshotInProgress {
     pub upload_due: Option<SimTime>,
     pub async_done: bool,
     /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
-    pub awaiting_inputs: Vec<bool>,
-    pub awaiting_count: usize,
+    pub awaiting: Collector<()>,
 }
 
 /// One subtask's mutable state.

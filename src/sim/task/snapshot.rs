@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::sim::channel::{Barrier, Item, Record};
+use crate::sim::collector::Collector;
 use crate::sim::events::Event;
 use crate::sim::ids::{Attempt, CheckpointId, SimDuration, SubtaskId};
 use crate::sim::scenario::{OperatorKind, SnapshotPhase};
@@ -73,12 +74,12 @@ impl Simulation {
         }
         let state = task.state.clone();
         let state_size = state.size_bytes(sbpk, record_bytes);
-        let awaiting_inputs: Vec<bool> = if unaligned {
-            a.received.iter().map(|r| !r).collect()
+        // Unaligned: what the inputs whose barrier is still on its way deliver is channel state.
+        let awaiting = if unaligned {
+            Collector::complement(&a.received)
         } else {
-            vec![false; n_inputs]
+            Collector::new(id, n_inputs)
         };
-        let awaiting_count = awaiting_inputs.iter().filter(|x| **x).count();
         let first = if kind == OperatorKind::Source {
             now
         } else {
@@ -109,8 +110,7 @@ impl Simulation {
             async_started: None,
             upload_due: None,
             async_done: false,
-            awaiting_inputs,
-            awaiting_count,
+            awaiting,
         });
         if !unaligned {
             task.alignment = None;
@@ -239,7 +239,7 @@ impl Simulation {
         let Some(pos) = task
             .in_progress
             .iter()
-            .position(|p| p.id == id && p.async_done && p.awaiting_count == 0)
+            .position(|p| p.id == id && p.async_done && p.awaiting.count() == 0)
         else {
             return;
         };
