@@ -76,7 +76,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         }
         TaskStatus::Running => {}
     }
-    if let Some(id) = task.in_sync {
+    if let Some(id) = task.in_sync() {
         return TaskView {
             state: "snapshotting",
             phase: Some("sync"),

@@ -9,6 +9,7 @@ use super::view_graph::task_view;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, OperatorKind};
 use crate::sim::snapshot::OperatorState;
+use crate::sim::task::SnapshotStage;
 use crate::sim::{LogKind, Simulation};
 use web_sys::HtmlInputElement;
 use yew::html::Scope;
@@ -238,7 +239,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
                     <dd>{ task.in_progress.iter().map(|p| format!("{}: {}", p.id,
-                        if task.in_sync == Some(p.id) { "sync".to_string() } else if !p.async_done { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting.count()) }))
+                        if matches!(p.phase, SnapshotStage::Sync { .. }) { "sync".to_string() } else if !p.is_uploaded() { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting.count()) }))
                         .collect::<Vec<_>>().join(" · ") }</dd>
                 }
             </dl>

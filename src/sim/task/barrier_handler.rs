@@ -353,7 +353,7 @@ impl Simulation {
         let task = &mut self.tasks[t.idx()];
         task.alignment = None;
         task.in_progress
-            .retain(|p| p.id != a.id || p.async_done && p.awaiting.count() == 0);
+            .retain(|p| p.id != a.id || p.is_uploaded() && p.awaiting.count() == 0);
         self.start_next_upload(t);
         if decline {
             self.log(

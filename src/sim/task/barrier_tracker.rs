@@ -123,6 +123,6 @@ impl Simulation {
 pub(super) fn drop_alignment(task: &mut Task) {
     if let Some(old) = task.alignment.take() {
         task.in_progress
-            .retain(|p| p.id != old.id || p.async_done && p.awaiting.count() == 0);
+            .retain(|p| p.id != old.id || p.is_uploaded() && p.awaiting.count() == 0);
     }
 }

@@ -53,20 +53,31 @@ pub struct Alignment {
     pub processed_bytes: u64,
 }
 
+/// Where a subtask's snapshot is, as Flink's `SubtaskCheckpointCoordinatorImpl` then
+/// `AsyncCheckpointRunnable` take it: sync -> async (queued, then uploading) -> waiting for
+/// channel state -> done (acknowledged: the entry is removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotStage {
+    /// The synchronous part: the subtask processes nothing else.
+    Sync { started: SimTime },
+    /// Handed to the subtask's async executor when the synchronous part ended (Flink's
+    /// `AsyncCheckpointRunnable` is constructed then; its async duration counts from there,
+    /// queueing included), waiting for the subtask's earlier uploads: one subtask's
+    /// asynchronous parts run one at a time (observed on Flink 2.3).
+    AsyncQueued { started: SimTime },
+    /// The upload runs until `due`.
+    Uploading { started: SimTime, due: SimTime },
+    /// Uploaded; an unaligned snapshot still collects the channel state of the inputs whose
+    /// barrier has not arrived.
+    WaitingForChannelState,
+}
+
 /// A snapshot this subtask took and has not yet acknowledged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotInProgress {
     pub id: CheckpointId,
     pub snapshot: SubtaskSnapshot,
-    pub sync_started: SimTime,
-    /// When the synchronous part ended and the asynchronous part was handed to the subtask's
-    /// async executor (Flink's `AsyncCheckpointRunnable` is constructed then; its async
-    /// duration counts from there, queueing included).
-    pub async_started: Option<SimTime>,
-    /// When the upload, once running, ends. `None` while it waits for the subtask's earlier
-    /// uploads: one subtask's asynchronous parts run one at a time (observed on Flink 2.3).
-    pub upload_due: Option<SimTime>,
-    pub async_done: bool,
+    pub phase: SnapshotStage,
     /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
     pub awaiting: Collector<()>,
 }
@@ -80,8 +91,6 @@ pub struct Task {
     pub state: OperatorState,
     /// Busy processing a record or in the synchronous snapshot phase until then.
     pub busy_until: SimTime,
-    /// In the synchronous part of this checkpoint's snapshot.
-    pub in_sync: Option<CheckpointId>,
     /// Outputs of the record processed last, waiting for channel space.
     pub pending_output: VecDeque<(u32, Record)>,
     /// The earliest wake-up already scheduled.
@@ -114,6 +123,13 @@ pub struct Task {
     pub last_snapshot: Option<(CheckpointId, SubtaskMetrics)>,
 }
 
+impl SnapshotInProgress {
+    /// The asynchronous part is done (an unaligned snapshot may still collect channel state).
+    pub fn is_uploaded(&self) -> bool {
+        self.phase == SnapshotStage::WaitingForChannelState
+    }
+}
+
 impl Task {
     pub fn new(id: SubtaskId, kind: OperatorKind, key_space: u32, outputs: usize) -> Task {
         Task {
@@ -122,7 +138,6 @@ impl Task {
             status: TaskStatus::Running,
             state: initial_state(kind, key_space),
             busy_until: SimTime::ZERO,
-            in_sync: None,
             pending_output: VecDeque::new(),
             wake_at: None,
             next_emit_at: SimTime::ZERO,
@@ -141,6 +156,14 @@ impl Task {
             records_out: 0,
             last_snapshot: None,
         }
+    }
+
+    /// The checkpoint whose snapshot is in its synchronous part, if any.
+    pub fn in_sync(&self) -> Option<CheckpointId> {
+        self.in_progress
+            .iter()
+            .find(|p| matches!(p.phase, SnapshotStage::Sync { .. }))
+            .map(|p| p.id)
     }
 
     pub fn is_running(&self) -> bool {

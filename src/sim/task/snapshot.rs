@@ -11,6 +11,7 @@ use crate::sim::events::Event;
 use crate::sim::ids::{Attempt, CheckpointId, SimDuration, SubtaskId};
 use crate::sim::scenario::{OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
+use crate::sim::task::SnapshotStage;
 use crate::sim::{FailureReason, LogKind, Simulation};
 use std::rc::Rc;
 
@@ -106,16 +107,12 @@ impl Simulation {
                 channel_state: Vec::new(),
                 metrics,
             },
-            sync_started: now,
-            async_started: None,
-            upload_due: None,
-            async_done: false,
+            phase: SnapshotStage::Sync { started: now },
             awaiting,
         });
         if !unaligned {
             task.alignment = None;
         }
-        task.in_sync = Some(id);
         task.busy_until = now.plus(sync_d);
         self.queue.schedule(
             now.plus(sync_d),
@@ -136,12 +133,15 @@ impl Simulation {
         if task.attempt != attempt || !task.is_running() {
             return;
         }
-        if task.in_sync == Some(id) {
-            task.in_sync = None;
-        }
         if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == id) {
-            p.snapshot.metrics.sync_duration = now.since(p.sync_started);
-            p.async_started = Some(now);
+            debug_assert!(
+                matches!(p.phase, SnapshotStage::Sync { .. }),
+                "the synchronous part of {id} ended twice"
+            );
+            if let SnapshotStage::Sync { started } = p.phase {
+                p.snapshot.metrics.sync_duration = now.since(started);
+            }
+            p.phase = SnapshotStage::AsyncQueued { started: now };
             self.start_next_upload(t);
         }
         self.wake(t, now);
@@ -160,7 +160,7 @@ impl Simulation {
             || task
                 .in_progress
                 .iter()
-                .any(|p| p.upload_due.is_some() && !p.async_done)
+                .any(|p| matches!(p.phase, SnapshotStage::Uploading { .. }))
         {
             return;
         }
@@ -168,14 +168,16 @@ impl Simulation {
         let Some(p) = task
             .in_progress
             .iter_mut()
-            .find(|p| p.async_started.is_some() && p.upload_due.is_none())
+            .find(|p| matches!(p.phase, SnapshotStage::AsyncQueued { .. }))
         else {
             return;
         };
         let size = p.snapshot.metrics.state_size + p.snapshot.metrics.persisted_data;
         let upload = SimDuration(op_async.0 + write.0 + size.saturating_mul(1000) / bandwidth);
         let due = now.plus(upload);
-        p.upload_due = Some(due);
+        if let SnapshotStage::AsyncQueued { started } = p.phase {
+            p.phase = SnapshotStage::Uploading { started, due };
+        }
         let id = p.id;
         self.queue.schedule(
             due,
@@ -195,11 +197,9 @@ impl Simulation {
         if task.attempt != attempt || !task.is_running() {
             return;
         }
-        let Some(pos) = task
-            .in_progress
-            .iter()
-            .position(|p| p.id == id && p.upload_due == Some(now) && !p.async_done)
-        else {
+        let Some(pos) = task.in_progress.iter().position(|p| {
+            p.id == id && matches!(p.phase, SnapshotStage::Uploading { due, .. } if due == now)
+        }) else {
             self.start_next_upload(t);
             return;
         };
@@ -225,10 +225,10 @@ impl Simulation {
             return;
         }
         let p = &mut task.in_progress[pos];
-        p.async_done = true;
-        if let Some(started) = p.async_started {
+        if let SnapshotStage::Uploading { started, .. } = p.phase {
             p.snapshot.metrics.async_duration = now.since(started);
         }
+        p.phase = SnapshotStage::WaitingForChannelState;
         self.maybe_ack(t, id);
         self.start_next_upload(t);
     }
@@ -239,7 +239,7 @@ impl Simulation {
         let Some(pos) = task
             .in_progress
             .iter()
-            .position(|p| p.id == id && p.async_done && p.awaiting.count() == 0)
+            .position(|p| p.id == id && p.is_uploaded() && p.awaiting.count() == 0)
         else {
             return;
         };
