@@ -5,7 +5,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use barrierscope::sim::coordinator::pending::{PendingCheckpoint, TaskAcknowledgeResult};
-    use barrierscope::sim::ids::{CheckpointId, SimTime, SubtaskId};
+    use barrierscope::sim::ids::{CheckpointId, FencingToken, SimTime, SubtaskId};
     use barrierscope::sim::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
     use barrierscope::sim::stats::CheckpointStats;
     use criterion::{criterion_group, BatchSize, Criterion, Throughput};
@@ -34,7 +34,13 @@ mod native {
                     let mut stats = CheckpointStats::default();
                     stats.report_pending(CheckpointId(1), SimTime(0), false, SUBTASKS);
                     (
-                        PendingCheckpoint::new(CheckpointId(1), SimTime(0), false, SUBTASKS, 0),
+                        PendingCheckpoint::new(
+                            CheckpointId(1),
+                            SimTime(0),
+                            false,
+                            SUBTASKS,
+                            FencingToken::default(),
+                        ),
                         stats,
                     )
                 },
@@ -42,7 +48,7 @@ mod native {
                     for (i, s) in snapshots.iter().enumerate() {
                         let t = SubtaskId(i as u32);
                         let now = SimTime(i as u64);
-                        let r = pending.acknowledge(t, Rc::clone(s), now);
+                        let r = pending.acknowledge(t, Rc::clone(s));
                         debug_assert_eq!(r, TaskAcknowledgeResult::Success);
                         stats.report_subtask(
                             CheckpointId(1),

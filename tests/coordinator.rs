@@ -397,7 +397,7 @@ fn two_phase_commit_sink_commits_only_on_notify_checkpoint_complete() {
         .map(|e| {
             e.completion_timestamp
                 .unwrap()
-                .plus(barrierscope::sim::ids::Duration::from_ms(1))
+                .plus(barrierscope::sim::ids::SimDuration::from_ms(1))
         })
         .collect();
     assert_eq!(times, expected);

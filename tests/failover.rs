@@ -100,7 +100,7 @@ fn sources_rewind_to_the_offsets_of_the_restored_checkpoint() {
     let OperatorState::Source { offset: restored } = snap.state else {
         panic!("not a source snapshot")
     };
-    assert_eq!(sim.tasks()[source0.idx()].status, TaskStatus::Restoring);
+    assert_eq!(sim.tasks()[source0.idx()].status, TaskStatus::Initializing);
     assert_eq!(source_offset(&sim, "source#0"), restored);
     assert!(
         restored < before,

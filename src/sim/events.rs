@@ -2,7 +2,7 @@
 //! order they were scheduled), so a run is fully determined by its inputs.
 
 use super::channel::Barrier;
-use super::ids::{Attempt, ChannelId, CheckpointId, SimTime, SubtaskId};
+use super::ids::{Attempt, ChannelId, CheckpointId, FencingToken, SimTime, SubtaskId};
 use super::snapshot::SubtaskSnapshot;
 use super::FailureReason;
 use std::cmp::Ordering;
@@ -10,10 +10,8 @@ use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Everything that can happen at a point in simulated time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A source subtask emits its next record.
-    SourceEmit { task: SubtaskId, attempt: Attempt },
     /// A subtask looks at its inputs and outputs again.
     TaskWake { task: SubtaskId, attempt: Attempt },
     /// The synchronous part of a snapshot ends: the task resumes processing.
@@ -74,23 +72,32 @@ pub enum Event {
         reason: FailureReason,
     },
     /// The periodic checkpoint timer fires.
-    PeriodicTrigger { generation: u64 },
+    PeriodicTrigger { token: FencingToken },
     /// A pending checkpoint's canceller fires.
-    CheckpointTimeout { id: CheckpointId, epoch: u64 },
+    CheckpointTimeout {
+        id: CheckpointId,
+        session: FencingToken,
+    },
     /// The checkpoint metadata write finishes.
-    MetadataWritten { id: CheckpointId, epoch: u64 },
+    MetadataWritten {
+        id: CheckpointId,
+        session: FencingToken,
+    },
     /// An injected fault (index into the run's fault log).
     Fault { index: usize },
     /// A failed region is redeployed after the restart backoff.
-    RegionRestart { region: u32, generation: u64 },
+    RegionRestart { region: u32, token: FencingToken },
     /// A restarted subtask has read its state from the checkpoint.
     RestoreDone { task: SubtaskId, attempt: Attempt },
     /// A slow-down ends.
-    SlowEnds { task: SubtaskId, token: u64 },
+    SlowEnds {
+        task: SubtaskId,
+        token: FencingToken,
+    },
     /// Checkpoint storage is reachable again.
-    StorageBack { token: u64 },
+    StorageBack { token: FencingToken },
     /// A new JobManager has taken over after a coordinator failover.
-    CoordinatorRecovered { epoch: u64 },
+    CoordinatorRecovered { session: FencingToken },
 }
 
 /// A heap entry: small (24 bytes) so that sifting is cheap; the event itself waits in a slab.
@@ -171,12 +178,27 @@ mod tests {
     #[test]
     fn events_at_the_same_instant_run_in_scheduling_order() {
         let mut q = EventQueue::default();
-        q.schedule(SimTime(5), Event::StorageBack { token: 1 });
-        q.schedule(SimTime(3), Event::StorageBack { token: 2 });
-        q.schedule(SimTime(5), Event::StorageBack { token: 3 });
+        q.schedule(
+            SimTime(5),
+            Event::StorageBack {
+                token: FencingToken(1),
+            },
+        );
+        q.schedule(
+            SimTime(3),
+            Event::StorageBack {
+                token: FencingToken(2),
+            },
+        );
+        q.schedule(
+            SimTime(5),
+            Event::StorageBack {
+                token: FencingToken(3),
+            },
+        );
         let order: Vec<u64> = std::iter::from_fn(|| q.pop())
             .map(|(_, e)| match e {
-                Event::StorageBack { token } => token,
+                Event::StorageBack { token } => token.0,
                 _ => 0,
             })
             .collect();

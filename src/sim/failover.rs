@@ -6,12 +6,13 @@
 //! sinks commit the transactions it holds), or starts empty with none. Also the global failover
 //! of the failure manager and the JobManager (coordinator) failover.
 
+use super::coordinator::CoordinatorInput;
 use super::events::Event;
 use super::graph::ExecutionGraph;
-use super::ids::{Attempt, CheckpointId, Duration, SimTime, SubtaskId};
+use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::snapshot::OperatorState;
 use super::task::TaskStatus;
-use super::{FailureReason, LogKind, Simulation};
+use super::{LogKind, Simulation};
 use std::rc::Rc;
 
 /// Flink's exponential-delay defaults: max backoff 1 min, multiplier 1.5, reset after 1 h.
@@ -56,12 +57,13 @@ pub struct JobState {
     /// Restart records dropped from the front of `restarts` by the bound.
     pub restarts_dropped: usize,
     restarts_limit: Option<usize>,
-    region_generation: Vec<u64>,
+    /// Per region: fences its pending restart (a newer failover or leader plans another).
+    region_token: Vec<FencingToken>,
     /// Per region: index of the restart record its pending restart belongs to.
     region_restart: Vec<Option<usize>>,
     /// Exponential-delay backoff in µs (at least 1 ms, so a failover loop always advances time).
-    initial_backoff: Duration,
-    backoff: Duration,
+    initial_backoff: SimDuration,
+    backoff: SimDuration,
     last_failure: Option<SimTime>,
 }
 
@@ -72,10 +74,10 @@ impl JobState {
             restarts: Vec::new(),
             restarts_dropped: 0,
             restarts_limit: None,
-            region_generation: vec![0; g.regions.len()],
+            region_token: vec![FencingToken::default(); g.regions.len()],
             region_restart: vec![None; g.regions.len()],
-            initial_backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
-            backoff: Duration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
+            initial_backoff: SimDuration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
+            backoff: SimDuration::from_ms(restart_delay_ms.max(MIN_BACKOFF_MS)),
             last_failure: None,
         }
     }
@@ -108,7 +110,7 @@ impl JobState {
     }
 
     /// The next restart delay (exponential backoff, reset after an hour without failure).
-    fn next_backoff(&mut self, now: SimTime) -> Duration {
+    fn next_backoff(&mut self, now: SimTime) -> SimDuration {
         if let Some(last) = self.last_failure {
             if now.since(last).as_ms() >= RESET_BACKOFF_THRESHOLD_MS {
                 self.backoff = self.initial_backoff;
@@ -116,8 +118,8 @@ impl JobState {
         }
         self.last_failure = Some(now);
         let d = self.backoff;
-        let cap = Duration::from_ms(MAX_BACKOFF_MS).max(self.initial_backoff);
-        self.backoff = Duration(self.backoff.0.saturating_mul(3) / 2).min(cap);
+        let cap = SimDuration::from_ms(MAX_BACKOFF_MS).max(self.initial_backoff);
+        self.backoff = SimDuration(self.backoff.0.saturating_mul(3) / 2).min(cap);
         d
     }
 }
@@ -147,11 +149,8 @@ impl Simulation {
             return;
         }
         // A task leaves RUNNING: Flink's ExecutionTrackingCheckpointCoordinatorDeActivator stops
-        // the scheduler, and stopping it aborts every pending checkpoint with
-        // CHECKPOINT_COORDINATOR_SUSPEND (not counted toward tolerable failures). Scheduler
-        // first: no queued request may fire as the aborts free max_concurrent slots.
-        self.stop_checkpoint_scheduler();
-        self.abort_all_pending(FailureReason::CheckpointCoordinatorSuspend);
+        // the scheduler, which aborts every pending checkpoint (CHECKPOINT_COORDINATOR_SUSPEND).
+        self.coordinator_input(CoordinatorInput::JobNotRunning);
         let mut subtasks = 0;
         let record = self.job.restart_count();
         let mut any = false;
@@ -165,7 +164,7 @@ impl Simulation {
             for t in members {
                 self.cancel_task(t);
             }
-            self.job.region_generation[r as usize] += 1;
+            self.job.region_token[r as usize].advance();
             self.job.region_restart[r as usize] = Some(record);
         }
         if !any {
@@ -186,7 +185,7 @@ impl Simulation {
                 self.cancel_task(SubtaskId(t as u32));
                 self.tasks[t].status = TaskStatus::Canceled;
             }
-            self.abort_all_pending(FailureReason::CheckpointCoordinatorShutdown);
+            self.coordinator_input(CoordinatorInput::JobFailed);
             return;
         }
         let delay = self.job.next_backoff(self.now);
@@ -206,13 +205,10 @@ impl Simulation {
             ),
         );
         for r in regions {
-            let generation = self.job.region_generation[r as usize];
+            let token = self.job.region_token[r as usize];
             self.queue.schedule(
                 self.now.plus(delay),
-                Event::RegionRestart {
-                    region: r,
-                    generation,
-                },
+                Event::RegionRestart { region: r, token },
             );
         }
     }
@@ -244,10 +240,8 @@ impl Simulation {
     }
 
     /// The restart backoff is over: redeploy the region and restore its state.
-    pub(crate) fn on_region_restart(&mut self, region: u32, generation: u64) {
-        if self.job.region_generation[region as usize] != generation
-            || self.job.status == JobStatus::Failed
-        {
+    pub(crate) fn on_region_restart(&mut self, region: u32, token: FencingToken) {
+        if self.job.region_token[region as usize] != token || self.job.status == JobStatus::Failed {
             return;
         }
         if !self.coord.alive {
@@ -279,7 +273,7 @@ impl Simulation {
             let op = self.graph.operator_of(t);
             let (sbpk, record_bytes) = (op.state_bytes_per_key, self.record_bytes);
             let task = &mut self.tasks[t.idx()];
-            task.status = TaskStatus::Restoring;
+            task.status = TaskStatus::Initializing;
             let mut size = 0;
             if let Some(cp) = &latest {
                 if let Some(s) = cp.snapshots.iter().find(|s| s.task == t) {
@@ -310,7 +304,7 @@ impl Simulation {
                 }
             }
             let attempt = self.tasks[t.idx()].attempt;
-            let d = Duration(read.0 + size.saturating_mul(1000) / bandwidth);
+            let d = SimDuration(read.0 + size.saturating_mul(1000) / bandwidth);
             self.queue
                 .schedule(self.now.plus(d), Event::RestoreDone { task: t, attempt });
         }
@@ -319,11 +313,8 @@ impl Simulation {
         // NOT_ALL_REQUIRED_TASKS_RUNNING (counted, no ID); the fixed-rate timer goes on. On
         // Flink 2.3 the first checkpoint after a restart came about one interval after the
         // job was RUNNING again, with one such failure before it.
-        if self.coord.alive
-            && self.coord.next_trigger_at.is_none()
-            && self.job.region_restart.iter().all(|r| r.is_none())
-        {
-            self.start_checkpoint_scheduler();
+        if self.job.region_restart.iter().all(|r| r.is_none()) {
+            self.coordinator_input(CoordinatorInput::JobRunning);
         }
         match &latest {
             Some(cp) => {
@@ -349,7 +340,7 @@ impl Simulation {
 
     pub(crate) fn on_restore_done(&mut self, t: SubtaskId, attempt: Attempt) {
         let task = &mut self.tasks[t.idx()];
-        if task.attempt != attempt || task.status != TaskStatus::Restoring {
+        if task.attempt != attempt || task.status != TaskStatus::Initializing {
             return;
         }
         task.status = TaskStatus::Running;
@@ -376,48 +367,28 @@ impl Simulation {
             LogKind::Failover,
             "the JobManager failed: pending checkpoints are lost".into(),
         );
-        let pending: Vec<CheckpointId> = self.coord.pending.keys().copied().collect();
-        for id in pending {
-            self.stats
-                .report_failed(id, self.now, FailureReason::CheckpointCoordinatorShutdown);
-        }
-        self.coord.pending.clear();
-        self.coord.failure_manager.clear();
-        self.coord.epoch += 1;
-        self.coord.alive = false;
         self.rpcs.clear();
-        self.stop_checkpoint_scheduler();
-        let delay = Duration::from_ms(self.scenario().restart_delay_ms);
-        let epoch = self.coord.epoch;
-        self.queue
-            .schedule(self.now.plus(delay), Event::CoordinatorRecovered { epoch });
+        let recovery = SimDuration::from_ms(self.scenario().restart_delay_ms);
+        self.coordinator_input(CoordinatorInput::LeadershipLost { recovery });
         // The TaskManagers lose their JobManager: every task is cancelled.
         let regions = (0..self.graph.regions.len() as u32).collect();
         self.fail_regions(regions, "coordinator_failover".into());
     }
 
-    pub(crate) fn on_coordinator_recovered(&mut self, epoch: u64) {
-        if epoch != self.coord.epoch || self.coord.alive {
-            return;
-        }
-        self.coord.alive = true;
-        self.log(
-            LogKind::Restore,
-            "a new JobManager took over; the checkpoint ID counter continues".into(),
-        );
-        // Regions waiting for a restart restart now. Their generation is bumped so that the
+    /// A new JobManager leads: regions waiting for a restart restart now.
+    pub(crate) fn restart_waiting_regions(&mut self) {
+        // Regions waiting for a restart restart now. Their fencing token moves on so that the
         // RegionRestart the old JobManager planned (still queued if its backoff is longer than
         // the JobManager's recovery, or due at the same instant) is ignored: without that, the
         // region would be restored twice, the second time while already running.
         for r in 0..self.graph.regions.len() {
             if self.job.region_restart[r].is_some() {
-                self.job.region_generation[r] += 1;
-                let generation = self.job.region_generation[r];
+                let token = self.job.region_token[r].advance();
                 self.queue.schedule(
                     self.now,
                     Event::RegionRestart {
                         region: r as u32,
-                        generation,
+                        token,
                     },
                 );
             }

@@ -3,7 +3,7 @@
 
 use super::coordinator::RequestKind;
 use super::events::Event;
-use super::ids::{Duration, SimTime, SubtaskId};
+use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{Fault, FaultSpec};
 use super::{LogKind, Simulation};
 
@@ -38,10 +38,9 @@ impl Simulation {
                 if let Some(t) = self.subtask(&task) {
                     let tk = &mut self.tasks[t.idx()];
                     tk.slow_milli = ((factor * 1000.0).round() as u64).max(1);
-                    tk.slow_token += 1;
-                    let token = tk.slow_token;
+                    let token = tk.slow_token.advance();
                     self.queue.schedule(
-                        self.now.plus(Duration::from_ms(duration_ms)),
+                        self.now.plus(SimDuration::from_ms(duration_ms)),
                         Event::SlowEnds { task: t, token },
                     );
                 }
@@ -57,14 +56,13 @@ impl Simulation {
                 }
             }
             Fault::StorageOutage { duration_ms } => {
-                let until = self.now.plus(Duration::from_ms(duration_ms));
+                let until = self.now.plus(SimDuration::from_ms(duration_ms));
                 self.storage_down_until = Some(
                     self.storage_down_until
                         .map(|u| u.max(until))
                         .unwrap_or(until),
                 );
-                self.storage_token += 1;
-                let token = self.storage_token;
+                let token = self.storage_token.advance();
                 let at = self.storage_down_until.unwrap_or(until);
                 self.queue.schedule(at, Event::StorageBack { token });
             }
@@ -74,7 +72,7 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn on_slow_ends(&mut self, t: SubtaskId, token: u64) {
+    pub(crate) fn on_slow_ends(&mut self, t: SubtaskId, token: FencingToken) {
         let task = &mut self.tasks[t.idx()];
         if task.slow_token == token {
             task.slow_milli = 1000;
@@ -85,7 +83,7 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn on_storage_back(&mut self, token: u64) {
+    pub(crate) fn on_storage_back(&mut self, token: FencingToken) {
         if token == self.storage_token {
             self.log(
                 LogKind::Fault,

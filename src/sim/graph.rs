@@ -3,7 +3,7 @@
 //! (the connected components of subtasks, Flink's region failover strategy) and the per-operator
 //! parameters converted to simulated time. Immutable once built.
 
-use super::ids::{ChannelId, Duration, OperatorId, SubtaskId};
+use super::ids::{ChannelId, OperatorId, SimDuration, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning, Scenario};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -13,12 +13,12 @@ pub struct OperatorInfo {
     pub kind: OperatorKind,
     pub parallelism: u32,
     pub first_subtask: SubtaskId,
-    pub process: Duration,
-    pub snapshot_sync: Duration,
-    pub snapshot_async: Duration,
+    pub process: SimDuration,
+    pub snapshot_sync: SimDuration,
+    pub snapshot_async: SimDuration,
     pub state_bytes_per_key: u64,
     /// Sources: time between two records of one subtask.
-    pub emit_interval: Duration,
+    pub emit_interval: SimDuration,
     pub key_space: u32,
 }
 
@@ -81,11 +81,11 @@ impl ExecutionGraph {
                 kind: op.kind,
                 parallelism: op.parallelism,
                 first_subtask: first,
-                process: Duration::from_ms_f64(op.process_ms()),
-                snapshot_sync: Duration::from_ms_f64(op.snapshot_sync_ms()),
-                snapshot_async: Duration::from_ms_f64(op.snapshot_async_ms()),
+                process: SimDuration::from_ms_f64(op.process_ms()),
+                snapshot_sync: SimDuration::from_ms_f64(op.snapshot_sync_ms()),
+                snapshot_async: SimDuration::from_ms_f64(op.snapshot_async_ms()),
                 state_bytes_per_key: op.state_bytes_per_key(),
-                emit_interval: Duration(interval_us),
+                emit_interval: SimDuration(interval_us),
                 key_space: op.key_space(),
             });
             for index in 0..op.parallelism {

@@ -21,12 +21,12 @@ impl SimTime {
     pub fn as_ms(self) -> u64 {
         self.0 / 1000
     }
-    pub fn plus(self, d: Duration) -> SimTime {
+    pub fn plus(self, d: SimDuration) -> SimTime {
         SimTime(self.0.saturating_add(d.0))
     }
     /// `self - earlier`, zero if `earlier` is later.
-    pub fn since(self, earlier: SimTime) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
     }
 }
 
@@ -40,26 +40,26 @@ impl fmt::Display for SimTime {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
-pub struct Duration(pub u64);
+pub struct SimDuration(pub u64);
 
-impl Duration {
-    pub const ZERO: Duration = Duration(0);
-    pub fn from_ms(ms: u64) -> Duration {
-        Duration(ms.saturating_mul(1000))
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+    pub fn from_ms(ms: u64) -> SimDuration {
+        SimDuration(ms.saturating_mul(1000))
     }
     /// Milliseconds given as a (validated, finite, non-negative) float, rounded to microseconds.
-    pub fn from_ms_f64(ms: f64) -> Duration {
+    pub fn from_ms_f64(ms: f64) -> SimDuration {
         if ms.is_finite() && ms > 0.0 {
-            Duration((ms * 1000.0).round() as u64)
+            SimDuration((ms * 1000.0).round() as u64)
         } else {
-            Duration(0)
+            SimDuration(0)
         }
     }
     pub fn as_ms(self) -> u64 {
         self.0 / 1000
     }
-    pub fn scaled(self, factor_milli: u64) -> Duration {
-        Duration(self.0.saturating_mul(factor_milli) / 1000)
+    pub fn scaled(self, factor_milli: u64) -> SimDuration {
+        SimDuration(self.0.saturating_mul(factor_milli) / 1000)
     }
 }
 
@@ -117,3 +117,19 @@ impl ChannelId {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
 pub struct Attempt(pub u32);
+
+/// A fencing token: a timer, a message or a restart carries the token current when it was
+/// issued, and is ignored if the token has moved on since (Flink fences a JobManager's leader
+/// session and its timers the same way). One type for every "is this still meant?" check.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub struct FencingToken(pub u64);
+
+impl FencingToken {
+    /// Moves the token on (everything issued under the old one is now stale) and returns it.
+    pub fn advance(&mut self) -> FencingToken {
+        self.0 += 1;
+        *self
+    }
+}

@@ -308,8 +308,6 @@ impl InvariantChecker {
         }
     }
 
-    pub fn on_barrier_delivered(&mut self, _t: SubtaskId, _input: u32, _id: CheckpointId) {}
-
     pub fn on_channel_blocked(&mut self, t: SubtaskId, input: u32, _id: CheckpointId) {
         self.blocked[t.idx()].insert(input);
     }

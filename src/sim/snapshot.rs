@@ -4,7 +4,7 @@
 //! and what a restore reads back.
 
 use super::channel::Record;
-use super::ids::{CheckpointId, Duration, SubtaskId};
+use super::ids::{CheckpointId, SimDuration, SubtaskId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -46,10 +46,10 @@ impl OperatorState {
 /// Per-subtask checkpoint figures, named as in Flink's REST API.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SubtaskMetrics {
-    pub sync_duration: Duration,
-    pub async_duration: Duration,
-    pub alignment_duration: Duration,
-    pub start_delay: Duration,
+    pub sync_duration: SimDuration,
+    pub async_duration: SimDuration,
+    pub alignment_duration: SimDuration,
+    pub start_delay: SimDuration,
     pub unaligned_checkpoint: bool,
     pub state_size: u64,
     pub persisted_data: u64,

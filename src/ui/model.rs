@@ -76,7 +76,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
                 explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
             }
         }
-        TaskStatus::Restoring => {
+        TaskStatus::Initializing => {
             let from = sim
                 .coordinator()
                 .store
@@ -92,7 +92,7 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         }
         TaskStatus::Running => {}
     }
-    if let Some(id) = task.in_sync {
+    if let Some(id) = task.in_sync() {
         return TaskView {
             state: "snapshotting",
             phase: Some("sync"),
@@ -101,12 +101,12 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         };
     }
     if let Some(a) = &task.alignment {
-        let n = a.received.len();
+        let n = a.received.participants();
         if a.unaligned && a.snapshotted {
             return TaskView {
                 state: "snapshotting",
                 phase: Some("channel-state"),
-                detail: format!("unaligned {} · {}/{n}", a.id, a.num_received),
+                detail: format!("unaligned {} · {}/{n}", a.id, a.received.count()),
                 explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
             };
         }
@@ -114,16 +114,16 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         return TaskView {
             state: "aligning",
             phase: None,
-            detail: format!("aligning {} · {}/{n}", a.id, a.num_received),
+            detail: format!("aligning {} · {}/{n}", a.id, a.received.count()),
             explain: if at_least_once {
-                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.num_received)
+                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.received.count())
             } else {
-                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.num_received)
+                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.received.count())
             },
         };
     }
     if let Some(p) = task.in_progress.first() {
-        let phase = if p.awaiting_count > 0 {
+        let phase = if p.awaiting.count() > 0 {
             "channel-state"
         } else {
             "async"

@@ -129,16 +129,16 @@ pub fn checkpoint_signature(sim: &Simulation) -> u64 {
     for p in sim.coordinator().pending.values() {
         h = mix(h, p.id.0);
         h = mix(h, p.num_acknowledged() as u64);
-        h = mix(h, p.finalizing as u64);
+        h = mix(h, p.is_finalizing() as u64);
     }
     for t in sim.tasks() {
         h = mix(
             h,
             t.alignment
                 .as_ref()
-                .map_or(0, |a| a.num_received as u64 + 1),
+                .map_or(0, |a| a.received.count() as u64 + 1),
         );
-        h = mix(h, t.in_sync.map_or(0, |id| id.0 + 1));
+        h = mix(h, t.in_sync().map_or(0, |id| id.0 + 1));
         h = mix(h, t.in_progress.len() as u64);
         h = mix(h, t.last_snapshot.as_ref().map_or(0, |s| s.0 .0));
     }

@@ -10,6 +10,7 @@ use super::view_graph::task_view;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::OperatorState;
+use crate::sim::task::SnapshotStage;
 use crate::sim::{LogKind, Simulation};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -187,13 +188,13 @@ pub fn coordinator(sim: &Simulation) -> Html {
                 { for pending.iter().map(|p| {
                     let (n, m) = (p.num_acknowledged(), p.num_subtasks());
                     let w = if m == 0 { 0.0 } else { 60.0 * n as f64 / m as f64 };
-                    let state = if p.finalizing { " · writing metadata" } else { "" };
+                    let state = if p.is_finalizing() { " · writing metadata" } else { "" };
                     let age_ms = sim.now().since(p.trigger_time).as_ms();
                     let title = format!("{} {} triggered at {} ms: {n} of {m} subtasks acknowledged{state}. It completes when every subtask has acknowledged and the metadata is written; it fails on a decline, a task failure or the timeout: the lower bar is its age, {age_ms} of {} ms.",
                         if p.savepoint { "Savepoint" } else { "Checkpoint" }, p.id, p.trigger_time.as_ms(), cfg.timeout_ms);
                     let age = (age_ms as f64 / cfg.timeout_ms.max(1) as f64).clamp(0.0, 1.0);
                     html! {
-                        <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.finalizing.then_some("finalizing"))}
+                        <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.is_finalizing().then_some("finalizing"))}
                             data-testid={format!("pending-{}", p.id)} data-acknowledged={n.to_string()} data-subtasks={m.to_string()} title={title}>
                             <span class="chip-id">{ format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id) }</span>
                             <svg class="ackbar" width="60" height="12" viewBox="0 0 60 12" aria-hidden="true">
@@ -273,7 +274,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
             };
             html! { <>
                 <dt>{ "Alignment" }</dt>
-                <dd>{ format!("checkpoint {} · {mode} · first barrier at {} ms · {}/{} barriers", a.id, a.first_barrier_at.as_ms(), a.num_received, a.received.len()) }</dd>
+                <dd>{ format!("checkpoint {} · {mode} · first barrier at {} ms · {}/{} barriers", a.id, a.first_barrier_at.as_ms(), a.received.count(), a.received.participants()) }</dd>
             </> }
         }
         None => html! { <><dt>{ "Alignment" }</dt><dd>{ "not aligning" }</dd></> },
@@ -315,7 +316,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 if !task.in_progress.is_empty() {
                     <dt>{ "Snapshots" }</dt>
                     <dd>{ task.in_progress.iter().map(|p| format!("{}: {}", p.id,
-                        if task.in_sync == Some(p.id) { "sync".to_string() } else if !p.async_done { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting_count) }))
+                        if matches!(p.phase, SnapshotStage::Sync { .. }) { "sync".to_string() } else if !p.is_uploaded() { "async upload".to_string() } else { format!("awaiting {} inputs' channel state", p.awaiting.count()) }))
                         .collect::<Vec<_>>().join(" · ") }</dd>
                 }
             </dl>
@@ -326,7 +327,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                     { for inputs.iter().enumerate().map(|(i, c)| {
                         let ch = &sim.channels()[c.idx()];
                         let from = &g.subtasks[g.channels[c.idx()].from.idx()].name;
-                        let got = task.alignment.as_ref().map(|a| a.received.get(i).copied().unwrap_or(false));
+                        let got = task.alignment.as_ref().map(|a| a.received.contains(i));
                         html! {
                             <tr class={classes!(ch.blocked.then_some("blocked"))}>
                                 <td>{ format!("from {from}") }</td>

@@ -1,7 +1,9 @@
-//! A pending checkpoint (Flink's `PendingCheckpoint`): the acknowledgements collected so far,
-//! one slot per subtask, so that acknowledging is O(1) however many subtasks there are.
+//! A pending checkpoint (Flink's `PendingCheckpoint`): collecting acknowledgements, one slot per
+//! subtask in a [`Collector`], then finalizing (every ack in, the metadata being written).
+//! Disposal is its removal from the coordinator's pending map.
 
-use crate::sim::ids::{CheckpointId, SimTime, SubtaskId};
+use crate::sim::collector::{Collected, Collector};
+use crate::sim::ids::{CheckpointId, FencingToken, SimTime, SubtaskId};
 use crate::sim::snapshot::SubtaskSnapshot;
 use std::rc::Rc;
 
@@ -14,19 +16,24 @@ pub enum TaskAcknowledgeResult {
     Discarded,
 }
 
+/// Where a pending checkpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingState {
+    /// Waiting for acknowledgements.
+    Collecting,
+    /// Every subtask acknowledged; the metadata is being written.
+    Finalizing,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingCheckpoint {
     pub id: CheckpointId,
     pub trigger_time: SimTime,
     pub savepoint: bool,
-    acks: Vec<Option<Rc<SubtaskSnapshot>>>,
-    num_acknowledged: usize,
-    pub latest_ack: Option<SimTime>,
-    /// All acks are in and the metadata is being written.
-    pub finalizing: bool,
-    pub disposed: bool,
-    /// Bumped when a timer for this checkpoint must be ignored.
-    pub epoch: u64,
+    acks: Collector<Rc<SubtaskSnapshot>>,
+    pub state: PendingState,
+    /// The leader session that triggered it: its timers fire only within that session.
+    pub leader_session: FencingToken,
 }
 
 impl PendingCheckpoint {
@@ -35,18 +42,15 @@ impl PendingCheckpoint {
         trigger_time: SimTime,
         savepoint: bool,
         num_subtasks: usize,
-        epoch: u64,
+        leader_session: FencingToken,
     ) -> Self {
         PendingCheckpoint {
             id,
             trigger_time,
             savepoint,
-            acks: vec![None; num_subtasks],
-            num_acknowledged: 0,
-            latest_ack: None,
-            finalizing: false,
-            disposed: false,
-            epoch,
+            acks: Collector::new(id, num_subtasks),
+            state: PendingState::Collecting,
+            leader_session,
         }
     }
 
@@ -54,45 +58,48 @@ impl PendingCheckpoint {
         &mut self,
         task: SubtaskId,
         snapshot: Rc<SubtaskSnapshot>,
-        now: SimTime,
     ) -> TaskAcknowledgeResult {
-        if self.disposed {
-            return TaskAcknowledgeResult::Discarded;
+        debug_assert_eq!(snapshot.id, self.id, "an ack for another checkpoint");
+        match self.acks.insert(task.idx(), snapshot) {
+            Collected::New => TaskAcknowledgeResult::Success,
+            Collected::Duplicate => TaskAcknowledgeResult::Duplicate,
+            Collected::Unknown => TaskAcknowledgeResult::Unknown,
         }
-        match self.acks.get_mut(task.idx()) {
-            None => TaskAcknowledgeResult::Unknown,
-            Some(Some(_)) => TaskAcknowledgeResult::Duplicate,
-            Some(slot) => {
-                *slot = Some(snapshot);
-                self.num_acknowledged += 1;
-                self.latest_ack = Some(now);
-                TaskAcknowledgeResult::Success
-            }
-        }
+    }
+
+    /// Collecting -> Finalizing, once every subtask acknowledged.
+    pub fn start_finalizing(&mut self) {
+        debug_assert_eq!(self.state, PendingState::Collecting);
+        debug_assert!(self.acks.is_complete(), "finalizing before every ack");
+        self.state = PendingState::Finalizing;
+    }
+
+    pub fn is_finalizing(&self) -> bool {
+        self.state == PendingState::Finalizing
     }
 
     pub fn is_acknowledged_by(&self, task: SubtaskId) -> bool {
-        matches!(self.acks.get(task.idx()), Some(Some(_)))
+        self.acks.contains(task.idx())
     }
 
     pub fn num_acknowledged(&self) -> usize {
-        self.num_acknowledged
+        self.acks.count()
     }
 
     pub fn num_subtasks(&self) -> usize {
-        self.acks.len()
+        self.acks.participants()
     }
 
     pub fn is_fully_acknowledged(&self) -> bool {
-        self.num_acknowledged == self.acks.len()
+        self.acks.is_complete()
     }
 
     /// Hands the snapshots over (all present once fully acknowledged).
     pub fn into_snapshots(self) -> Vec<Rc<SubtaskSnapshot>> {
-        self.acks.into_iter().flatten().collect()
+        self.acks.into_values()
     }
 
     pub fn acks(&self) -> &[Option<Rc<SubtaskSnapshot>>] {
-        &self.acks
+        self.acks.slots()
     }
 }

@@ -1,0 +1,121 @@
+//! What actors ask for. An actor (the coordinator, a subtask's barrier handler, its snapshot
+//! phases, the failover) never touches the event queue, the clock, the log, the statistics or
+//! another actor: it records [`Command`]s into the [`Out`] buffer it is given, as stateright's
+//! `Out` does, and the engine ([`super::engine`]) applies them, in order, after it returns.
+//!
+//! A command that is an input to another actor ([`Command::FailJob`],
+//! [`Command::RestartWaitingRegions`]) is delivered by the engine when it is applied, so effects
+//! happen in causal order. Recording one *halts* the handler that recorded it: whatever the
+//! handler would still do depends on what that other actor does first, so it must stop there.
+
+use super::channel::Barrier;
+use super::events::Event;
+use super::ids::{CheckpointId, SimTime, SubtaskId};
+use super::snapshot::SubtaskMetrics;
+use super::{FailureReason, LogKind};
+
+/// A change to Flink's checkpoint statistics (`CheckpointStatsTracker`), applied at the time of
+/// the handler that asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stat {
+    Pending {
+        id: CheckpointId,
+        savepoint: bool,
+        num_subtasks: usize,
+    },
+    Unaligned(CheckpointId),
+    Subtask {
+        id: CheckpointId,
+        task: SubtaskId,
+        metrics: SubtaskMetrics,
+        acknowledged: usize,
+    },
+    Completed(CheckpointId),
+    Failed {
+        id: CheckpointId,
+        reason: FailureReason,
+    },
+    /// A trigger attempt that failed before it got an ID.
+    FailedWithoutId,
+}
+
+/// An observation for the independent invariant checker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Triggered(CheckpointId),
+    Completed {
+        id: CheckpointId,
+        acknowledged: usize,
+        total: usize,
+    },
+}
+
+/// One thing an actor asks the engine to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Deliver `event` at `at` (a timer, or a message with its latency).
+    Schedule {
+        at: SimTime,
+        event: Event,
+    },
+    Log {
+        kind: LogKind,
+        text: String,
+    },
+    Stat(Stat),
+    Check(Check),
+    /// triggerCheckpoint RPC to every source subtask (the barrier is injected there).
+    TriggerSources {
+        barrier: Barrier,
+    },
+    /// notifyCheckpointComplete RPC to every subtask.
+    NotifyComplete {
+        id: CheckpointId,
+    },
+    /// notifyCheckpointAborted RPC to every running subtask.
+    NotifyAborted {
+        id: CheckpointId,
+    },
+    /// The job must fail over globally (the failure manager's verdict). Halts the handler.
+    FailJob {
+        cause: String,
+    },
+    /// A new JobManager leads: regions waiting for their restart restart now. Halts the handler.
+    RestartWaitingRegions,
+}
+
+/// The output buffer an actor records its commands into.
+#[derive(Debug, Default)]
+pub struct Out {
+    commands: Vec<Command>,
+    halted: bool,
+}
+
+impl Out {
+    pub fn push(&mut self, c: Command) {
+        debug_assert!(!self.halted, "a halted handler recorded {c:?}");
+        if matches!(c, Command::FailJob { .. } | Command::RestartWaitingRegions) {
+            self.halted = true;
+        }
+        self.commands.push(c);
+    }
+    pub fn schedule(&mut self, at: SimTime, event: Event) {
+        self.push(Command::Schedule { at, event });
+    }
+    pub fn log(&mut self, kind: LogKind, text: String) {
+        self.push(Command::Log { kind, text });
+    }
+    pub fn stat(&mut self, s: Stat) {
+        self.push(Command::Stat(s));
+    }
+    /// Whether a command that hands over to another actor was recorded: the handler stops.
+    pub fn halted(&self) -> bool {
+        self.halted
+    }
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+    pub fn into_commands(self) -> Vec<Command> {
+        self.commands
+    }
+}

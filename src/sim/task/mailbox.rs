@@ -1,0 +1,212 @@
+//! A subtask's main loop, as Flink's `MailboxProcessor` / `StreamTask.processInput`: priority
+//! events first (barriers of unaligned checkpoints), then pending output, then the next input
+//! (sources emit their next record); records update the operator state and are routed to the
+//! output channels (forward, hash, rebalance, broadcast).
+
+use super::*;
+use crate::sim::channel::{InFlight, Item, Record};
+use crate::sim::gate::Next;
+use crate::sim::ids::{Attempt, SubtaskId};
+use crate::sim::scenario::{OperatorKind, Partitioning};
+use crate::sim::snapshot::OperatorState;
+use crate::sim::task::snapshot::push_channel_state;
+use crate::sim::Simulation;
+use std::rc::Rc;
+
+impl Simulation {
+    /// The main loop of a subtask (Flink's mailbox loop): priority events, then pending output,
+    /// then the next input.
+    pub(crate) fn on_task_wake(&mut self, t: SubtaskId, attempt: Attempt) {
+        let task = &mut self.tasks[t.idx()];
+        if task.attempt != attempt || !task.is_running() {
+            return;
+        }
+        if task.wake_at == Some(self.now) {
+            task.wake_at = None;
+        }
+        if self.now < task.busy_until {
+            let at = task.busy_until;
+            self.wake(t, at);
+            return;
+        }
+        let is_source = self.graph.operator_of(t).kind == OperatorKind::Source;
+        // Bound the work of one wake-up so a zero-cost operator cannot stall the event loop.
+        for _ in 0..256 {
+            if !self.tasks[t.idx()].is_running() || self.tasks[t.idx()].attempt != attempt {
+                return;
+            }
+            self.process_priority_events(t);
+            if self.now < self.tasks[t.idx()].busy_until {
+                let at = self.tasks[t.idx()].busy_until;
+                self.wake(t, at);
+                return;
+            }
+            if !self.flush_output(t, false) {
+                return; // backpressured: woken when a buffer frees up
+            }
+            let progressed = if is_source {
+                self.source_step(t)
+            } else {
+                self.input_step(t)
+            };
+            if !progressed {
+                return;
+            }
+            if self.now < self.tasks[t.idx()].busy_until {
+                let at = self.tasks[t.idx()].busy_until;
+                self.wake(t, at);
+                return;
+            }
+        }
+        self.wake(t, self.now);
+    }
+
+    /// Emits the next record of a source if it is due. Returns whether it did anything.
+    pub(super) fn source_step(&mut self, t: SubtaskId) -> bool {
+        let task = &self.tasks[t.idx()];
+        if self.now < task.next_emit_at {
+            let at = task.next_emit_at;
+            self.wake(t, at);
+            return false;
+        }
+        let OperatorState::Source { offset } = task.state else {
+            return false;
+        };
+        let op = self.graph.operator_of(t);
+        let interval = self.processing_time(t, op.emit_interval);
+        let key_space = op.key_space.max(1) as u64;
+        let key = (mix64(self.seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32;
+        let record = Record {
+            src: t.0,
+            copy: 0,
+            seq: offset,
+            key,
+        };
+        self.route(t, record);
+        let task = &mut self.tasks[t.idx()];
+        task.state = OperatorState::Source { offset: offset + 1 };
+        task.records_out += 1;
+        task.next_emit_at = task.next_emit_at.plus(interval).max(self.now);
+        let at = task.next_emit_at;
+        self.flush_output(t, false);
+        self.wake(t, at);
+        true
+    }
+
+    /// Works out which channels a record goes to and queues them as pending output.
+    pub(super) fn route(&mut self, t: SubtaskId, record: Record) {
+        let graph = Rc::clone(self.graph_rc());
+        let task = &mut self.tasks[t.idx()];
+        for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
+            let n = group.channels.len() as u32;
+            let target = match group.partitioning {
+                Partitioning::Forward => 0,
+                Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
+                Partitioning::Rebalance => {
+                    let rr = &mut task.round_robin[g];
+                    let target = (*rr % n) as usize;
+                    *rr = rr.wrapping_add(1);
+                    target
+                }
+                Partitioning::Broadcast => {
+                    for (j, c) in group.channels.iter().enumerate() {
+                        let copy = next_copy(record.copy, group.edge, j as u32);
+                        task.pending_output
+                            .push_back((c.0, Record { copy, ..record }));
+                    }
+                    continue;
+                }
+            };
+            let copy = next_copy(record.copy, group.edge, 0);
+            task.pending_output
+                .push_back((group.channels[target].0, Record { copy, ..record }));
+        }
+    }
+
+    /// Takes the next item from the input gate and handles it. Returns whether it did anything.
+    pub(super) fn input_step(&mut self, t: SubtaskId) -> bool {
+        let graph = Rc::clone(self.graph_rc());
+        let inputs = &graph.subtasks[t.idx()].inputs;
+        let channels = &self.channels;
+        let next = self.gates[t.idx()]
+            .next_regular(self.now, |i| channels[inputs[i as usize].idx()].blocked);
+        let input = match next {
+            Next::Input(i) => i,
+            Next::WaitUntil(at) => {
+                self.wake(t, at);
+                return false;
+            }
+            Next::Idle => return false,
+        };
+        let c = inputs[input as usize];
+        let Some(f) = self.channels[c.idx()].pop() else {
+            return true;
+        };
+        self.after_pop(c.0);
+        match f.item {
+            Item::Record(r) => self.process_record(t, input, r),
+            Item::Barrier(b) => self.on_barrier(t, input, b, 0),
+            Item::Cancel(id) => self.on_cancel_marker(t, id),
+        }
+        true
+    }
+
+    pub(super) fn process_record(&mut self, t: SubtaskId, input: u32, r: Record) {
+        self.checks.on_record_delivered(t, input, self.now);
+        let record_bytes = self.record_bytes;
+        let op = self.graph.operator_of(t);
+        let (kind, process) = (op.kind, op.process);
+        let d = self.processing_time(t, process);
+        let task = &mut self.tasks[t.idx()];
+        task.records_in += 1;
+        if let Some(a) = task.alignment.as_mut() {
+            if !a.snapshotted {
+                a.processed_bytes += record_bytes;
+            }
+        }
+        // Unaligned: data from an input whose barrier has not arrived yet is channel state.
+        for p in task.in_progress.iter_mut() {
+            if p.awaiting.contains(input as usize) {
+                push_channel_state(&mut p.snapshot, input, r);
+                p.snapshot.metrics.persisted_data += record_bytes;
+            }
+        }
+        match &mut task.state {
+            OperatorState::Keyed { keys, count } => {
+                let (w, bit) = ((r.key / 64) as usize, r.key % 64);
+                if w < keys.len() && keys[w] & (1 << bit) == 0 {
+                    Rc::make_mut(keys)[w] |= 1 << bit;
+                    *count += 1;
+                }
+            }
+            OperatorState::Sink { open, .. } => open.push(r),
+            _ => {}
+        }
+        task.busy_until = self.now.plus(d);
+        if kind != OperatorKind::Sink {
+            self.route(t, r);
+            self.tasks[t.idx()].records_out += 1;
+        }
+    }
+
+    /// Priority events that have arrived (barriers of unaligned checkpoints) are handled first.
+    pub(super) fn process_priority_events(&mut self, t: SubtaskId) {
+        while let Some(input) = self.gates[t.idx()].next_priority(self.now) {
+            let c = self.graph.subtasks[t.idx()].inputs[input as usize];
+            let Some(f) = self.channels[c.idx()].priority.pop_front() else {
+                continue;
+            };
+            if let InFlight {
+                item: Item::Barrier(b),
+                overtaken,
+                ..
+            } = f
+            {
+                self.on_barrier(t, input, b, overtaken);
+            }
+        }
+        if let Some(at) = self.gates[t.idx()].next_priority_time() {
+            self.wake(t, at);
+        }
+    }
+}

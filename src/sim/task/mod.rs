@@ -1,0 +1,236 @@
+//! A subtask: processes records, emits them to its output channels (waiting when a channel is
+//! full: backpressure), and handles checkpoint barriers: aligned exactly-once (blocking the
+//! channels that delivered the barrier), at-least-once (counting barriers, never blocking) and
+//! unaligned (snapshot at the first barrier, barrier overtakes in-flight data which is persisted
+//! as channel state), the alignment timeout, newer barriers during alignment, cancellation
+//! markers, the synchronous and asynchronous snapshot phases, and the ack or decline.
+
+mod barrier_handler;
+mod barrier_tracker;
+mod mailbox;
+mod network;
+mod snapshot;
+
+use super::channel::{Barrier, Record};
+use super::collector::Collector;
+use super::events::Event;
+use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
+use super::scenario::{OperatorKind, SnapshotPhase};
+use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
+use super::Simulation;
+use std::collections::{BTreeSet, VecDeque};
+use std::rc::Rc;
+
+/// Flink's `CheckpointBarrierTracker.MAX_CHECKPOINTS_TO_TRACK`: at-least-once subtasks count
+/// the barriers of at most this many checkpoints at once; the oldest is dropped beyond it.
+pub const MAX_CHECKPOINTS_TO_TRACK: usize = 50;
+
+/// What a subtask is doing, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    Running,
+    /// The process died or was cancelled by a failover; waiting to be redeployed.
+    Failed,
+    /// Redeployed, reading its state from the checkpoint (Flink's INITIALIZING).
+    Initializing,
+    /// The job gave up (restart attempts exhausted).
+    Canceled,
+}
+
+/// The checkpoint a subtask is currently collecting barriers for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    pub id: CheckpointId,
+    pub barrier: Barrier,
+    pub first_barrier_at: SimTime,
+    /// Per input channel: the barrier (or a cancel marker) has arrived.
+    pub received: Collector<()>,
+    /// The checkpoint is (now) unaligned at this subtask.
+    pub unaligned: bool,
+    /// The snapshot was taken (unaligned: at the first barrier).
+    pub snapshotted: bool,
+    /// Bytes processed between the first barrier and the snapshot.
+    pub processed_bytes: u64,
+}
+
+/// Where a subtask's snapshot is, as Flink's `SubtaskCheckpointCoordinatorImpl` then
+/// `AsyncCheckpointRunnable` take it: sync -> async (queued, then uploading) -> waiting for
+/// channel state -> done (acknowledged: the entry is removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotStage {
+    /// The synchronous part: the subtask processes nothing else.
+    Sync { started: SimTime },
+    /// Handed to the subtask's async executor when the synchronous part ended (Flink's
+    /// `AsyncCheckpointRunnable` is constructed then; its async duration counts from there,
+    /// queueing included), waiting for the subtask's earlier uploads: one subtask's
+    /// asynchronous parts run one at a time (observed on Flink 2.3).
+    AsyncQueued { started: SimTime },
+    /// The upload runs until `due`.
+    Uploading { started: SimTime, due: SimTime },
+    /// Uploaded; an unaligned snapshot still collects the channel state of the inputs whose
+    /// barrier has not arrived.
+    WaitingForChannelState,
+}
+
+/// A snapshot this subtask took and has not yet acknowledged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotInProgress {
+    pub id: CheckpointId,
+    pub snapshot: SubtaskSnapshot,
+    pub phase: SnapshotStage,
+    /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
+    pub awaiting: Collector<()>,
+}
+
+/// One subtask's mutable state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: SubtaskId,
+    pub attempt: Attempt,
+    pub status: TaskStatus,
+    pub state: OperatorState,
+    /// Busy processing a record or in the synchronous snapshot phase until then.
+    pub busy_until: SimTime,
+    /// Outputs of the record processed last, waiting for channel space.
+    pub pending_output: VecDeque<(u32, Record)>,
+    /// The earliest wake-up already scheduled.
+    pub wake_at: Option<SimTime>,
+    /// Sources: when the next record is due.
+    pub next_emit_at: SimTime,
+    pub alignment: Option<Alignment>,
+    /// At-least-once only: newer checkpoints whose barriers are counted while `alignment` (the
+    /// oldest) still waits for some, in ID order, as Flink's `CheckpointBarrierTracker` tracks
+    /// several checkpoints at once (at most [`MAX_CHECKPOINTS_TO_TRACK`] in all).
+    pub tracked: VecDeque<Alignment>,
+    pub in_progress: Vec<SnapshotInProgress>,
+    /// The highest checkpoint this subtask started or saw aborted: older barriers are ignored.
+    pub last_checkpoint: CheckpointId,
+    /// Checkpoints the coordinator told this subtask were aborted (the last few).
+    pub aborted: BTreeSet<CheckpointId>,
+    /// Round-robin position per output group (rebalance), not part of any snapshot.
+    pub round_robin: Vec<u32>,
+    /// Processing-time multiplier in thousandths (1000 = normal).
+    pub slow_milli: u64,
+    /// Fences the end of the current slow-down.
+    pub slow_token: FencingToken,
+    pub drop_next_ack: bool,
+    /// An injected `snapshot_failure`: the next snapshot fails in this phase.
+    pub fail_next_snapshot: Option<SnapshotPhase>,
+    pub backpressured: bool,
+    pub records_in: u64,
+    pub records_out: u64,
+    /// Metrics of the last snapshot this subtask acknowledged.
+    pub last_snapshot: Option<(CheckpointId, SubtaskMetrics)>,
+}
+
+impl SnapshotInProgress {
+    /// The asynchronous part is done (an unaligned snapshot may still collect channel state).
+    pub fn is_uploaded(&self) -> bool {
+        self.phase == SnapshotStage::WaitingForChannelState
+    }
+}
+
+impl Task {
+    pub fn new(id: SubtaskId, kind: OperatorKind, key_space: u32, outputs: usize) -> Task {
+        Task {
+            id,
+            attempt: Attempt(0),
+            status: TaskStatus::Running,
+            state: initial_state(kind, key_space),
+            busy_until: SimTime::ZERO,
+            pending_output: VecDeque::new(),
+            wake_at: None,
+            next_emit_at: SimTime::ZERO,
+            alignment: None,
+            tracked: VecDeque::new(),
+            in_progress: Vec::new(),
+            last_checkpoint: CheckpointId(0),
+            aborted: BTreeSet::new(),
+            round_robin: vec![0; outputs],
+            slow_milli: 1000,
+            slow_token: FencingToken::default(),
+            drop_next_ack: false,
+            fail_next_snapshot: None,
+            backpressured: false,
+            records_in: 0,
+            records_out: 0,
+            last_snapshot: None,
+        }
+    }
+
+    /// The checkpoint whose snapshot is in its synchronous part, if any.
+    pub fn in_sync(&self) -> Option<CheckpointId> {
+        self.in_progress
+            .iter()
+            .find(|p| matches!(p.phase, SnapshotStage::Sync { .. }))
+            .map(|p| p.id)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status == TaskStatus::Running
+    }
+
+    /// Resets everything but identity and injected faults for a new attempt.
+    pub fn reset_for_restart(&mut self, kind: OperatorKind, key_space: u32) {
+        let fresh = Task::new(self.id, kind, key_space, self.round_robin.len());
+        let old = std::mem::replace(self, fresh);
+        self.attempt = old.attempt;
+        self.slow_milli = old.slow_milli;
+        self.slow_token = old.slow_token;
+        self.drop_next_ack = old.drop_next_ack;
+        self.fail_next_snapshot = old.fail_next_snapshot;
+    }
+}
+
+pub fn initial_state(kind: OperatorKind, key_space: u32) -> OperatorState {
+    match kind {
+        OperatorKind::Source => OperatorState::Source { offset: 0 },
+        OperatorKind::Map => OperatorState::Map,
+        OperatorKind::Keyed => OperatorState::Keyed {
+            keys: Rc::new(vec![0; (key_space as usize).div_ceil(64).max(1)]),
+            count: 0,
+        },
+        OperatorKind::Sink => OperatorState::Sink {
+            open: Vec::new(),
+            pending: Default::default(),
+        },
+    }
+}
+
+/// A 64-bit mix (SplitMix64's finaliser): deterministic keys and copy ids on every platform.
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The copy id of a record sent along `edge` to target `target` (0 unless broadcast).
+pub fn next_copy(copy: u32, edge: u32, target: u32) -> u32 {
+    (mix64(((copy as u64) << 32) ^ ((edge as u64) << 16) ^ target as u64 ^ 0xC0FF_EE00_0000_0000)
+        >> 32) as u32
+}
+
+impl Simulation {
+    /// Schedules a wake-up of `t` at `at` unless an earlier one is already scheduled.
+    pub(crate) fn wake(&mut self, t: SubtaskId, at: SimTime) {
+        let task = &mut self.tasks[t.idx()];
+        if !matches!(task.status, TaskStatus::Running) {
+            return;
+        }
+        let at = at.max(self.now);
+        if let Some(w) = task.wake_at {
+            if w <= at && w >= self.now {
+                return;
+            }
+        }
+        task.wake_at = Some(at);
+        let attempt = task.attempt;
+        self.queue
+            .schedule(at, Event::TaskWake { task: t, attempt });
+    }
+
+    fn processing_time(&self, t: SubtaskId, base: SimDuration) -> SimDuration {
+        base.scaled(self.tasks[t.idx()].slow_milli)
+    }
+}
