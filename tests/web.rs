@@ -178,8 +178,8 @@ mod ui {
 
     #[wasm_bindgen_test]
     async fn killing_a_subtask_from_its_inspector_fails_it_and_its_pending_checkpoint() {
-        // 1670 ms: checkpoint 2 is pending (triggered at 1657 ms, completes at 1690 ms).
-        let app = mount("#v=1&sc=happy-path&seed=1&t=1670000").await;
+        // 1020 ms: checkpoint 2 is pending (triggered at 1000 ms, completes at 1038 ms).
+        let app = mount("#v=1&sc=happy-path&seed=1&t=1020000").await;
         let root = &app.1;
         assert_eq!(text(root, "count-in-progress"), "1");
         click(root, "subtask-counter-1").await;
@@ -194,7 +194,11 @@ mod ui {
         assert_eq!(text(root, "count-failed"), "1");
         let row = get(root, "checkpoint-row-2");
         assert_eq!(row.get_attribute("data-status").as_deref(), Some("FAILED"));
-        assert!(row.text_content().unwrap().contains("TASK_FAILURE"));
+        // Flink 2.3: the task leaving RUNNING suspends the coordinator.
+        assert!(row
+            .text_content()
+            .unwrap()
+            .contains("Checkpoint Coordinator is suspending."));
         unmount(app);
     }
 
