@@ -135,6 +135,8 @@ pub struct Narration {
     pub story_over: bool,
     /// When the previous step came in this run (for the ‹ button).
     pub prev_at: Option<SimTime>,
+    /// When the step reached came in this run.
+    pub reached_at: Option<SimTime>,
     /// When the next step comes in this run, known or estimated (for the › button).
     pub next_at: Option<SimTime>,
 }
@@ -194,6 +196,7 @@ pub fn follow(
         off_script: off_script(script, sim),
         story_over: now >= script.end,
         prev_at,
+        reached_at: reached.and_then(|i| times[i]),
         next_at,
     }
 }

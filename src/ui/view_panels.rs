@@ -38,7 +38,8 @@ pub fn story(
                     <span class="muted">{ if ui.show_description { " ▾" } else { " ▸" } }</span>
                 </button>
                 if let Some((script, n)) = narration {
-                    <NarrationLine script={script} narration={n} on_jump={link.callback(Msg::JumpTo)} />
+                    <NarrationLine script={script} narration={n} on_jump={link.callback(Msg::JumpTo)}
+                        latest={newest_notable_event(sim)} />
                 } else {
                     <span class="spacer" />
                 }
@@ -58,6 +59,9 @@ pub struct NarrationProps {
     pub narration: Narration,
     /// Jump (or play) to a simulated time in ms: the previous / next step.
     pub on_jump: Callback<u64>,
+    /// The run's newest fault, failover, restore, abort or decline (ms, text), said instead of
+    /// an older step once off script.
+    pub latest: Option<(u64, String)>,
 }
 
 /// The narration line (hook `narration`, with `data-step` and `data-off-script`): a function
@@ -70,10 +74,19 @@ pub fn narration_line(props: &NarrationProps) -> Html {
         Some(i) => format!("{}/{}", i + 1, steps.len()),
         None => format!("0/{}", steps.len()),
     };
-    let text = match n.reached {
+    let step_text = match n.reached {
         Some(i) => steps[i].text.clone(),
         None => "Press Play (Space) to start.".to_string(),
     };
+    // Off script, a step older than the run's newest event would explain what no longer
+    // happens: the newest event is said instead (the step stays in the tooltip).
+    let now_text = match (&n.off_script, &props.latest) {
+        (Some(_), Some((at, text))) if n.reached_at.is_none_or(|t| t.as_ms() < *at) => {
+            Some(format!("Now, at {at} ms: {text}."))
+        }
+        _ => None,
+    };
+    let text = now_text.clone().unwrap_or_else(|| step_text.clone());
     let prev = n.prev_at.map(|t| t.as_ms());
     let next = n.next_at.map(|t| t.as_ms().max(1));
     html! {
@@ -85,7 +98,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
             <span class="step-count">{ count }</span>
             <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
-            <span class="step-text">
+            <span class="step-text" title={if now_text.is_some() { format!("The story's step here: {step_text}") } else { String::new() }}>
                 if let Some(why) = &n.off_script {
                     <strong class="off-script-note" data-testid="off-script" title="The steps follow the run's events; those that do not happen in this run are not narrated">
                         { format!("Off script: {why}. ") }</strong>
@@ -496,6 +509,25 @@ pub fn latest_event(props: &LatestEventProps) -> Html {
             } }
         </div>
     }
+}
+
+/// The newest fault, failover, restore, abort or decline of the run (ms, text): what an off-script
+/// narration says instead of a step that no longer applies.
+pub fn newest_notable_event(sim: &Simulation) -> Option<(u64, String)> {
+    sim.log_entries()
+        .iter()
+        .rev()
+        .find(|e| {
+            matches!(
+                e.kind,
+                LogKind::Fault
+                    | LogKind::Failover
+                    | LogKind::Restore
+                    | LogKind::Abort
+                    | LogKind::Decline
+            )
+        })
+        .map(|e| (e.at.as_ms(), e.text.clone()))
 }
 
 /// The newest log line that is not a narration step, for [`LatestEvent`].

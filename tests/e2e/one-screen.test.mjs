@@ -178,6 +178,7 @@ describe("the story follows the run", () => {
     await page.click(tid("fault-kill"));
     assert.equal(await page.getAttribute(narration, "data-off-script"), "true");
     assert.match(await page.textContent(narration), /Off script: kill counter#0 was injected/);
+    assert.match(await page.textContent(narration), /Now, at \d+ ms: /, "it says what happens now, not the fixed-rate timer");
     await screenshot(page, "narration-off-script-kill");
     // Another seed: checkpoint 1 is not narrated as COMPLETED before it completes.
     const other = await open(1280, "#v=1&sc=happy-path&seed=12345&t=0");
