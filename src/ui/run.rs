@@ -134,9 +134,7 @@ pub fn checkpoint_signature(sim: &Simulation) -> u64 {
     for t in sim.tasks() {
         h = mix(
             h,
-            t.alignment
-                .as_ref()
-                .map_or(0, |a| a.received.count() as u64 + 1),
+            t.alignment().map_or(0, |a| a.received.count() as u64 + 1),
         );
         h = mix(h, t.in_sync().map_or(0, |id| id.0 + 1));
         h = mix(h, t.in_progress.len() as u64);

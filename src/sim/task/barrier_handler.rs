@@ -15,6 +15,73 @@ use crate::sim::scenario::CheckpointingMode;
 use crate::sim::task::snapshot::push_channel_state;
 use crate::sim::{FailureReason, LogKind, Simulation};
 
+/// Flink's `BarrierHandlerState`, each state owning its data. The alignment timeout is a timer
+/// armed at the first barrier, so Flink's `Alternating*` states (aligned with a timeout) are the
+/// same states here:
+///
+/// ```text
+/// WaitingForFirstBarrier --first barrier, aligned--> CollectingBarriers
+/// WaitingForFirstBarrier --first barrier, unaligned (snapshot)--> CollectingBarriersUnaligned
+/// CollectingBarriers --last barrier (snapshot)--> WaitingForFirstBarrier
+/// CollectingBarriers --alignment timeout / priority barrier (snapshot)--> CollectingBarriersUnaligned
+/// CollectingBarriersUnaligned --last barrier--> WaitingForFirstBarrier
+/// any --newer barrier, cancellation marker, abort--> WaitingForFirstBarrier
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum BarrierHandlerState {
+    #[default]
+    WaitingForFirstBarrier,
+    /// Aligned: no snapshot yet. Exactly-once blocks each input that delivered the barrier;
+    /// at-least-once (the oldest checkpoint `CheckpointBarrierTracker` counts) blocks nothing.
+    /// With an alignment timeout this is Flink's `AlternatingCollectingBarriers`.
+    CollectingBarriers(Alignment),
+    /// Unaligned: the snapshot was taken (or skipped, the checkpoint being aborted) at the first
+    /// barrier, or when the alignment timed out (Flink's `AlternatingCollectingBarriersUnaligned`);
+    /// what the inputs still awaited deliver is persisted as channel state.
+    CollectingBarriersUnaligned(Alignment),
+}
+
+impl BarrierHandlerState {
+    pub fn alignment(&self) -> Option<&Alignment> {
+        match self {
+            BarrierHandlerState::WaitingForFirstBarrier => None,
+            BarrierHandlerState::CollectingBarriers(a)
+            | BarrierHandlerState::CollectingBarriersUnaligned(a) => Some(a),
+        }
+    }
+
+    pub fn alignment_mut(&mut self) -> Option<&mut Alignment> {
+        match self {
+            BarrierHandlerState::WaitingForFirstBarrier => None,
+            BarrierHandlerState::CollectingBarriers(a)
+            | BarrierHandlerState::CollectingBarriersUnaligned(a) => Some(a),
+        }
+    }
+
+    /// The checkpoint being collected, if any.
+    pub fn id(&self) -> Option<CheckpointId> {
+        self.alignment().map(|a| a.id)
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, BarrierHandlerState::WaitingForFirstBarrier)
+    }
+
+    /// Collecting the barriers of an unaligned checkpoint (its snapshot taken).
+    pub fn is_unaligned(&self) -> bool {
+        matches!(self, BarrierHandlerState::CollectingBarriersUnaligned(_))
+    }
+
+    /// Ends collecting: back to waiting for the first barrier, returning what was collected.
+    pub fn take(&mut self) -> Option<Alignment> {
+        match std::mem::take(self) {
+            BarrierHandlerState::WaitingForFirstBarrier => None,
+            BarrierHandlerState::CollectingBarriers(a)
+            | BarrierHandlerState::CollectingBarriersUnaligned(a) => Some(a),
+        }
+    }
+}
+
 impl Simulation {
     /// The coordinator's triggerCheckpoint reached a source subtask.
     pub(crate) fn on_trigger_task(&mut self, t: SubtaskId, attempt: Attempt, b: Barrier) {
@@ -27,27 +94,22 @@ impl Simulation {
         if b.id <= task.last_checkpoint {
             return;
         }
-        if let Some(cur) = task.alignment.as_ref().map(|a| a.id) {
+        if let Some(cur) = task.barriers.id() {
             if cur < b.id {
                 self.abort_alignment(t, FailureReason::CheckpointDeclinedSubsumed, true);
             }
         }
-        self.start_alignment(t, b);
-        let unaligned = self.tasks[t.idx()]
-            .alignment
-            .as_ref()
-            .map(|a| a.unaligned)
-            .unwrap_or(false);
+        let unaligned = self.start_alignment(t, b);
         self.snapshot(t, unaligned);
         // A source has no inputs: there is nothing more to collect.
-        self.tasks[t.idx()].alignment = None;
+        self.tasks[t.idx()].barriers = BarrierHandlerState::WaitingForFirstBarrier;
         self.maybe_ack(t, b.id);
     }
 
     /// A barrier arrived on `input` (`overtaken`: queued items it jumped, for priority barriers).
     pub(super) fn on_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier, overtaken: u32) {
         let id = b.id;
-        let current = self.tasks[t.idx()].alignment.as_ref().map(|a| a.id);
+        let current = self.tasks[t.idx()].barriers.id();
         match current {
             Some(cur) if cur > id => return, // an older barrier: ignored
             Some(cur) if cur < id && self.mode == CheckpointingMode::AtLeastOnce => {
@@ -63,16 +125,22 @@ impl Simulation {
             Some(_) => {}
             None => {}
         }
-        if self.tasks[t.idx()].alignment.is_none() {
+        if self.tasks[t.idx()].barriers.is_waiting() {
             if id <= self.tasks[t.idx()].last_checkpoint {
                 return; // already taken or aborted here
             }
-            self.start_alignment(t, b);
+            if self.start_alignment(t, b) {
+                // Unaligned from the first barrier: the snapshot is taken now.
+                self.first_unaligned_barrier(t, input, b, overtaken);
+                return;
+            }
         }
         self.register_barrier(t, input, b, overtaken);
     }
 
-    pub(super) fn start_alignment(&mut self, t: SubtaskId, b: Barrier) {
+    /// The first barrier of `b.id`: collecting starts (aligned; the caller takes the snapshot at
+    /// once when this returns true, the checkpoint being unaligned here).
+    pub(super) fn start_alignment(&mut self, t: SubtaskId, b: Barrier) -> bool {
         let n = self.graph.subtasks[t.idx()].inputs.len();
         let timed_out = b.aligned_timeout_us > 0
             && self.now.0 >= b.trigger_time.0.saturating_add(b.aligned_timeout_us);
@@ -82,14 +150,18 @@ impl Simulation {
         let unaligned = !b.savepoint
             && (b.unaligned || (timed_out && self.mode == CheckpointingMode::ExactlyOnce));
         let task = &mut self.tasks[t.idx()];
+        debug_assert!(
+            task.barriers.is_waiting(),
+            "{t:?} starts collecting {} while collecting {:?}",
+            b.id,
+            task.barriers.id()
+        );
         task.last_checkpoint = task.last_checkpoint.max(b.id);
-        task.alignment = Some(Alignment {
+        task.barriers = BarrierHandlerState::CollectingBarriers(Alignment {
             id: b.id,
             barrier: b,
             first_barrier_at: self.now,
             received: Collector::new(b.id, n),
-            unaligned,
-            snapshotted: false,
             processed_bytes: 0,
         });
         let attempt = task.attempt;
@@ -116,8 +188,10 @@ impl Simulation {
                 b.id
             ),
         );
+        unaligned
     }
 
+    /// A barrier arrived while collecting the barriers of its checkpoint.
     pub(super) fn register_barrier(
         &mut self,
         t: SubtaskId,
@@ -125,35 +199,27 @@ impl Simulation {
         b: Barrier,
         overtaken: u32,
     ) {
-        let inputs = self.graph.subtasks[t.idx()].inputs.clone();
-        let c = inputs[input as usize];
-        let Some(a) = self.tasks[t.idx()].alignment.as_mut() else {
+        let task = &mut self.tasks[t.idx()];
+        let unaligned = task.barriers.is_unaligned();
+        let Some(a) = task.barriers.alignment_mut() else {
             return;
         };
         if a.received.insert(input as usize, ()) != Collected::New {
             return;
         }
-        if b.unaligned && !a.unaligned && !a.barrier.savepoint {
+        let all = a.received.is_complete();
+        if unaligned {
+            self.after_unaligned_barrier(t, input, b.id, overtaken, all);
+            return;
+        }
+        if b.unaligned && !a.barrier.savepoint {
             // A barrier that timed out upstream arrives as a priority event: switch now (in any
             // mode: it overtook records that must be persisted).
             self.switch_to_unaligned(t);
-        }
-        let a = self.tasks[t.idx()]
-            .alignment
-            .as_ref()
-            .expect("alignment present");
-        let (unaligned, snapshotted, all) = (a.unaligned, a.snapshotted, a.received.is_complete());
-        if unaligned {
-            if !snapshotted {
-                self.snapshot(t, true);
-            }
-            // The queued records this barrier overtook are persisted as channel state.
-            self.persist_overtaken(t, input, c.idx(), overtaken, b.id);
-            if all {
-                self.end_unaligned_alignment(t);
-            }
+            self.after_unaligned_barrier(t, input, b.id, overtaken, all);
             return;
         }
+        let c = self.graph.subtasks[t.idx()].inputs[input as usize];
         match self.mode {
             CheckpointingMode::ExactlyOnce => {
                 if all {
@@ -171,6 +237,35 @@ impl Simulation {
                     self.promote_tracked(t);
                 }
             }
+        }
+    }
+
+    /// The first barrier of a checkpoint unaligned from the start (Flink's
+    /// `WaitingForFirstBarrierUnaligned`): the snapshot is taken at once.
+    fn first_unaligned_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier, overtaken: u32) {
+        let Some(a) = self.tasks[t.idx()].barriers.alignment_mut() else {
+            return;
+        };
+        a.received.insert(input as usize, ());
+        let all = a.received.is_complete();
+        self.snapshot(t, true);
+        self.after_unaligned_barrier(t, input, b.id, overtaken, all);
+    }
+
+    /// After an unaligned barrier was collected (and the snapshot taken): the queued records it
+    /// overtook are persisted as channel state; the last barrier (`all`) ends the alignment.
+    fn after_unaligned_barrier(
+        &mut self,
+        t: SubtaskId,
+        input: u32,
+        id: CheckpointId,
+        overtaken: u32,
+        all: bool,
+    ) {
+        let c = self.graph.subtasks[t.idx()].inputs[input as usize];
+        self.persist_overtaken(t, input, c.idx(), overtaken, id);
+        if all {
+            self.end_unaligned_alignment(t);
         }
     }
 
@@ -222,7 +317,7 @@ impl Simulation {
         self.unblock_all(t);
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
-        if let Some(a) = task.alignment.take() {
+        if let Some(a) = task.barriers.take() {
             if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == a.id) {
                 p.snapshot.metrics.alignment_duration = now.since(a.first_barrier_at);
             }
@@ -242,8 +337,8 @@ impl Simulation {
         if task.attempt != attempt || !task.is_running() {
             return;
         }
-        match &task.alignment {
-            Some(a) if a.id == id && !a.unaligned && !a.snapshotted => {}
+        match &task.barriers {
+            BarrierHandlerState::CollectingBarriers(a) if a.id == id => {}
             _ => return,
         }
         self.log(
@@ -254,32 +349,24 @@ impl Simulation {
                 id
             ),
         );
-        self.switch_to_unaligned(t);
         let all = self.tasks[t.idx()]
-            .alignment
-            .as_ref()
+            .alignment()
             .map(|a| a.received.is_complete());
-        if !self.tasks[t.idx()]
-            .alignment
-            .as_ref()
-            .map(|a| a.snapshotted)
-            .unwrap_or(true)
-        {
-            self.snapshot(t, true);
-        }
+        self.switch_to_unaligned(t);
         if all == Some(true) {
             self.end_unaligned_alignment(t);
         }
     }
 
-    /// Converts the current alignment to unaligned: queued barriers of this checkpoint in the
-    /// inputs still awaited jump ahead; blocked inputs are released.
+    /// `CollectingBarriers` -> `CollectingBarriersUnaligned` (the alignment timed out, or a
+    /// priority barrier arrived): queued barriers of this checkpoint in the inputs still awaited
+    /// jump ahead, blocked inputs are released, and the snapshot is taken.
     pub(super) fn switch_to_unaligned(&mut self, t: SubtaskId) {
         let inputs = self.graph.subtasks[t.idx()].inputs.clone();
-        let Some(a) = self.tasks[t.idx()].alignment.as_mut() else {
+        let BarrierHandlerState::CollectingBarriers(a) = &self.tasks[t.idx()].barriers else {
+            debug_assert!(false, "{t:?} switches to unaligned while not aligning");
             return;
         };
-        a.unaligned = true;
         let id = a.id;
         let received: Vec<bool> = (0..inputs.len()).map(|i| a.received.contains(i)).collect();
         for (i, c) in inputs.iter().enumerate() {
@@ -294,6 +381,7 @@ impl Simulation {
         }
         self.checks.on_alignment_end(t);
         self.wake(t, self.now);
+        self.snapshot(t, true);
     }
 
     /// A cancellation marker arrived: abort that checkpoint here and pass the marker on.
@@ -302,19 +390,16 @@ impl Simulation {
             self.on_cancel_marker_at_least_once(t, id);
             return;
         }
-        let current = self.tasks[t.idx()]
-            .alignment
-            .as_ref()
-            .map(|a| (a.id, a.snapshotted));
+        let current = self.tasks[t.idx()].barriers.id();
         match current {
-            Some((cur, _)) if cur == id => {
+            Some(cur) if cur == id => {
                 self.abort_alignment(
                     t,
                     FailureReason::CheckpointDeclinedOnCancellationBarrier,
                     true,
                 );
             }
-            Some((cur, _)) if cur > id => {}
+            Some(cur) if cur > id => {}
             _ => {
                 if id > self.tasks[t.idx()].last_checkpoint {
                     // Not started here yet: remember it so its barriers are ignored, decline, pass on.
@@ -346,12 +431,14 @@ impl Simulation {
 
     /// Gives up the current alignment: unblock, decline with `reason`, tell downstream.
     pub(super) fn abort_alignment(&mut self, t: SubtaskId, reason: FailureReason, decline: bool) {
-        let Some(a) = self.tasks[t.idx()].alignment.clone() else {
+        let task = &self.tasks[t.idx()];
+        let snapshotted = task.barriers.is_unaligned();
+        let Some(a) = task.barriers.alignment().cloned() else {
             return;
         };
         self.unblock_all(t);
         let task = &mut self.tasks[t.idx()];
-        task.alignment = None;
+        task.barriers = BarrierHandlerState::WaitingForFirstBarrier;
         task.in_progress
             .retain(|p| p.id != a.id || p.is_uploaded() && p.awaiting.count() == 0);
         self.start_next_upload(t);
@@ -367,7 +454,7 @@ impl Simulation {
             );
             self.decline(t, a.id, reason);
         }
-        if !a.snapshotted {
+        if !snapshotted {
             self.broadcast_event(t, Item::Cancel(a.id), false);
         }
         self.promote_tracked(t);

@@ -26,7 +26,9 @@ impl Simulation {
                 let done = task.tracked.remove(pos);
                 task.tracked.drain(..pos);
                 drop_alignment(task);
-                task.alignment = done;
+                if let Some(done) = done {
+                    task.barriers = BarrierHandlerState::CollectingBarriers(done);
+                }
                 self.start_next_upload(t);
                 self.unblock_all(t);
                 self.snapshot(t, false);
@@ -41,8 +43,6 @@ impl Simulation {
                 barrier: b,
                 first_barrier_at: now,
                 received,
-                unaligned: false,
-                snapshotted: false,
                 processed_bytes: 0,
             });
             let tracking = task.tracked.len() + 1;
@@ -69,19 +69,18 @@ impl Simulation {
         loop {
             let mode = self.mode;
             let task = &mut self.tasks[t.idx()];
-            if task.alignment.is_some() || task.tracked.is_empty() {
+            if !task.barriers.is_waiting() || task.tracked.is_empty() {
                 return;
             }
             if mode != CheckpointingMode::AtLeastOnce {
                 task.tracked.clear(); // the mode was changed live
                 return;
             }
-            let next = task.tracked.pop_front();
-            let complete = next
-                .as_ref()
-                .map(|a| a.received.is_complete())
-                .unwrap_or(false);
-            task.alignment = next;
+            let Some(next) = task.tracked.pop_front() else {
+                return;
+            };
+            let complete = next.received.is_complete();
+            task.barriers = BarrierHandlerState::CollectingBarriers(next);
             if !complete {
                 return;
             }
@@ -93,7 +92,7 @@ impl Simulation {
     /// counted here (each declined, each marker passed on); newer ones go on being counted.
     pub(super) fn on_cancel_marker_at_least_once(&mut self, t: SubtaskId, id: CheckpointId) {
         let mut found = false;
-        while let Some(cur) = self.tasks[t.idx()].alignment.as_ref().map(|a| a.id) {
+        while let Some(cur) = self.tasks[t.idx()].barriers.id() {
             if cur > id {
                 break;
             }
@@ -121,7 +120,7 @@ impl Simulation {
 /// that can no longer complete without declining them), with any snapshot of it still collecting
 /// channel state (possible only after a live switch from unaligned to at-least-once).
 pub(super) fn drop_alignment(task: &mut Task) {
-    if let Some(old) = task.alignment.take() {
+    if let Some(old) = task.barriers.take() {
         task.in_progress
             .retain(|p| p.id != old.id || p.is_uploaded() && p.awaiting.count() == 0);
     }

@@ -159,10 +159,9 @@ impl Simulation {
         let d = self.processing_time(t, process);
         let task = &mut self.tasks[t.idx()];
         task.records_in += 1;
-        if let Some(a) = task.alignment.as_mut() {
-            if !a.snapshotted {
-                a.processed_bytes += record_bytes;
-            }
+        if let BarrierHandlerState::CollectingBarriers(a) = &mut task.barriers {
+            // Processed between the first barrier and the snapshot (aligned: not yet taken).
+            a.processed_bytes += record_bytes;
         }
         // Unaligned: data from an input whose barrier has not arrived yet is channel state.
         for p in task.in_progress.iter_mut() {

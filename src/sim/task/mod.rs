@@ -11,6 +11,8 @@ mod mailbox;
 mod network;
 mod snapshot;
 
+pub use barrier_handler::BarrierHandlerState;
+
 use super::channel::{Barrier, Record};
 use super::collector::Collector;
 use super::events::Event;
@@ -37,7 +39,8 @@ pub enum TaskStatus {
     Canceled,
 }
 
-/// The checkpoint a subtask is currently collecting barriers for.
+/// The checkpoint a subtask is currently collecting barriers for: the data a collecting
+/// [`BarrierHandlerState`] owns (and each checkpoint the at-least-once tracker counts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alignment {
     pub id: CheckpointId,
@@ -45,10 +48,6 @@ pub struct Alignment {
     pub first_barrier_at: SimTime,
     /// Per input channel: the barrier (or a cancel marker) has arrived.
     pub received: Collector<()>,
-    /// The checkpoint is (now) unaligned at this subtask.
-    pub unaligned: bool,
-    /// The snapshot was taken (unaligned: at the first barrier).
-    pub snapshotted: bool,
     /// Bytes processed between the first barrier and the snapshot.
     pub processed_bytes: u64,
 }
@@ -97,8 +96,10 @@ pub struct Task {
     pub wake_at: Option<SimTime>,
     /// Sources: when the next record is due.
     pub next_emit_at: SimTime,
-    pub alignment: Option<Alignment>,
-    /// At-least-once only: newer checkpoints whose barriers are counted while `alignment` (the
+    /// Where the barrier handler is (Flink's `SingleCheckpointBarrierHandler` state; at
+    /// at-least-once, the oldest checkpoint `CheckpointBarrierTracker` counts).
+    pub barriers: BarrierHandlerState,
+    /// At-least-once only: newer checkpoints whose barriers are counted while `barriers` (the
     /// oldest) still waits for some, in ID order, as Flink's `CheckpointBarrierTracker` tracks
     /// several checkpoints at once (at most [`MAX_CHECKPOINTS_TO_TRACK`] in all).
     pub tracked: VecDeque<Alignment>,
@@ -141,7 +142,7 @@ impl Task {
             pending_output: VecDeque::new(),
             wake_at: None,
             next_emit_at: SimTime::ZERO,
-            alignment: None,
+            barriers: BarrierHandlerState::WaitingForFirstBarrier,
             tracked: VecDeque::new(),
             in_progress: Vec::new(),
             last_checkpoint: CheckpointId(0),
@@ -164,6 +165,11 @@ impl Task {
             .iter()
             .find(|p| matches!(p.phase, SnapshotStage::Sync { .. }))
             .map(|p| p.id)
+    }
+
+    /// The checkpoint whose barriers this subtask collects, if any (the view's alignment).
+    pub fn alignment(&self) -> Option<&Alignment> {
+        self.barriers.alignment()
     }
 
     pub fn is_running(&self) -> bool {

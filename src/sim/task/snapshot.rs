@@ -19,20 +19,25 @@ impl Simulation {
     /// Takes the snapshot for the current alignment: flush the in-progress record, emit the
     /// barrier downstream, copy the state, then pause for the synchronous part.
     pub(super) fn snapshot(&mut self, t: SubtaskId, unaligned: bool) {
-        let Some(a) = self.tasks[t.idx()].alignment.clone() else {
+        let task = &mut self.tasks[t.idx()];
+        debug_assert!(
+            matches!(task.barriers, BarrierHandlerState::CollectingBarriers(_)),
+            "{t:?} snapshots in state {:?}",
+            task.barriers
+        );
+        // The snapshot ends aligned collecting: unaligned, the other barriers are still
+        // collected (their inputs' data is channel state); aligned, every barrier is in.
+        let Some(a) = task.barriers.take() else {
             return;
         };
-        let id = a.id;
-        let attempt = self.tasks[t.idx()].attempt;
-        if let Some(al) = self.tasks[t.idx()].alignment.as_mut() {
-            al.snapshotted = true;
+        if unaligned {
+            task.barriers = BarrierHandlerState::CollectingBarriersUnaligned(a.clone());
         }
-        if self.tasks[t.idx()].aborted.contains(&id) {
+        let id = a.id;
+        let attempt = task.attempt;
+        if task.aborted.contains(&id) {
             // The coordinator already aborted it: skip the snapshot, tell downstream.
             self.broadcast_event(t, Item::Cancel(id), false);
-            if !unaligned {
-                self.tasks[t.idx()].alignment = None;
-            }
             return;
         }
         self.flush_output(t, true);
@@ -49,6 +54,7 @@ impl Simulation {
                     FailureReason::CheckpointDeclined.message()
                 ),
             );
+            debug_assert!(!self.tasks[t.idx()].is_running(), "{t:?} failed but runs");
             return;
         }
         let forwarded = Barrier {
@@ -110,9 +116,6 @@ impl Simulation {
             phase: SnapshotStage::Sync { started: now },
             awaiting,
         });
-        if !unaligned {
-            task.alignment = None;
-        }
         task.busy_until = now.plus(sync_d);
         self.queue.schedule(
             now.plus(sync_d),
@@ -288,11 +291,7 @@ impl Simulation {
         task.in_progress.retain(|p| p.id != id);
         self.start_next_upload(t);
         let task = &mut self.tasks[t.idx()];
-        if task
-            .alignment
-            .as_ref()
-            .map(|a| a.id == id && a.snapshotted)
-            .unwrap_or(false)
+        if matches!(&task.barriers, BarrierHandlerState::CollectingBarriersUnaligned(a) if a.id == id)
         {
             // Unaligned, collecting channel state: nothing more to do for it.
             self.abort_alignment(
