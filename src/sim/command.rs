@@ -8,10 +8,10 @@
 //! happen in causal order. Recording one *halts* the handler that recorded it: whatever the
 //! handler would still do depends on what that other actor does first, so it must stop there.
 
-use super::channel::Barrier;
+use super::channel::{Barrier, Item};
 use super::events::Event;
 use super::ids::{CheckpointId, SimTime, SubtaskId};
-use super::snapshot::SubtaskMetrics;
+use super::snapshot::{SubtaskMetrics, SubtaskSnapshot};
 use super::{FailureReason, LogKind};
 
 /// A change to Flink's checkpoint statistics (`CheckpointStatsTracker`), applied at the time of
@@ -48,6 +48,12 @@ pub enum Check {
         acknowledged: usize,
         total: usize,
     },
+    /// A subtask took its snapshot of `id` (the exactly-once oracle reads its state).
+    Snapshot {
+        task: SubtaskId,
+        id: CheckpointId,
+        unaligned: bool,
+    },
 }
 
 /// One thing an actor asks the engine to do.
@@ -76,6 +82,39 @@ pub enum Command {
     NotifyAborted {
         id: CheckpointId,
     },
+    /// acknowledgeCheckpoint RPC from a subtask to the coordinator.
+    Ack {
+        task: SubtaskId,
+        snapshot: SubtaskSnapshot,
+    },
+    /// declineCheckpoint RPC from a subtask to the coordinator.
+    Decline {
+        task: SubtaskId,
+        id: CheckpointId,
+        reason: FailureReason,
+    },
+    /// Push a subtask's pending output into its channels (`overdraft`: full channels take it,
+    /// Flink's overdraft buffers before a snapshot).
+    FlushOutput {
+        task: SubtaskId,
+        overdraft: bool,
+    },
+    /// Send an event to every output channel of `task` (`priority`: ahead of buffered data).
+    Broadcast {
+        task: SubtaskId,
+        item: Item,
+        priority: bool,
+    },
+    /// Run the subtask's main loop at `at` (unless an earlier wake-up is due).
+    Wake {
+        task: SubtaskId,
+        at: SimTime,
+    },
+    /// The subtask fails (its region fails over). Halts the handler.
+    FailTask {
+        task: SubtaskId,
+        cause: String,
+    },
     /// The job must fail over globally (the failure manager's verdict). Halts the handler.
     FailJob {
         cause: String,
@@ -94,7 +133,10 @@ pub struct Out {
 impl Out {
     pub fn push(&mut self, c: Command) {
         debug_assert!(!self.halted, "a halted handler recorded {c:?}");
-        if matches!(c, Command::FailJob { .. } | Command::RestartWaitingRegions) {
+        if matches!(
+            c,
+            Command::FailJob { .. } | Command::FailTask { .. } | Command::RestartWaitingRegions
+        ) {
             self.halted = true;
         }
         self.commands.push(c);

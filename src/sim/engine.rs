@@ -319,6 +319,25 @@ impl Simulation {
                     acknowledged,
                     total,
                 }) => self.checks.on_complete(id, acknowledged, total),
+                Command::Check(Check::Snapshot {
+                    task,
+                    id,
+                    unaligned,
+                }) => self
+                    .oracle
+                    .on_snapshot(task, id, &self.tasks[task.idx()].state, unaligned),
+                Command::Ack { task, snapshot } => self.send_ack(task, snapshot),
+                Command::Decline { task, id, reason } => self.decline(task, id, reason),
+                Command::FlushOutput { task, overdraft } => {
+                    self.flush_output(task, overdraft);
+                }
+                Command::Broadcast {
+                    task,
+                    item,
+                    priority,
+                } => self.broadcast_event(task, item, priority),
+                Command::Wake { task, at } => self.wake(task, at),
+                Command::FailTask { task, cause } => self.fail_task(task, cause),
                 Command::TriggerSources { barrier } => {
                     let at = self.now.plus(self.rpc_latency);
                     for i in 0..self.graph.sources.len() {

@@ -10,6 +10,7 @@ mod barrier_tracker;
 mod mailbox;
 mod network;
 mod snapshot;
+pub mod subtask_checkpoint;
 
 pub use barrier_handler::BarrierHandlerState;
 

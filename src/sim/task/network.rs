@@ -50,7 +50,7 @@ impl Simulation {
     }
 
     /// Sends an event to every output channel; barriers of unaligned checkpoints go first.
-    pub(super) fn broadcast_event(&mut self, t: SubtaskId, item: Item, priority: bool) {
+    pub(crate) fn broadcast_event(&mut self, t: SubtaskId, item: Item, priority: bool) {
         let channels: Vec<u32> = self.graph.subtasks[t.idx()]
             .outputs
             .iter()
