@@ -1,10 +1,12 @@
-//! Fault injection: faults from the scenario file and from the UI's buttons are scheduled as
-//! events and applied to the subtasks, the storage or the coordinator when they fire.
+//! Fault injection and interventions: what the scenario file schedules and what the UI's buttons
+//! inject is one schedule of [`Scheduled`] items (a fault or a user's intervention), each an
+//! event; when it fires a fault is applied to the subtasks, the storage or the JobManager, and
+//! an intervention is handed to the CheckpointCoordinator as a request.
 
 use super::coordinator::RequestKind;
 use super::events::Event;
 use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
-use super::scenario::{Fault, FaultSpec};
+use super::scenario::{Fault, FaultSpec, Intervention, Scheduled};
 use super::{LogKind, Simulation};
 
 impl Simulation {
@@ -25,6 +27,18 @@ impl Simulation {
         };
         self.log(LogKind::Fault, format!("fault: {}", f.fault.label()));
         match f.fault {
+            Scheduled::Fault(fault) => self.apply_fault(fault),
+            Scheduled::Intervention(Intervention::TriggerCheckpoint) => {
+                self.request_checkpoint(RequestKind::Manual)
+            }
+            Scheduled::Intervention(Intervention::TriggerSavepoint) => {
+                self.request_checkpoint(RequestKind::Savepoint)
+            }
+        }
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        match fault {
             Fault::Kill { task } => {
                 if let Some(t) = self.subtask(&task) {
                     self.fail_task(t, format!("kill {task}"));
@@ -67,8 +81,6 @@ impl Simulation {
                 self.queue.schedule(at, Event::StorageBack { token });
             }
             Fault::CoordinatorFailover => self.coordinator_failover(),
-            Fault::TriggerCheckpoint => self.request_checkpoint(RequestKind::Manual),
-            Fault::TriggerSavepoint => self.request_checkpoint(RequestKind::Savepoint),
         }
     }
 
