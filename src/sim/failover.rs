@@ -283,7 +283,7 @@ impl Simulation {
                     size = s.state.size_bytes(sbpk, record_bytes);
                     // Persisted in-flight data is put back first.
                     for (input, records) in &s.channel_state {
-                        let c = inputs[*input as usize];
+                        let c = inputs[input.idx()];
                         for r in records {
                             self.channels[c.idx()].push(
                                 super::channel::Item::Record(*r),

@@ -107,7 +107,13 @@ impl Simulation {
     }
 
     /// A barrier arrived on `input` (`overtaken`: queued items it jumped, for priority barriers).
-    pub(super) fn on_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier, overtaken: u32) {
+    pub(super) fn on_barrier(
+        &mut self,
+        t: SubtaskId,
+        input: InputIndex,
+        b: Barrier,
+        overtaken: u32,
+    ) {
         let id = b.id;
         let current = self.tasks[t.idx()].barriers.id();
         match current {
@@ -195,7 +201,7 @@ impl Simulation {
     pub(super) fn register_barrier(
         &mut self,
         t: SubtaskId,
-        input: u32,
+        input: InputIndex,
         b: Barrier,
         overtaken: u32,
     ) {
@@ -204,7 +210,7 @@ impl Simulation {
         let Some(a) = task.barriers.alignment_mut() else {
             return;
         };
-        if a.received.insert(input as usize, ()) != Collected::New {
+        if a.received.insert(input, ()) != Collected::New {
             return;
         }
         let all = a.received.is_complete();
@@ -219,7 +225,7 @@ impl Simulation {
             self.after_unaligned_barrier(t, input, b.id, overtaken, all);
             return;
         }
-        let c = self.graph.subtasks[t.idx()].inputs[input as usize];
+        let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
         match self.mode {
             CheckpointingMode::ExactlyOnce => {
                 if all {
@@ -242,11 +248,17 @@ impl Simulation {
 
     /// The first barrier of a checkpoint unaligned from the start (Flink's
     /// `WaitingForFirstBarrierUnaligned`): the snapshot is taken at once.
-    fn first_unaligned_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier, overtaken: u32) {
+    fn first_unaligned_barrier(
+        &mut self,
+        t: SubtaskId,
+        input: InputIndex,
+        b: Barrier,
+        overtaken: u32,
+    ) {
         let Some(a) = self.tasks[t.idx()].barriers.alignment_mut() else {
             return;
         };
-        a.received.insert(input as usize, ());
+        a.received.insert(input, ());
         let all = a.received.is_complete();
         self.snapshot(t, true);
         self.after_unaligned_barrier(t, input, b.id, overtaken, all);
@@ -257,12 +269,12 @@ impl Simulation {
     fn after_unaligned_barrier(
         &mut self,
         t: SubtaskId,
-        input: u32,
+        input: InputIndex,
         id: CheckpointId,
         overtaken: u32,
         all: bool,
     ) {
-        let c = self.graph.subtasks[t.idx()].inputs[input as usize];
+        let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
         self.persist_overtaken(t, input, c.idx(), overtaken, id);
         if all {
             self.end_unaligned_alignment(t);
@@ -273,7 +285,7 @@ impl Simulation {
     pub(super) fn persist_overtaken(
         &mut self,
         t: SubtaskId,
-        input: u32,
+        input: InputIndex,
         c: usize,
         overtaken: u32,
         id: CheckpointId,
@@ -294,7 +306,7 @@ impl Simulation {
                 push_channel_state(&mut p.snapshot, input, r);
                 p.snapshot.metrics.persisted_data += record_bytes;
             }
-            p.awaiting.remove(input as usize);
+            p.awaiting.remove(input);
         }
         self.maybe_ack(t, id);
     }
@@ -305,7 +317,7 @@ impl Simulation {
         for (i, c) in inputs.iter().enumerate() {
             if self.channels[c.idx()].blocked {
                 self.channels[c.idx()].blocked = false;
-                self.gates[t.idx()].unblock(i as u32, self.now);
+                self.gates[t.idx()].unblock(InputIndex(i as u32), self.now);
             }
         }
         self.checks.on_alignment_end(t);
@@ -368,12 +380,14 @@ impl Simulation {
             return;
         };
         let id = a.id;
-        let received: Vec<bool> = (0..inputs.len()).map(|i| a.received.contains(i)).collect();
+        let received: Vec<bool> = (0..inputs.len())
+            .map(|i| a.received.contains(InputIndex(i as u32)))
+            .collect();
         for (i, c) in inputs.iter().enumerate() {
             if received[i] {
                 if self.channels[c.idx()].blocked {
                     self.channels[c.idx()].blocked = false;
-                    self.gates[t.idx()].unblock(i as u32, self.now);
+                    self.gates[t.idx()].unblock(InputIndex(i as u32), self.now);
                 }
             } else {
                 self.promote_queued_barrier(*c, id);

@@ -15,13 +15,13 @@ impl Simulation {
     /// in `tracked`; if that completes a tracked checkpoint first (only possible when the older
     /// ones can no longer complete), the older ones are dropped and it is taken, as Flink's
     /// `CheckpointBarrierTracker` does.
-    pub(super) fn track_newer_barrier(&mut self, t: SubtaskId, input: u32, b: Barrier) {
+    pub(super) fn track_newer_barrier(&mut self, t: SubtaskId, input: InputIndex, b: Barrier) {
         let n = self.graph.subtasks[t.idx()].inputs.len();
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
         if let Some(pos) = task.tracked.iter().position(|a| a.id == b.id) {
             let a = &mut task.tracked[pos];
-            a.received.insert(input as usize, ());
+            a.received.insert(input, ());
             if a.received.is_complete() {
                 let done = task.tracked.remove(pos);
                 task.tracked.drain(..pos);
@@ -37,7 +37,7 @@ impl Simulation {
         } else if b.id > task.last_checkpoint {
             task.last_checkpoint = b.id;
             let mut received = Collector::new(b.id, n);
-            received.insert(input as usize, ());
+            received.insert(input, ());
             task.tracked.push_back(Alignment {
                 id: b.id,
                 barrier: b,

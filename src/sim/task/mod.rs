@@ -17,7 +17,9 @@ pub use barrier_handler::BarrierHandlerState;
 use super::channel::{Barrier, Record};
 use super::collector::Collector;
 use super::events::Event;
-use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
+use super::ids::{
+    Attempt, ChannelId, CheckpointId, FencingToken, InputIndex, SimDuration, SimTime, SubtaskId,
+};
 use super::scenario::{OperatorKind, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use super::Simulation;
@@ -48,7 +50,7 @@ pub struct Alignment {
     pub barrier: Barrier,
     pub first_barrier_at: SimTime,
     /// Per input channel: the barrier (or a cancel marker) has arrived.
-    pub received: Collector<()>,
+    pub received: Collector<InputIndex, ()>,
     /// Bytes processed between the first barrier and the snapshot.
     pub processed_bytes: u64,
 }
@@ -79,7 +81,7 @@ pub struct SnapshotInProgress {
     pub snapshot: SubtaskSnapshot,
     pub phase: SnapshotStage,
     /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
-    pub awaiting: Collector<()>,
+    pub awaiting: Collector<InputIndex, ()>,
 }
 
 /// One subtask's mutable state.
@@ -92,7 +94,7 @@ pub struct Task {
     /// Busy processing a record or in the synchronous snapshot phase until then.
     pub busy_until: SimTime,
     /// Outputs of the record processed last, waiting for channel space.
-    pub pending_output: VecDeque<(u32, Record)>,
+    pub pending_output: VecDeque<(ChannelId, Record)>,
     /// The earliest wake-up already scheduled.
     pub wake_at: Option<SimTime>,
     /// Sources: when the next record is due.

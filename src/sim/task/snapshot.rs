@@ -101,7 +101,7 @@ impl Simulation {
     }
 }
 
-pub(super) fn push_channel_state(s: &mut SubtaskSnapshot, input: u32, r: Record) {
+pub(super) fn push_channel_state(s: &mut SubtaskSnapshot, input: InputIndex, r: Record) {
     match s.channel_state.iter_mut().find(|(i, _)| *i == input) {
         Some((_, v)) => v.push(r),
         None => s.channel_state.push((input, vec![r])),

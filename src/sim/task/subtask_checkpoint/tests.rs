@@ -2,7 +2,7 @@
 //! records asserted.
 
 use super::*;
-use crate::sim::ids::SubtaskId;
+use crate::sim::ids::{InputIndex, SubtaskId};
 use crate::sim::scenario::Scenario;
 
 /// A map with two inputs (two sources) and one output (a sink): only what the actor reads.
@@ -57,7 +57,7 @@ impl World {
 fn collecting(task: &mut Task, id: u64) {
     let id = CheckpointId(id);
     let mut received = Collector::new(id, 2);
-    received.insert(0, ());
+    received.insert(InputIndex(0), ());
     task.barriers = BarrierHandlerState::CollectingBarriers(Alignment {
         id,
         barrier: Barrier {
@@ -130,7 +130,7 @@ fn unaligned_snapshot_goes_first_and_awaits_the_inputs_without_a_barrier() {
     ));
     assert!(task.barriers.is_unaligned(), "still collecting barriers");
     let p = &task.in_progress[0];
-    assert!(!p.awaiting.contains(0) && p.awaiting.contains(1));
+    assert!(!p.awaiting.contains(InputIndex(0)) && p.awaiting.contains(InputIndex(1)));
     assert_eq!(p.snapshot.metrics.alignment_duration, SimDuration::ZERO);
 }
 
@@ -283,7 +283,7 @@ fn an_unaligned_snapshot_acks_only_when_its_channel_state_is_complete() {
     let cmds = w.handle(&mut task, SnapshotInput::AsyncDone(CheckpointId(1)));
     assert!(!cmds.iter().any(|c| matches!(c, Command::Ack { .. })));
     assert!(task.in_progress[0].is_uploaded());
-    task.in_progress[0].awaiting.remove(1);
+    task.in_progress[0].awaiting.remove(InputIndex(1));
     let cmds = w.handle(&mut task, SnapshotInput::TryAck(CheckpointId(1)));
     assert!(matches!(&cmds[..], [Command::Ack { task: MAP, .. }]));
 }
