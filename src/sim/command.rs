@@ -9,10 +9,14 @@
 //! handler would still do depends on what that other actor does first, so it must stop there.
 
 use super::channel::{Barrier, Item};
+use super::coordinator::store::CompletedCheckpoint;
+use super::coordinator::CoordinatorInput;
 use super::events::Event;
 use super::ids::{CheckpointId, SimTime, SubtaskId};
 use super::snapshot::{SubtaskMetrics, SubtaskSnapshot};
+use super::task::TaskStatus;
 use super::{FailureReason, LogKind};
+use std::rc::Rc;
 
 /// A change to Flink's checkpoint statistics (`CheckpointStatsTracker`), applied at the time of
 /// the handler that asked for it.
@@ -37,6 +41,11 @@ pub enum Stat {
     },
     /// A trigger attempt that failed before it got an ID.
     FailedWithoutId,
+    /// The job restored from checkpoint `id`.
+    Restored {
+        id: CheckpointId,
+        savepoint: bool,
+    },
 }
 
 /// An observation for the independent invariant checker.
@@ -115,6 +124,36 @@ pub enum Command {
         task: SubtaskId,
         cause: String,
     },
+    /// Fail `regions` over. The engine applies the ordering rule of every failover: the
+    /// coordinator is told the job is not running (its scheduler stops, pending checkpoints
+    /// abort) before the failover cancels a subtask. Halts the handler.
+    FailRegions {
+        regions: Vec<u32>,
+        cause: String,
+    },
+    /// Cancel a subtask (a new attempt; state and in-flight data dropped), leaving it `status`.
+    CancelTask {
+        task: SubtaskId,
+        status: TaskStatus,
+    },
+    SetTaskStatus {
+        task: SubtaskId,
+        status: TaskStatus,
+    },
+    /// Redeploy a subtask (INITIALIZING) with the state of checkpoint `from` (empty if none).
+    RestoreTask {
+        task: SubtaskId,
+        from: Option<Rc<CompletedCheckpoint>>,
+    },
+    /// A restored subtask runs.
+    TaskRunning {
+        task: SubtaskId,
+    },
+    /// An input to the CheckpointCoordinator (the job turned RUNNING or not, the JobManager's
+    /// leadership), delivered as the command is applied.
+    Coordinator(CoordinatorInput),
+    /// Messages in flight to the lost JobManager are gone.
+    ClearRpcs,
     /// The job must fail over globally (the failure manager's verdict). Halts the handler.
     FailJob {
         cause: String,
@@ -135,7 +174,10 @@ impl Out {
         debug_assert!(!self.halted, "a halted handler recorded {c:?}");
         if matches!(
             c,
-            Command::FailJob { .. } | Command::FailTask { .. } | Command::RestartWaitingRegions
+            Command::FailJob { .. }
+                | Command::FailTask { .. }
+                | Command::FailRegions { .. }
+                | Command::RestartWaitingRegions
         ) {
             self.halted = true;
         }

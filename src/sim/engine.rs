@@ -12,7 +12,7 @@ use super::command::{Check, Command, Out, Stat};
 use super::coordinator::{Context, Coordinator, CoordinatorInput, RequestKind};
 use super::events::{Event, EventQueue};
 use super::external::ExternalSystem;
-use super::failover::JobState;
+use super::failover::{FailoverContext, FailoverInput, JobState, JobStatus};
 use super::gate::InputGate;
 use super::graph::ExecutionGraph;
 use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
@@ -277,8 +277,12 @@ impl Simulation {
                 self.coordinator_input(CoordinatorInput::MetadataWritten { id, session })
             }
             Event::Fault { index } => self.on_fault(index),
-            Event::RegionRestart { region, token } => self.on_region_restart(region, token),
-            Event::RestoreDone { task, attempt } => self.on_restore_done(task, attempt),
+            Event::RegionRestart { region, token } => {
+                self.failover_input(FailoverInput::RegionRestart { region, token })
+            }
+            Event::RestoreDone { task, attempt } => {
+                self.failover_input(FailoverInput::RestoreDone { task, attempt })
+            }
             Event::SlowEnds { task, token } => self.on_slow_ends(task, token),
             Event::StorageBack { token } => self.on_storage_back(token),
             Event::CoordinatorRecovered { session } => {
@@ -303,6 +307,37 @@ impl Simulation {
         let mut out = Out::default();
         self.coord.handle(input, &ctx, &mut out);
         self.apply(out.into_commands());
+    }
+
+    /// Delivers an input to the failover and applies what it asks for.
+    pub(crate) fn failover_input(&mut self, input: FailoverInput) {
+        let ctx = FailoverContext {
+            now: self.now,
+            graph: &self.graph,
+            tasks: &self.tasks,
+            coordinator_alive: self.coord.alive,
+            latest: self.coord.store.latest().cloned(),
+            storage_down: self.storage_down(),
+            restart_attempts: self.scenario.restart_attempts,
+            recovery: SimDuration::from_ms(self.scenario.restart_delay_ms),
+        };
+        let mut out = Out::default();
+        self.job.handle(input, &ctx, &mut out);
+        self.apply(out.into_commands());
+    }
+
+    /// The ordering rule of every failover, in one place: the first task leaving RUNNING stops
+    /// the checkpoint scheduler (Flink's `ExecutionTrackingCheckpointCoordinatorDeActivator`:
+    /// `stopCheckpointScheduler` aborts every pending checkpoint with
+    /// CHECKPOINT_COORDINATOR_SUSPEND) before any subtask is cancelled; then the failover
+    /// cancels the regions' subtasks and plans their restart. A global failover the
+    /// coordinator's failure manager asks for meanwhile is applied in between.
+    fn fail_regions(&mut self, regions: Vec<u32>, cause: String) {
+        if self.job.status == JobStatus::Failed {
+            return;
+        }
+        self.coordinator_input(CoordinatorInput::JobNotRunning);
+        self.failover_input(FailoverInput::CancelRegions { regions, cause });
     }
 
     /// Applies commands in the order they were recorded. The only code that changes the queue,
@@ -337,7 +372,19 @@ impl Simulation {
                     priority,
                 } => self.broadcast_event(task, item, priority),
                 Command::Wake { task, at } => self.wake(task, at),
-                Command::FailTask { task, cause } => self.fail_task(task, cause),
+                Command::FailTask { task, cause } => {
+                    self.failover_input(FailoverInput::TaskFailed { task, cause })
+                }
+                Command::FailRegions { regions, cause } => self.fail_regions(regions, cause),
+                Command::CancelTask { task, status } => {
+                    self.cancel_task(task);
+                    self.tasks[task.idx()].status = status;
+                }
+                Command::SetTaskStatus { task, status } => self.tasks[task.idx()].status = status,
+                Command::RestoreTask { task, from } => self.restore_task(task, from.as_deref()),
+                Command::TaskRunning { task } => self.task_running(task),
+                Command::Coordinator(input) => self.coordinator_input(input),
+                Command::ClearRpcs => self.rpcs.clear(),
                 Command::TriggerSources { barrier } => {
                     let at = self.now.plus(self.rpc_latency);
                     for i in 0..self.graph.sources.len() {
@@ -372,8 +419,12 @@ impl Simulation {
                         }
                     }
                 }
-                Command::FailJob { cause } => self.fail_globally(cause),
-                Command::RestartWaitingRegions => self.restart_waiting_regions(),
+                Command::FailJob { cause } => {
+                    self.failover_input(FailoverInput::GlobalFailure { cause })
+                }
+                Command::RestartWaitingRegions => {
+                    self.failover_input(FailoverInput::RestartWaitingRegions)
+                }
             }
         }
     }
@@ -398,6 +449,7 @@ impl Simulation {
             Stat::Completed(id) => self.stats.report_completed(id, now),
             Stat::Failed { id, reason } => self.stats.report_failed(id, now, reason),
             Stat::FailedWithoutId => self.stats.report_failed_without_id(),
+            Stat::Restored { id, savepoint } => self.stats.report_restored(id, now, savepoint),
         }
     }
 

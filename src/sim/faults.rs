@@ -5,6 +5,7 @@
 
 use super::coordinator::RequestKind;
 use super::events::Event;
+use super::failover::FailoverInput;
 use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{Fault, FaultSpec, Intervention, Scheduled};
 use super::{LogKind, Simulation};
@@ -41,7 +42,10 @@ impl Simulation {
         match fault {
             Fault::Kill { task } => {
                 if let Some(t) = self.subtask(&task) {
-                    self.fail_task(t, format!("kill {task}"));
+                    self.failover_input(FailoverInput::TaskFailed {
+                        task: t,
+                        cause: format!("kill {task}"),
+                    });
                 }
             }
             Fault::Slow {
@@ -80,7 +84,7 @@ impl Simulation {
                 let at = self.storage_down_until.unwrap_or(until);
                 self.queue.schedule(at, Event::StorageBack { token });
             }
-            Fault::CoordinatorFailover => self.coordinator_failover(),
+            Fault::CoordinatorFailover => self.failover_input(FailoverInput::CoordinatorFailover),
         }
     }
 

@@ -9,6 +9,7 @@ mod barrier_handler;
 mod barrier_tracker;
 mod mailbox;
 mod network;
+mod restore;
 mod snapshot;
 pub mod subtask_checkpoint;
 
