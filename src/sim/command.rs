@@ -12,7 +12,9 @@ use super::channel::{Barrier, Item};
 use super::coordinator::store::CompletedCheckpoint;
 use super::coordinator::CoordinatorInput;
 use super::events::Event;
-use super::ids::{CheckpointId, SimTime, SubtaskId};
+use super::failover::FailoverInput;
+use super::ids::{CheckpointId, FencingToken, SimTime, SubtaskId};
+use super::scenario::SnapshotPhase;
 use super::snapshot::{SubtaskMetrics, SubtaskSnapshot};
 use super::task::TaskStatus;
 use super::{FailureReason, LogKind};
@@ -154,6 +156,23 @@ pub enum Command {
     Coordinator(CoordinatorInput),
     /// Messages in flight to the lost JobManager are gone.
     ClearRpcs,
+    /// An input to the failover (a JobManager failover), delivered as the command is applied.
+    Failover(FailoverInput),
+    /// A subtask processes at `milli` thousandths of its speed; `token` fences the slow-down.
+    SetSlow {
+        task: SubtaskId,
+        milli: u64,
+        token: FencingToken,
+    },
+    /// The subtask's next acknowledgement is lost.
+    DropNextAck {
+        task: SubtaskId,
+    },
+    /// The subtask's next snapshot fails in `phase`.
+    FailNextSnapshot {
+        task: SubtaskId,
+        phase: SnapshotPhase,
+    },
     /// The job must fail over globally (the failure manager's verdict). Halts the handler.
     FailJob {
         cause: String,

@@ -9,13 +9,14 @@
 
 use super::channel::Channel;
 use super::command::{Check, Command, Out, Stat};
-use super::coordinator::{Context, Coordinator, CoordinatorInput, RequestKind};
+use super::coordinator::{Context, Coordinator, CoordinatorInput};
 use super::events::{Event, EventQueue};
 use super::external::ExternalSystem;
 use super::failover::{FailoverContext, FailoverInput, JobState, JobStatus};
+use super::faults::{FaultInput, Storage};
 use super::gate::InputGate;
 use super::graph::ExecutionGraph;
-use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
+use super::ids::{CheckpointId, SimDuration, SimTime, SubtaskId};
 use super::invariants::{ExactlyOnceOracle, InvariantChecker};
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
 use super::snapshot::SubtaskSnapshot;
@@ -45,9 +46,8 @@ pub struct Simulation {
     /// Faults of the scenario and injected ones, in the order they were scheduled.
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) inputs: Vec<(SimTime, Input)>,
-    pub(crate) storage_down_until: Option<SimTime>,
-    /// Fences the end of the current storage outage.
-    pub(crate) storage_token: FencingToken,
+    /// The checkpoint storage's availability (the fault actor's state).
+    pub(crate) storage: Storage,
     pub(crate) rpcs: BTreeMap<u64, RpcInFlight>,
     pub(crate) next_rpc: u64,
     pub(crate) log: VecDeque<LogEntry>,
@@ -102,8 +102,7 @@ impl Simulation {
             job: JobState::new(&graph, scenario.restart_delay_ms),
             faults: Vec::new(),
             inputs: Vec::new(),
-            storage_down_until: None,
-            storage_token: FencingToken::default(),
+            storage: Storage::default(),
             rpcs: BTreeMap::new(),
             next_rpc: 0,
             log: VecDeque::new(),
@@ -283,8 +282,10 @@ impl Simulation {
             Event::RestoreDone { task, attempt } => {
                 self.failover_input(FailoverInput::RestoreDone { task, attempt })
             }
-            Event::SlowEnds { task, token } => self.on_slow_ends(task, token),
-            Event::StorageBack { token } => self.on_storage_back(token),
+            Event::SlowEnds { task, token } => {
+                self.faults_input(FaultInput::SlowEnds { task, token })
+            }
+            Event::StorageBack { token } => self.faults_input(FaultInput::StorageBack { token }),
             Event::CoordinatorRecovered { session } => {
                 self.coordinator_input(CoordinatorInput::LeadershipGranted { session })
             }
@@ -298,10 +299,7 @@ impl Simulation {
             graph: &self.graph,
             tasks: &self.tasks,
             stats: &self.stats,
-            storage_down: self
-                .storage_down_until
-                .map(|u| self.now < u)
-                .unwrap_or(false),
+            storage_down: self.storage.is_down(self.now),
             storage_write: self.storage_write,
         };
         let mut out = Out::default();
@@ -385,6 +383,15 @@ impl Simulation {
                 Command::TaskRunning { task } => self.task_running(task),
                 Command::Coordinator(input) => self.coordinator_input(input),
                 Command::ClearRpcs => self.rpcs.clear(),
+                Command::Failover(input) => self.failover_input(input),
+                Command::SetSlow { task, milli, token } => {
+                    let t = &mut self.tasks[task.idx()];
+                    (t.slow_milli, t.slow_token) = (milli, token);
+                }
+                Command::DropNextAck { task } => self.tasks[task.idx()].drop_next_ack = true,
+                Command::FailNextSnapshot { task, phase } => {
+                    self.tasks[task.idx()].fail_next_snapshot = Some(phase)
+                }
                 Command::TriggerSources { barrier } => {
                     let at = self.now.plus(self.rpc_latency);
                     for i in 0..self.graph.sources.len() {
@@ -519,11 +526,6 @@ impl Simulation {
         self.coordinator_input(CoordinatorInput::Configure(config));
     }
 
-    /// A user asked for a checkpoint or a savepoint.
-    pub(crate) fn request_checkpoint(&mut self, kind: RequestKind) {
-        self.coordinator_input(CoordinatorInput::Request(kind));
-    }
-
     /// Logs the scenario's narration steps the clock has reached.
     fn narrate(&mut self) {
         while let Some(step) = self.scenario.steps.get(self.next_step) {
@@ -557,8 +559,6 @@ impl Simulation {
     }
 
     pub(crate) fn storage_down(&self) -> bool {
-        self.storage_down_until
-            .map(|u| self.now < u)
-            .unwrap_or(false)
+        self.storage.is_down(self.now)
     }
 }

@@ -18,10 +18,7 @@ impl Simulation {
         let ctx = SnapshotContext {
             now: self.now,
             graph: &self.graph,
-            storage_down: self
-                .storage_down_until
-                .map(|u| self.now < u)
-                .unwrap_or(false),
+            storage_down: self.storage.is_down(self.now),
             storage_write: self.storage_write,
             storage_bandwidth: self.storage_bandwidth,
             record_bytes: self.record_bytes,
