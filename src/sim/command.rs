@@ -13,7 +13,7 @@ use super::coordinator::store::CompletedCheckpoint;
 use super::coordinator::CoordinatorInput;
 use super::events::Event;
 use super::failover::FailoverInput;
-use super::ids::{CheckpointId, FencingToken, SimTime, SubtaskId};
+use super::ids::{ChannelId, CheckpointId, FencingToken, InputIndex, SimTime, SubtaskId};
 use super::scenario::SnapshotPhase;
 use super::snapshot::{SubtaskMetrics, SubtaskSnapshot};
 use super::task::TaskStatus;
@@ -115,6 +115,27 @@ pub enum Command {
         task: SubtaskId,
         item: Item,
         priority: bool,
+    },
+    /// Block input `input` of `task` until its alignment ends (exactly-once: the barrier of `id`
+    /// arrived there).
+    Block {
+        task: SubtaskId,
+        input: InputIndex,
+        id: CheckpointId,
+    },
+    /// Release input `input` of `task` if it is blocked.
+    Unblock {
+        task: SubtaskId,
+        input: InputIndex,
+    },
+    /// The subtask's alignment is over (for the invariant checker).
+    AlignmentEnd {
+        task: SubtaskId,
+    },
+    /// The aligned barrier of `id` queued in `channel` jumps to the priority lane.
+    PromoteBarrier {
+        channel: ChannelId,
+        id: CheckpointId,
     },
     /// Run the subtask's main loop at `at` (unless an earlier wake-up is due).
     Wake {

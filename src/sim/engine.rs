@@ -21,7 +21,7 @@ use super::invariants::{ExactlyOnceOracle, InvariantChecker};
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
 use super::snapshot::SubtaskSnapshot;
 use super::stats::CheckpointStats;
-use super::task::{Task, TaskStatus};
+use super::task::{BarrierInput, Task, TaskStatus};
 use super::{FailureReason, Input, LogEntry, LogKind, RpcInFlight, RpcKind, LOG_CAPACITY};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -223,10 +223,12 @@ impl Simulation {
                 self.rpcs.retain(|_, r| {
                     !(r.kind == RpcKind::Trigger && r.task == task && r.id == barrier.id)
                 });
-                self.on_trigger_task(task, attempt, barrier)
+                // Flink: the trigger fails for a task that is not running; the checkpoint
+                // expires or is aborted by the failover.
+                self.barrier_input_of(task, attempt, BarrierInput::Trigger(barrier))
             }
             Event::AlignmentTimeout { task, attempt, id } => {
-                self.on_alignment_timeout(task, attempt, id)
+                self.barrier_input_of(task, attempt, BarrierInput::AlignmentTimeout(id))
             }
             Event::ChannelBarrierTimeout { channel, id } => {
                 self.on_channel_barrier_timeout(channel, id)
@@ -234,7 +236,9 @@ impl Simulation {
             Event::NotifyComplete { task, attempt, id } => {
                 self.on_notify_complete(task, attempt, id)
             }
-            Event::NotifyAborted { task, attempt, id } => self.on_notify_aborted(task, attempt, id),
+            Event::NotifyAborted { task, attempt, id } => {
+                self.barrier_input_of(task, attempt, BarrierInput::NotifyAborted(id))
+            }
             Event::Ack {
                 rpc,
                 task,
@@ -370,6 +374,22 @@ impl Simulation {
                     priority,
                 } => self.broadcast_event(task, item, priority),
                 Command::Wake { task, at } => self.wake(task, at),
+                Command::Block { task, input, id } => {
+                    let c = self.graph.subtasks[task.idx()].inputs[input.idx()];
+                    self.channels[c.idx()].blocked = true;
+                    self.checks.on_channel_blocked(task, input, id);
+                }
+                Command::Unblock { task, input } => {
+                    let c = self.graph.subtasks[task.idx()].inputs[input.idx()];
+                    if self.channels[c.idx()].blocked {
+                        self.channels[c.idx()].blocked = false;
+                        self.gates[task.idx()].unblock(input, self.now);
+                    }
+                }
+                Command::AlignmentEnd { task } => self.checks.on_alignment_end(task),
+                Command::PromoteBarrier { channel, id } => {
+                    self.promote_queued_barrier(channel, id);
+                }
                 Command::FailTask { task, cause } => {
                     self.failover_input(FailoverInput::TaskFailed { task, cause })
                 }
@@ -552,10 +572,6 @@ impl Simulation {
     /// The shared execution graph (cloning the `Rc` lets a caller borrow it while mutating).
     pub(crate) fn graph_rc(&self) -> &Rc<ExecutionGraph> {
         &self.graph
-    }
-
-    pub(crate) fn name(&self, t: SubtaskId) -> String {
-        self.graph.subtasks[t.idx()].name.clone()
     }
 
     pub(crate) fn storage_down(&self) -> bool {

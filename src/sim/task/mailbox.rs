@@ -146,7 +146,7 @@ impl Simulation {
         match f.item {
             Item::Record(r) => self.process_record(t, input, r),
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
-            Item::Cancel(id) => self.on_cancel_marker(t, id),
+            Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
         true
     }

@@ -13,7 +13,7 @@ mod restore;
 mod snapshot;
 pub mod subtask_checkpoint;
 
-pub use barrier_handler::BarrierHandlerState;
+pub use barrier_handler::{BarrierHandlerState, BarrierInput};
 
 use super::channel::{Barrier, Record};
 use super::collector::Collector;

@@ -91,7 +91,7 @@ impl Simulation {
     /// Moves the aligned barrier of checkpoint `id` queued in channel `c` to the priority lane
     /// and tells the consumer's input gate. Returns when it reaches the consumer, if it was
     /// queued there.
-    pub(super) fn promote_queued_barrier(
+    pub(crate) fn promote_queued_barrier(
         &mut self,
         c: ChannelId,
         id: CheckpointId,

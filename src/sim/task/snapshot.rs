@@ -1,60 +1,92 @@
-//! Delivers a subtask's checkpointing inputs to its snapshot actor
-//! ([`super::subtask_checkpoint`], Flink's `SubtaskCheckpointCoordinatorImpl` and
-//! `AsyncCheckpointRunnable`) and applies what it asks for; and the coordinator's notifications
-//! (complete: the sink commits, as `notifyCheckpointComplete`; aborted: the upload is cancelled,
-//! as `notifyCheckpointAborted`).
+//! Delivers a subtask's checkpointing inputs to its actors — the barrier handler
+//! ([`super::barrier_handler`], `SingleCheckpointBarrierHandler` / `CheckpointBarrierTracker`)
+//! and the snapshot ([`super::subtask_checkpoint`], `SubtaskCheckpointCoordinatorImpl` /
+//! `AsyncCheckpointRunnable`) — and applies what they ask for; and notifyCheckpointComplete
+//! (a two-phase-commit sink commits).
 
-use super::subtask_checkpoint::{self, SnapshotContext, SnapshotInput};
+use super::barrier_handler::{self, BarrierInput};
+use super::subtask_checkpoint::{self, SnapshotInput, TaskContext};
 use super::*;
 use crate::sim::channel::Record;
 use crate::sim::command::Out;
-use crate::sim::ids::{Attempt, CheckpointId, SubtaskId};
+use crate::sim::ids::{Attempt, CheckpointId, InputIndex, SubtaskId};
 use crate::sim::snapshot::{OperatorState, SubtaskSnapshot};
-use crate::sim::{FailureReason, Simulation};
+use crate::sim::Simulation;
+
+/// Which of the subtask's actors an input is for.
+enum SubtaskInput {
+    Barriers(BarrierInput),
+    Snapshot(SnapshotInput),
+}
 
 impl Simulation {
-    /// Delivers an input to subtask `t`'s snapshot actor and applies its commands.
-    pub(crate) fn subtask_checkpoint(&mut self, t: SubtaskId, input: SnapshotInput) {
-        let ctx = SnapshotContext {
+    /// Delivers an input to one of subtask `t`'s actors and applies its commands.
+    fn subtask_input(&mut self, t: SubtaskId, input: SubtaskInput) {
+        let ctx = TaskContext {
             now: self.now,
             graph: &self.graph,
+            mode: self.mode,
+            channels: &self.channels,
             storage_down: self.storage.is_down(self.now),
             storage_write: self.storage_write,
             storage_bandwidth: self.storage_bandwidth,
             record_bytes: self.record_bytes,
         };
         let mut out = Out::default();
-        subtask_checkpoint::handle(&mut self.tasks[t.idx()], input, &ctx, &mut out);
+        let task = &mut self.tasks[t.idx()];
+        match input {
+            SubtaskInput::Barriers(i) => barrier_handler::handle(task, i, &ctx, &mut out),
+            SubtaskInput::Snapshot(i) => subtask_checkpoint::handle(task, i, &ctx, &mut out),
+        }
         self.apply(out.into_commands());
     }
 
-    /// The barrier handler takes the snapshot of the checkpoint it collects.
-    pub(super) fn snapshot(&mut self, t: SubtaskId, unaligned: bool) {
-        self.subtask_checkpoint(t, SnapshotInput::Take { unaligned });
+    /// Delivers an input to subtask `t`'s barrier handler.
+    pub(super) fn barrier_input(&mut self, t: SubtaskId, input: BarrierInput) {
+        self.subtask_input(t, SubtaskInput::Barriers(input));
+    }
+
+    /// Delivers an input to subtask `t`'s barrier handler, if the attempt it was meant for
+    /// still runs.
+    pub(crate) fn barrier_input_of(&mut self, t: SubtaskId, attempt: Attempt, input: BarrierInput) {
+        let task = &self.tasks[t.idx()];
+        if task.attempt == attempt && task.is_running() {
+            self.barrier_input(t, input);
+        }
+    }
+
+    /// A barrier arrived on `input` (`overtaken`: queued items it jumped, for priority barriers).
+    pub(super) fn on_barrier(
+        &mut self,
+        t: SubtaskId,
+        input: InputIndex,
+        b: Barrier,
+        overtaken: u32,
+    ) {
+        self.barrier_input(
+            t,
+            BarrierInput::Barrier {
+                input,
+                barrier: b,
+                overtaken,
+            },
+        );
     }
 
     /// The synchronous part ended (unless the attempt that started it is gone).
     pub(crate) fn on_sync_done(&mut self, t: SubtaskId, attempt: Attempt, id: CheckpointId) {
         let task = &self.tasks[t.idx()];
         if task.attempt == attempt && task.is_running() {
-            self.subtask_checkpoint(t, SnapshotInput::SyncDone(id));
+            self.subtask_input(t, SubtaskInput::Snapshot(SnapshotInput::SyncDone(id)));
         }
-    }
-
-    pub(crate) fn start_next_upload(&mut self, t: SubtaskId) {
-        self.subtask_checkpoint(t, SnapshotInput::StartNextUpload);
     }
 
     /// The upload ended (unless the attempt that started it is gone).
     pub(crate) fn on_async_done(&mut self, t: SubtaskId, attempt: Attempt, id: CheckpointId) {
         let task = &self.tasks[t.idx()];
         if task.attempt == attempt && task.is_running() {
-            self.subtask_checkpoint(t, SnapshotInput::AsyncDone(id));
+            self.subtask_input(t, SubtaskInput::Snapshot(SnapshotInput::AsyncDone(id)));
         }
-    }
-
-    pub(super) fn maybe_ack(&mut self, t: SubtaskId, id: CheckpointId) {
-        self.subtask_checkpoint(t, SnapshotInput::TryAck(id));
     }
 
     /// notifyCheckpointComplete: a two-phase-commit sink commits every transaction up to `id`.
@@ -69,31 +101,6 @@ impl Simulation {
             for (txn, records) in commit {
                 self.external.commit(t, txn, &records, &mut self.oracle);
             }
-        }
-    }
-
-    /// notifyCheckpointAborted: remembered, so the snapshot is skipped when alignment ends; an
-    /// upload in progress is cancelled.
-    pub(crate) fn on_notify_aborted(&mut self, t: SubtaskId, attempt: Attempt, id: CheckpointId) {
-        let task = &mut self.tasks[t.idx()];
-        if task.attempt != attempt || !task.is_running() {
-            return;
-        }
-        task.aborted.insert(id);
-        while task.aborted.len() > 16 {
-            task.aborted.pop_first();
-        }
-        task.in_progress.retain(|p| p.id != id);
-        self.start_next_upload(t);
-        let task = &mut self.tasks[t.idx()];
-        if matches!(&task.barriers, BarrierHandlerState::CollectingBarriersUnaligned(a) if a.id == id)
-        {
-            // Unaligned, collecting channel state: nothing more to do for it.
-            self.abort_alignment(
-                t,
-                FailureReason::CheckpointDeclinedOnCancellationBarrier,
-                false,
-            );
         }
     }
 }

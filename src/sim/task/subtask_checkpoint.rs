@@ -3,18 +3,19 @@
 //! the sink's pre-commit) and `AsyncCheckpointRunnable` (the upload, one at a time per subtask,
 //! then waiting for an unaligned checkpoint's channel state, then the ack or the decline).
 //!
-//! `handle(&mut Task, SnapshotInput, &SnapshotContext, &mut Out)`: it changes only the subtask's
+//! `handle(&mut Task, SnapshotInput, &TaskContext, &mut Out)`: it changes only the subtask's
 //! own state and records what should happen ([`Command::Broadcast`], [`Command::Ack`], ...); the
 //! engine applies the commands. It never touches a channel, the queue or another actor.
 
 use super::{Alignment, BarrierHandlerState, SnapshotInProgress, SnapshotStage, Task};
+use crate::sim::channel::Channel;
 use crate::sim::channel::{Barrier, Item};
 use crate::sim::collector::Collector;
 use crate::sim::command::{Check, Command, Out};
 use crate::sim::events::Event;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::{CheckpointId, SimDuration, SimTime};
-use crate::sim::scenario::{OperatorKind, SnapshotPhase};
+use crate::sim::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use crate::sim::{FailureReason, LogKind};
 use std::rc::Rc;
@@ -35,24 +36,28 @@ pub enum SnapshotInput {
     TryAck(CheckpointId),
 }
 
-/// What the snapshot may read of the world.
+/// What a subtask's actors (its barrier handler and its snapshot) may read of the world.
 #[derive(Debug, Clone, Copy)]
-pub struct SnapshotContext<'a> {
+pub struct TaskContext<'a> {
     pub now: SimTime,
     pub graph: &'a ExecutionGraph,
+    /// The checkpointing mode in force (it may change live).
+    pub mode: CheckpointingMode,
+    /// The channels, read-only (what a priority barrier overtook).
+    pub channels: &'a [Channel],
     pub storage_down: bool,
     pub storage_write: SimDuration,
     pub storage_bandwidth: u64,
     pub record_bytes: u64,
 }
 
-impl SnapshotContext<'_> {
+impl TaskContext<'_> {
     fn name(&self, task: &Task) -> &str {
         &self.graph.subtasks[task.id.idx()].name
     }
 }
 
-pub fn handle(task: &mut Task, input: SnapshotInput, ctx: &SnapshotContext, out: &mut Out) {
+pub fn handle(task: &mut Task, input: SnapshotInput, ctx: &TaskContext, out: &mut Out) {
     match input {
         SnapshotInput::Take { unaligned } => take(task, unaligned, ctx, out),
         SnapshotInput::SyncDone(id) => sync_done(task, id, ctx, out),
@@ -64,7 +69,7 @@ pub fn handle(task: &mut Task, input: SnapshotInput, ctx: &SnapshotContext, out:
 
 /// `checkpointState`: flush the in-progress record (overdraft), emit the barrier downstream,
 /// copy the state, then pause for the synchronous part.
-fn take(task: &mut Task, unaligned: bool, ctx: &SnapshotContext, out: &mut Out) {
+pub(super) fn take(task: &mut Task, unaligned: bool, ctx: &TaskContext, out: &mut Out) {
     debug_assert!(
         matches!(task.barriers, BarrierHandlerState::CollectingBarriers(_)),
         "{:?} snapshots in state {:?}",
@@ -121,13 +126,7 @@ fn take(task: &mut Task, unaligned: bool, ctx: &SnapshotContext, out: &mut Out) 
 }
 
 /// The synchronous part: the sink pre-commits, the state is copied, the subtask pauses.
-fn start_sync(
-    task: &mut Task,
-    a: Alignment,
-    unaligned: bool,
-    ctx: &SnapshotContext,
-    out: &mut Out,
-) {
+fn start_sync(task: &mut Task, a: Alignment, unaligned: bool, ctx: &TaskContext, out: &mut Out) {
     let (t, id, now) = (task.id, a.id, ctx.now);
     let op = &ctx.graph.operators[ctx.graph.subtasks[t.idx()].op.idx()];
     let n_inputs = ctx.graph.subtasks[t.idx()].inputs.len();
@@ -196,7 +195,7 @@ fn start_sync(
 }
 
 /// The synchronous part ended: hand the upload to the async executor, resume processing.
-fn sync_done(task: &mut Task, id: CheckpointId, ctx: &SnapshotContext, out: &mut Out) {
+fn sync_done(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: &mut Out) {
     let now = ctx.now;
     if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == id) {
         debug_assert!(
@@ -218,7 +217,7 @@ fn sync_done(task: &mut Task, id: CheckpointId, ctx: &SnapshotContext, out: &mut
 /// Starts the oldest waiting upload unless one is running: a subtask's asynchronous snapshot
 /// parts run one after another (Flink 2.3 ran them one at a time: with max_concurrent 2 and
 /// 1 s uploads, the second checkpoint's upload waited for the first).
-fn start_next_upload(task: &mut Task, ctx: &SnapshotContext, out: &mut Out) {
+pub(super) fn start_next_upload(task: &mut Task, ctx: &TaskContext, out: &mut Out) {
     let op_async = ctx.graph.operators[ctx.graph.subtasks[task.id.idx()].op.idx()].snapshot_async;
     if !task.is_running()
         || task
@@ -256,7 +255,7 @@ fn start_next_upload(task: &mut Task, ctx: &SnapshotContext, out: &mut Out) {
 }
 
 /// The upload finished (or failed: storage down, or an injected async `snapshot_failure`).
-fn async_done(task: &mut Task, id: CheckpointId, ctx: &SnapshotContext, out: &mut Out) {
+fn async_done(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: &mut Out) {
     let now = ctx.now;
     let Some(pos) = task.in_progress.iter().position(|p| {
         p.id == id && matches!(p.phase, SnapshotStage::Uploading { due, .. } if due == now)
@@ -299,7 +298,7 @@ fn async_done(task: &mut Task, id: CheckpointId, ctx: &SnapshotContext, out: &mu
 }
 
 /// Acknowledges once the upload is done and (unaligned) all channel state is collected.
-fn try_ack(task: &mut Task, id: CheckpointId, ctx: &SnapshotContext, out: &mut Out) {
+pub(super) fn try_ack(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: &mut Out) {
     let Some(pos) = task
         .in_progress
         .iter()

@@ -39,9 +39,11 @@ impl World {
     }
 
     fn handle(&self, task: &mut Task, input: SnapshotInput) -> Vec<Command> {
-        let ctx = SnapshotContext {
+        let ctx = TaskContext {
             now: self.now,
             graph: &self.graph,
+            mode: CheckpointingMode::ExactlyOnce,
+            channels: &[],
             storage_down: self.storage_down,
             storage_write: SimDuration::from_ms(5),
             storage_bandwidth: 1000,
