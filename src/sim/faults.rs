@@ -5,7 +5,7 @@
 //! slow one down, lose its next ack, fail its next snapshot), to the checkpoint storage it owns
 //! ([`Storage`]: an outage), to the JobManager (a failover), or, for an intervention, the
 //! request it makes of the CheckpointCoordinator (`triggerCheckpoint`, `triggerSavepoint`).
-//! The engine applies the commands.
+//! The engine ([`super::engine`]) schedules them, delivers them and applies the commands.
 
 use super::command::{Command, Out};
 use super::coordinator::{CoordinatorInput, RequestKind};
@@ -13,9 +13,9 @@ use super::events::Event;
 use super::failover::FailoverInput;
 use super::graph::ExecutionGraph;
 use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
-use super::scenario::{Fault, FaultSpec, Intervention, Scheduled};
+use super::scenario::{Fault, Intervention, Scheduled};
 use super::task::Task;
-use super::{LogKind, Simulation};
+use super::LogKind;
 
 /// The checkpoint storage's availability: down until a time (outages extend each other).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -150,34 +150,6 @@ fn apply_fault(storage: &mut Storage, fault: Fault, ctx: &FaultContext, out: &mu
         }
         Fault::CoordinatorFailover => {
             out.push(Command::Failover(FailoverInput::CoordinatorFailover))
-        }
-    }
-}
-
-impl Simulation {
-    pub(crate) fn schedule_fault(&mut self, f: FaultSpec) {
-        let index = self.faults.len();
-        let at = SimTime::from_ms(f.at_ms).max(self.now);
-        self.faults.push(f);
-        self.queue.schedule(at, Event::Fault { index });
-    }
-
-    /// Delivers an input to the fault actor and applies what it asks for.
-    pub(crate) fn faults_input(&mut self, input: FaultInput) {
-        let ctx = FaultContext {
-            now: self.now,
-            graph: &self.graph,
-            tasks: &self.tasks,
-        };
-        let mut out = Out::default();
-        handle(&mut self.storage, input, &ctx, &mut out);
-        self.apply(out.into_commands());
-    }
-
-    /// The fault or intervention `index` of the schedule fires.
-    pub(crate) fn on_fault(&mut self, index: usize) {
-        if let Some(f) = self.faults.get(index).cloned() {
-            self.faults_input(FaultInput::Fire(f.fault));
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::sim::command::{Command, Out};
 use crate::sim::events::Event;
 use crate::sim::ids::{CheckpointId, InputIndex, SimTime};
 use crate::sim::scenario::CheckpointingMode;
-use crate::sim::task::snapshot::push_channel_state;
+use crate::sim::task::subtask_checkpoint::push_channel_state;
 use crate::sim::{FailureReason, LogKind};
 
 /// Flink's `BarrierHandlerState`, each state owning its data. The alignment timeout is a timer

@@ -9,7 +9,7 @@ use crate::sim::gate::Next;
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::snapshot::OperatorState;
-use crate::sim::task::snapshot::push_channel_state;
+use crate::sim::task::subtask_checkpoint::push_channel_state;
 use crate::sim::Simulation;
 use std::rc::Rc;
 

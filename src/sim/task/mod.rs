@@ -1,16 +1,22 @@
-//! A subtask: processes records, emits them to its output channels (waiting when a channel is
-//! full: backpressure), and handles checkpoint barriers: aligned exactly-once (blocking the
-//! channels that delivered the barrier), at-least-once (counting barriers, never blocking) and
-//! unaligned (snapshot at the first barrier, barrier overtakes in-flight data which is persisted
-//! as channel state), the alignment timeout, newer barriers during alignment, cancellation
-//! markers, the synchronous and asynchronous snapshot phases, and the ack or decline.
+//! A subtask (Flink's `StreamTask`): processes records, emits them to its output channels
+//! (waiting when a channel is full: backpressure), and takes part in checkpoints.
+//!
+//! Its checkpointing is two actors over the subtask's state, delivered and applied by the engine:
+//! - [`barrier_handler`] (`SingleCheckpointBarrierHandler` and its `BarrierHandlerState`, with
+//!   `barrier_tracker`, `CheckpointBarrierTracker`, for AT_LEAST_ONCE): aligned, unaligned and
+//!   aligned-with-timeout barriers, newer barriers, cancellation markers;
+//! - [`subtask_checkpoint`] (`SubtaskCheckpointCoordinatorImpl`, `AsyncCheckpointRunnable`): the
+//!   synchronous and asynchronous snapshot phases and the ack or decline.
+//!
+//! The rest is the engine's model of the subtask's data path, applied directly: `mailbox` (the
+//! main loop, `MailboxProcessor`), `network` (`RecordWriter`, priority events, freed buffers)
+//! and `restore` (cancel, redeploy, restore: the failover's commands).
 
-mod barrier_handler;
+pub mod barrier_handler;
 mod barrier_tracker;
 mod mailbox;
 mod network;
 mod restore;
-mod snapshot;
 pub mod subtask_checkpoint;
 
 pub use barrier_handler::{BarrierHandlerState, BarrierInput};

@@ -9,12 +9,13 @@
 
 use super::{Alignment, BarrierHandlerState, SnapshotInProgress, SnapshotStage, Task};
 use crate::sim::channel::Channel;
+use crate::sim::channel::Record;
 use crate::sim::channel::{Barrier, Item};
 use crate::sim::collector::Collector;
 use crate::sim::command::{Check, Command, Out};
 use crate::sim::events::Event;
 use crate::sim::graph::ExecutionGraph;
-use crate::sim::ids::{CheckpointId, SimDuration, SimTime};
+use crate::sim::ids::{CheckpointId, InputIndex, SimDuration, SimTime};
 use crate::sim::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use crate::sim::{FailureReason, LogKind};
@@ -323,6 +324,14 @@ pub(super) fn try_ack(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out:
         task: task.id,
         snapshot: p.snapshot,
     });
+}
+
+/// Persists record `r` delivered by `input` as channel state of snapshot `s`.
+pub(super) fn push_channel_state(s: &mut SubtaskSnapshot, input: InputIndex, r: Record) {
+    match s.channel_state.iter_mut().find(|(i, _)| *i == input) {
+        Some((_, v)) => v.push(r),
+        None => s.channel_state.push((input, vec![r])),
+    }
 }
 
 #[cfg(test)]
