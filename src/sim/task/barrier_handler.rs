@@ -306,6 +306,11 @@ fn register_barrier(
         return;
     }
     if !all {
+        debug_assert!(
+            a.received.contains(input) && a.received.count() < a.received.participants(),
+            "CollectingBarriers holds every barrier of {} but no snapshot",
+            a.id
+        );
         if ctx.mode == CheckpointingMode::ExactlyOnce {
             out.push(Command::Block {
                 task: task.id,
@@ -388,6 +393,12 @@ pub(super) fn release_inputs(task: &Task, ctx: &TaskContext, out: &mut Out) {
 
 /// Every barrier of an unaligned checkpoint has arrived: its channel state is complete.
 fn end_unaligned_alignment(task: &mut Task, ctx: &TaskContext, out: &mut Out) {
+    debug_assert!(
+        task.barriers.is_unaligned(),
+        "{:?} ends an unaligned alignment in state {:?}",
+        task.id,
+        task.barriers
+    );
     release_inputs(task, ctx, out);
     if let Some(a) = task.barriers.take() {
         if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == a.id) {

@@ -90,6 +90,10 @@ pub(super) fn promote_tracked(task: &mut Task, ctx: &TaskContext, out: &mut Out)
         let Some(next) = task.tracked.pop_front() else {
             return;
         };
+        debug_assert!(
+            task.tracked.iter().all(|a| a.id > next.id),
+            "tracked checkpoints out of ID order"
+        );
         let complete = next.received.is_complete();
         task.barriers = BarrierHandlerState::CollectingBarriers(next);
         if !complete || !snapshot(task, false, ctx, out) {
