@@ -11,7 +11,8 @@
 
 use barrierscope::sim::ids::SimTime;
 use barrierscope::sim::scenario::{
-    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Scenario, SnapshotPhase,
+    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Intervention, Scenario, Scheduled,
+    SnapshotPhase,
 };
 use barrierscope::sim::Simulation;
 use serde_json::Value;
@@ -242,14 +243,15 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
     let ops = &s.job.operators;
     let op = &ops[rng.usize(..ops.len())];
     let task = format!("{}#{}", op.name, rng.u32(..op.parallelism.max(1) + 1));
-    let fault = match rng.u8(..8) {
-        0 => Fault::Kill { task },
+    let fault: Scheduled = match rng.u8(..8) {
+        0 => Fault::Kill { task }.into(),
         1 => Fault::Slow {
             task,
             factor: [0.5, 2.0, 50.0, 0.0][rng.usize(..4)],
             duration_ms: rng.u64(0..5000),
-        },
-        2 => Fault::DropAck { task },
+        }
+        .into(),
+        2 => Fault::DropAck { task }.into(),
         3 => Fault::SnapshotFailure {
             task,
             phase: if rng.bool() {
@@ -257,13 +259,15 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
             } else {
                 SnapshotPhase::Async
             },
-        },
+        }
+        .into(),
         4 => Fault::StorageOutage {
             duration_ms: rng.u64(0..5000),
-        },
-        5 => Fault::CoordinatorFailover,
-        6 => Fault::TriggerCheckpoint,
-        _ => Fault::TriggerSavepoint,
+        }
+        .into(),
+        5 => Fault::CoordinatorFailover.into(),
+        6 => Intervention::TriggerCheckpoint.into(),
+        _ => Intervention::TriggerSavepoint.into(),
     };
     FaultSpec { at_ms, fault }
 }

@@ -14,8 +14,9 @@
 mod common;
 
 use barrierscope::sim::scenario::{
-    CheckpointingMode, CheckpointingSpec, EdgeSpec, Fault, FaultSpec, JobSpec, NetworkSpec,
-    OperatorKind, OperatorSpec, Partitioning, Scenario, SnapshotPhase, StorageSpec,
+    CheckpointingMode, CheckpointingSpec, EdgeSpec, Fault, FaultSpec, Intervention, JobSpec,
+    NetworkSpec, OperatorKind, OperatorSpec, Partitioning, Scenario, Scheduled, SnapshotPhase,
+    StorageSpec,
 };
 use barrierscope::sim::stats::CheckpointStatus;
 use barrierscope::sim::Simulation;
@@ -226,14 +227,15 @@ fn build_faults(raw: &[FaultGen], job: &JobSpec, duration_ms: u64) -> Vec<FaultS
         .iter()
         .map(|&(kind, at, pick, factor, duration_ms_f)| {
             let task = subtasks[pick % subtasks.len()].clone();
-            let fault = match kind {
-                0 => Fault::Kill { task },
+            let fault: Scheduled = match kind {
+                0 => Fault::Kill { task }.into(),
                 1 => Fault::Slow {
                     task,
                     factor,
                     duration_ms: duration_ms_f,
-                },
-                2 => Fault::DropAck { task },
+                }
+                .into(),
+                2 => Fault::DropAck { task }.into(),
                 3 => Fault::SnapshotFailure {
                     task,
                     phase: if pick % 2 == 0 {
@@ -241,13 +243,15 @@ fn build_faults(raw: &[FaultGen], job: &JobSpec, duration_ms: u64) -> Vec<FaultS
                     } else {
                         SnapshotPhase::Async
                     },
-                },
+                }
+                .into(),
                 4 => Fault::StorageOutage {
                     duration_ms: duration_ms_f,
-                },
-                5 => Fault::CoordinatorFailover,
-                6 => Fault::TriggerCheckpoint,
-                _ => Fault::TriggerSavepoint,
+                }
+                .into(),
+                5 => Fault::CoordinatorFailover.into(),
+                6 => Intervention::TriggerCheckpoint.into(),
+                _ => Intervention::TriggerSavepoint.into(),
             };
             FaultSpec {
                 at_ms: (at * duration_ms as f64) as u64,

@@ -6,7 +6,7 @@
 
 mod common;
 
-use barrierscope::sim::scenario::{CheckpointingMode, Fault, Scenario};
+use barrierscope::sim::scenario::{CheckpointingMode, Fault, Scenario, Scheduled};
 use barrierscope::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
 use barrierscope::sim::{FailureReason, LogKind, Simulation};
 use common::*;
@@ -301,7 +301,9 @@ fn storage_outage_fails_uploads_and_triggers_then_recovers() {
         .faults
         .iter()
         .find_map(|f| match f.fault {
-            Fault::StorageOutage { duration_ms } => Some((f.at_ms, f.at_ms + duration_ms)),
+            Scheduled::Fault(Fault::StorageOutage { duration_ms }) => {
+                Some((f.at_ms, f.at_ms + duration_ms))
+            }
             _ => None,
         })
         .expect("a storage_outage fault");

@@ -6,7 +6,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use barrierscope::sim::ids::SimTime;
-use barrierscope::sim::scenario::{Fault, FaultSpec, Scenario, SnapshotPhase};
+use barrierscope::sim::scenario::{
+    Fault, FaultSpec, Intervention, Scenario, Scheduled, SnapshotPhase,
+};
 use barrierscope::sim::Simulation;
 
 fn rss_kb() -> u64 {
@@ -25,14 +27,15 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
     let ops = &s.job.operators;
     let op = &ops[rng.usize(..ops.len())];
     let task = format!("{}#{}", op.name, rng.u32(..op.parallelism));
-    let fault = match rng.u8(..20) {
-        0..=4 => Fault::Kill { task },
+    let fault: Scheduled = match rng.u8(..20) {
+        0..=4 => Fault::Kill { task }.into(),
         5..=8 => Fault::Slow {
             task,
             factor: 1.0 + rng.u8(1..40) as f64,
             duration_ms: rng.u64(500..8000),
-        },
-        9..=11 => Fault::DropAck { task },
+        }
+        .into(),
+        9..=11 => Fault::DropAck { task }.into(),
         12..=14 => Fault::SnapshotFailure {
             task,
             phase: if rng.bool() {
@@ -40,13 +43,15 @@ fn random_fault(s: &Scenario, rng: &mut fastrand::Rng, at_ms: u64) -> FaultSpec 
             } else {
                 SnapshotPhase::Async
             },
-        },
+        }
+        .into(),
         15 => Fault::StorageOutage {
             duration_ms: rng.u64(200..4000),
-        },
-        16 => Fault::CoordinatorFailover,
-        17 => Fault::TriggerSavepoint,
-        _ => Fault::TriggerCheckpoint,
+        }
+        .into(),
+        16 => Fault::CoordinatorFailover.into(),
+        17 => Intervention::TriggerSavepoint.into(),
+        _ => Intervention::TriggerCheckpoint.into(),
     };
     FaultSpec { at_ms, fault }
 }

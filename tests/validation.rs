@@ -930,7 +930,7 @@ fn injected_fault_in_the_past_fires_now_and_is_recorded() {
     assert_eq!(sim.job().restarts.len(), 1);
     assert_eq!(sim.job().restarts[0].at.as_ms(), 2_000);
     assert!(matches!(
-        sim.faults().last().map(|f| &f.fault),
+        sim.faults().last().and_then(|f| f.fault.as_fault()),
         Some(Fault::Kill { .. })
     ));
 }
@@ -1147,7 +1147,7 @@ fn trailing_characters_after_the_scenario_are_a_json_error() {
 
 #[test]
 fn trigger_checkpoint_and_savepoint_are_interventions_not_faults() {
-    use barrierscope::sim::scenario::Intervention;
+    use barrierscope::sim::scenario::{Intervention, Scheduled};
     assert_eq!(
         trigger_checkpoint(1).fault.intervention(),
         Some(Intervention::TriggerCheckpoint)
@@ -1171,8 +1171,8 @@ fn trigger_checkpoint_and_savepoint_are_interventions_not_faults() {
         Intervention::TriggerCheckpoint,
         Intervention::TriggerSavepoint,
     ] {
-        assert_eq!(Fault::from(i).intervention(), Some(i));
-        assert_eq!(Fault::from(i).kind_name(), i.kind_name());
+        assert_eq!(Scheduled::from(i).intervention(), Some(i));
+        assert_eq!(Scheduled::from(i).kind_name(), i.kind_name());
     }
 }
 

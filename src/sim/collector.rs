@@ -5,7 +5,25 @@
 //! and the at-least-once `CheckpointBarrierTracker` (barriers), and the unaligned snapshot's
 //! channel state (inputs still awaited), as RisingWave keeps one collector per epoch.
 
-use super::ids::CheckpointId;
+use super::ids::{CheckpointId, InputIndex, SubtaskId};
+use std::marker::PhantomData;
+
+/// What a collector is keyed by: a participant's position (a subtask, an input channel).
+pub trait Participant: Copy {
+    fn slot(self) -> usize;
+}
+
+impl Participant for SubtaskId {
+    fn slot(self) -> usize {
+        self.idx()
+    }
+}
+
+impl Participant for InputIndex {
+    fn slot(self) -> usize {
+        self.idx()
+    }
+}
 
 /// What happened to an offered value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,25 +36,28 @@ pub enum Collected {
     Unknown,
 }
 
+/// What checkpoint `id` collects from each participant `K`: a value `T` at most once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Collector<T> {
+pub struct Collector<K, T> {
     pub id: CheckpointId,
     slots: Vec<Option<T>>,
     count: usize,
+    key: PhantomData<K>,
 }
 
-impl<T> Collector<T> {
+impl<K: Participant, T> Collector<K, T> {
     /// Waits for `participants` slots, all empty.
-    pub fn new(id: CheckpointId, participants: usize) -> Collector<T> {
+    pub fn new(id: CheckpointId, participants: usize) -> Collector<K, T> {
         Collector {
             id,
             slots: std::iter::repeat_with(|| None).take(participants).collect(),
             count: 0,
+            key: PhantomData,
         }
     }
 
-    pub fn insert(&mut self, slot: usize, value: T) -> Collected {
-        match self.slots.get_mut(slot) {
+    pub fn insert(&mut self, k: K, value: T) -> Collected {
+        match self.slots.get_mut(k.slot()) {
             None => Collected::Unknown,
             Some(Some(_)) => Collected::Duplicate,
             Some(s) => {
@@ -49,20 +70,20 @@ impl<T> Collector<T> {
     }
 
     /// Empties a slot (a participant no longer awaited counts as not collected).
-    pub fn remove(&mut self, slot: usize) -> Option<T> {
-        let v = self.slots.get_mut(slot)?.take();
+    pub fn remove(&mut self, k: K) -> Option<T> {
+        let v = self.slots.get_mut(k.slot())?.take();
         if v.is_some() {
             self.count -= 1;
         }
         v
     }
 
-    pub fn contains(&self, slot: usize) -> bool {
-        matches!(self.slots.get(slot), Some(Some(_)))
+    pub fn contains(&self, k: K) -> bool {
+        matches!(self.slots.get(k.slot()), Some(Some(_)))
     }
 
-    pub fn get(&self, slot: usize) -> Option<&T> {
-        self.slots.get(slot).and_then(Option::as_ref)
+    pub fn get(&self, k: K) -> Option<&T> {
+        self.slots.get(k.slot()).and_then(Option::as_ref)
     }
 
     /// How many slots are filled.
@@ -90,9 +111,9 @@ impl<T> Collector<T> {
     }
 }
 
-impl Collector<()> {
+impl<K: Participant> Collector<K, ()> {
     /// A collector of the participants *not* collected in `other`: what is still awaited.
-    pub fn complement<U>(other: &Collector<U>) -> Collector<()> {
+    pub fn complement<U>(other: &Collector<K, U>) -> Collector<K, ()> {
         let slots: Vec<Option<()>> = other
             .slots
             .iter()
@@ -103,6 +124,7 @@ impl Collector<()> {
             id: other.id,
             slots,
             count,
+            key: PhantomData,
         }
     }
 }
@@ -114,11 +136,12 @@ mod tests {
     #[test]
     fn each_participant_is_collected_once() {
         let mut c = Collector::new(CheckpointId(3), 2);
-        assert_eq!(c.insert(1, 'a'), Collected::New);
-        assert_eq!(c.insert(1, 'b'), Collected::Duplicate);
-        assert_eq!(c.insert(2, 'c'), Collected::Unknown);
+        let [a, b, c2] = [0, 1, 2].map(SubtaskId);
+        assert_eq!(c.insert(b, 'a'), Collected::New);
+        assert_eq!(c.insert(b, 'b'), Collected::Duplicate);
+        assert_eq!(c.insert(c2, 'c'), Collected::Unknown);
         assert!(!c.is_complete());
-        assert_eq!(c.insert(0, 'd'), Collected::New);
+        assert_eq!(c.insert(a, 'd'), Collected::New);
         assert!(c.is_complete());
         assert_eq!(c.into_values(), vec!['d', 'a']);
     }
@@ -126,12 +149,13 @@ mod tests {
     #[test]
     fn complement_awaits_what_was_not_collected() {
         let mut c = Collector::new(CheckpointId(1), 3);
-        c.insert(1, ());
+        let [i0, i1, i2] = [0, 1, 2].map(InputIndex);
+        c.insert(i1, ());
         let mut awaited = Collector::complement(&c);
         assert_eq!(awaited.count(), 2);
-        assert!(awaited.contains(0) && awaited.contains(2));
-        assert_eq!(awaited.remove(0), Some(()));
-        assert_eq!(awaited.remove(0), None);
+        assert!(awaited.contains(i0) && awaited.contains(i2));
+        assert_eq!(awaited.remove(i0), Some(()));
+        assert_eq!(awaited.remove(i0), None);
         assert_eq!(awaited.count(), 1);
     }
 }

@@ -8,11 +8,17 @@
 //! happen in causal order. Recording one *halts* the handler that recorded it: whatever the
 //! handler would still do depends on what that other actor does first, so it must stop there.
 
-use super::channel::Barrier;
+use super::channel::{Barrier, Item};
+use super::coordinator::store::CompletedCheckpoint;
+use super::coordinator::CoordinatorInput;
 use super::events::Event;
-use super::ids::{CheckpointId, SimTime, SubtaskId};
-use super::snapshot::SubtaskMetrics;
+use super::failover::FailoverInput;
+use super::ids::{ChannelId, CheckpointId, FencingToken, InputIndex, SimTime, SubtaskId};
+use super::scenario::SnapshotPhase;
+use super::snapshot::{SubtaskMetrics, SubtaskSnapshot};
+use super::task::TaskStatus;
 use super::{FailureReason, LogKind};
+use std::rc::Rc;
 
 /// A change to Flink's checkpoint statistics (`CheckpointStatsTracker`), applied at the time of
 /// the handler that asked for it.
@@ -37,6 +43,11 @@ pub enum Stat {
     },
     /// A trigger attempt that failed before it got an ID.
     FailedWithoutId,
+    /// The job restored from checkpoint `id`.
+    Restored {
+        id: CheckpointId,
+        savepoint: bool,
+    },
 }
 
 /// An observation for the independent invariant checker.
@@ -47,6 +58,12 @@ pub enum Check {
         id: CheckpointId,
         acknowledged: usize,
         total: usize,
+    },
+    /// A subtask took its snapshot of `id` (the exactly-once oracle reads its state).
+    Snapshot {
+        task: SubtaskId,
+        id: CheckpointId,
+        unaligned: bool,
     },
 }
 
@@ -76,6 +93,107 @@ pub enum Command {
     NotifyAborted {
         id: CheckpointId,
     },
+    /// acknowledgeCheckpoint RPC from a subtask to the coordinator.
+    Ack {
+        task: SubtaskId,
+        snapshot: SubtaskSnapshot,
+    },
+    /// declineCheckpoint RPC from a subtask to the coordinator.
+    Decline {
+        task: SubtaskId,
+        id: CheckpointId,
+        reason: FailureReason,
+    },
+    /// Push a subtask's pending output into its channels (`overdraft`: full channels take it,
+    /// Flink's overdraft buffers before a snapshot).
+    FlushOutput {
+        task: SubtaskId,
+        overdraft: bool,
+    },
+    /// Send an event to every output channel of `task` (`priority`: ahead of buffered data).
+    Broadcast {
+        task: SubtaskId,
+        item: Item,
+        priority: bool,
+    },
+    /// Block input `input` of `task` until its alignment ends (exactly-once: the barrier of `id`
+    /// arrived there).
+    Block {
+        task: SubtaskId,
+        input: InputIndex,
+        id: CheckpointId,
+    },
+    /// Release input `input` of `task` if it is blocked.
+    Unblock {
+        task: SubtaskId,
+        input: InputIndex,
+    },
+    /// The subtask's alignment is over (for the invariant checker).
+    AlignmentEnd {
+        task: SubtaskId,
+    },
+    /// The aligned barrier of `id` queued in `channel` jumps to the priority lane.
+    PromoteBarrier {
+        channel: ChannelId,
+        id: CheckpointId,
+    },
+    /// Run the subtask's main loop at `at` (unless an earlier wake-up is due).
+    Wake {
+        task: SubtaskId,
+        at: SimTime,
+    },
+    /// The subtask fails (its region fails over). Halts the handler.
+    FailTask {
+        task: SubtaskId,
+        cause: String,
+    },
+    /// Fail `regions` over. The engine applies the ordering rule of every failover: the
+    /// coordinator is told the job is not running (its scheduler stops, pending checkpoints
+    /// abort) before the failover cancels a subtask. Halts the handler.
+    FailRegions {
+        regions: Vec<u32>,
+        cause: String,
+    },
+    /// Cancel a subtask (a new attempt; state and in-flight data dropped), leaving it `status`.
+    CancelTask {
+        task: SubtaskId,
+        status: TaskStatus,
+    },
+    SetTaskStatus {
+        task: SubtaskId,
+        status: TaskStatus,
+    },
+    /// Redeploy a subtask (INITIALIZING) with the state of checkpoint `from` (empty if none).
+    RestoreTask {
+        task: SubtaskId,
+        from: Option<Rc<CompletedCheckpoint>>,
+    },
+    /// A restored subtask runs.
+    TaskRunning {
+        task: SubtaskId,
+    },
+    /// An input to the CheckpointCoordinator (the job turned RUNNING or not, the JobManager's
+    /// leadership), delivered as the command is applied.
+    Coordinator(CoordinatorInput),
+    /// Messages in flight to the lost JobManager are gone.
+    ClearRpcs,
+    /// An input to the failover (a JobManager failover), delivered as the command is applied.
+    Failover(FailoverInput),
+    /// A subtask processes at `milli` thousandths of its speed; `token` fences the slow-down.
+    SetSlow {
+        task: SubtaskId,
+        milli: u64,
+        token: FencingToken,
+    },
+    /// The subtask's next acknowledgement is lost.
+    DropNextAck {
+        task: SubtaskId,
+    },
+    /// The subtask's next snapshot fails in `phase`.
+    FailNextSnapshot {
+        task: SubtaskId,
+        phase: SnapshotPhase,
+    },
     /// The job must fail over globally (the failure manager's verdict). Halts the handler.
     FailJob {
         cause: String,
@@ -94,7 +212,13 @@ pub struct Out {
 impl Out {
     pub fn push(&mut self, c: Command) {
         debug_assert!(!self.halted, "a halted handler recorded {c:?}");
-        if matches!(c, Command::FailJob { .. } | Command::RestartWaitingRegions) {
+        if matches!(
+            c,
+            Command::FailJob { .. }
+                | Command::FailTask { .. }
+                | Command::FailRegions { .. }
+                | Command::RestartWaitingRegions
+        ) {
             self.halted = true;
         }
         self.commands.push(c);

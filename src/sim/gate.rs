@@ -3,24 +3,24 @@
 //! this is arrival order). Entries of a channel blocked for alignment are set aside and put back
 //! when it is unblocked, as Flink's `InputGate` re-enqueues a channel that becomes available.
 
-use super::ids::SimTime;
+use super::ids::{InputIndex, SimTime};
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputGate {
     /// (visible_at, input index) per regular item, in sending order.
-    pub available: VecDeque<(SimTime, u32)>,
+    pub available: VecDeque<(SimTime, InputIndex)>,
     /// Per input: entries set aside while the channel was blocked.
     pub deferred: Vec<u32>,
     /// (visible_at, input index) per priority event.
-    pub priority: VecDeque<(SimTime, u32)>,
+    pub priority: VecDeque<(SimTime, InputIndex)>,
 }
 
 /// What the gate offers next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
     /// The head item of this input channel is there to be consumed.
-    Input(u32),
+    Input(InputIndex),
     /// Nothing yet; the next item arrives at this time.
     WaitUntil(SimTime),
     /// Nothing queued at all (or only on blocked channels).
@@ -35,17 +35,17 @@ impl InputGate {
         }
     }
 
-    pub fn on_push(&mut self, visible_at: SimTime, input: u32) {
+    pub fn on_push(&mut self, visible_at: SimTime, input: InputIndex) {
         self.available.push_back((visible_at, input));
     }
 
-    pub fn on_push_priority(&mut self, visible_at: SimTime, input: u32) {
+    pub fn on_push_priority(&mut self, visible_at: SimTime, input: InputIndex) {
         let pos = self.priority.partition_point(|e| e.0 <= visible_at);
         self.priority.insert(pos, (visible_at, input));
     }
 
     /// The next priority event that has arrived.
-    pub fn next_priority(&mut self, now: SimTime) -> Option<u32> {
+    pub fn next_priority(&mut self, now: SimTime) -> Option<InputIndex> {
         match self.priority.front() {
             Some(&(t, input)) if t <= now => {
                 self.priority.pop_front();
@@ -61,11 +61,11 @@ impl InputGate {
     }
 
     /// The next regular item to consume, skipping (and setting aside) blocked channels.
-    pub fn next_regular(&mut self, now: SimTime, blocked: impl Fn(u32) -> bool) -> Next {
+    pub fn next_regular(&mut self, now: SimTime, blocked: impl Fn(InputIndex) -> bool) -> Next {
         while let Some(&(t, input)) = self.available.front() {
             if blocked(input) {
                 self.available.pop_front();
-                self.deferred[input as usize] += 1;
+                self.deferred[input.idx()] += 1;
                 continue;
             }
             if t > now {
@@ -78,8 +78,8 @@ impl InputGate {
     }
 
     /// Puts back what a blocked channel had set aside: those items have all arrived already.
-    pub fn unblock(&mut self, input: u32, now: SimTime) {
-        let n = std::mem::take(&mut self.deferred[input as usize]);
+    pub fn unblock(&mut self, input: InputIndex, now: SimTime) {
+        let n = std::mem::take(&mut self.deferred[input.idx()]);
         if n == 0 {
             return;
         }
@@ -91,8 +91,8 @@ impl InputGate {
 
     /// Forgets the entry of the `k`-th queued item of `input` (an item removed from the middle
     /// of its channel, such as an aligned barrier promoted to the priority lane).
-    pub fn remove_item(&mut self, input: u32, k: usize) {
-        let d = &mut self.deferred[input as usize];
+    pub fn remove_item(&mut self, input: InputIndex, k: usize) {
+        let d = &mut self.deferred[input.idx()];
         if (k as u32) < *d {
             *d -= 1;
             return;
@@ -125,18 +125,27 @@ mod tests {
     #[test]
     fn blocked_channel_entries_wait_until_unblocked() {
         let mut g = InputGate::new(2);
-        g.on_push(SimTime(1), 0);
-        g.on_push(SimTime(1), 1);
-        assert_eq!(g.next_regular(SimTime(5), |i| i == 0), Next::Input(1));
-        assert_eq!(g.next_regular(SimTime(5), |i| i == 0), Next::Idle);
-        g.unblock(0, SimTime(5));
-        assert_eq!(g.next_regular(SimTime(5), |_| false), Next::Input(0));
+        g.on_push(SimTime(1), InputIndex(0));
+        g.on_push(SimTime(1), InputIndex(1));
+        assert_eq!(
+            g.next_regular(SimTime(5), |i| i == InputIndex(0)),
+            Next::Input(InputIndex(1))
+        );
+        assert_eq!(
+            g.next_regular(SimTime(5), |i| i == InputIndex(0)),
+            Next::Idle
+        );
+        g.unblock(InputIndex(0), SimTime(5));
+        assert_eq!(
+            g.next_regular(SimTime(5), |_| false),
+            Next::Input(InputIndex(0))
+        );
     }
 
     #[test]
     fn item_not_yet_arrived_makes_the_consumer_wait() {
         let mut g = InputGate::new(1);
-        g.on_push(SimTime(10), 0);
+        g.on_push(SimTime(10), InputIndex(0));
         assert_eq!(
             g.next_regular(SimTime(5), |_| false),
             Next::WaitUntil(SimTime(10))

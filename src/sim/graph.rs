@@ -3,7 +3,7 @@
 //! (the connected components of subtasks, Flink's region failover strategy) and the per-operator
 //! parameters converted to simulated time. Immutable once built.
 
-use super::ids::{ChannelId, OperatorId, SimDuration, SubtaskId};
+use super::ids::{ChannelId, InputIndex, OperatorId, SimDuration, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning, Scenario};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +51,7 @@ pub struct ChannelInfo {
     pub to: SubtaskId,
     pub edge: u32,
     /// Position of this channel among the consumer's input channels.
-    pub input_index: u32,
+    pub input_index: InputIndex,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +138,7 @@ impl ExecutionGraph {
                 for j in targets {
                     let consumer = SubtaskId(t0 + j);
                     let id = ChannelId(channels.len() as u32);
-                    let input_index = subtasks[consumer.idx()].inputs.len() as u32;
+                    let input_index = InputIndex(subtasks[consumer.idx()].inputs.len() as u32);
                     subtasks[consumer.idx()].inputs.push(id);
                     channels.push(ChannelInfo {
                         id,

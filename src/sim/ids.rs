@@ -111,6 +111,26 @@ impl ChannelId {
     }
 }
 
+/// The position of an input channel among its consumer subtask's inputs (Flink's input
+/// channel index within the subtask's input gates): what a barrier handler, an input gate and
+/// persisted channel state are keyed by.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub struct InputIndex(pub u32);
+
+impl InputIndex {
+    pub fn idx(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for InputIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// An execution attempt of a subtask: bumped at every restart, so that messages meant for a
 /// previous attempt (a late trigger, a stale timer) are recognised and dropped.
 #[derive(

@@ -8,7 +8,7 @@
 
 use super::channel::{Item, Record};
 use super::graph::ExecutionGraph;
-use super::ids::{CheckpointId, SimTime, SubtaskId};
+use super::ids::{CheckpointId, InputIndex, SimTime, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning};
 use super::snapshot::OperatorState;
 use super::task::next_copy;
@@ -270,7 +270,7 @@ pub fn lineages(g: &ExecutionGraph, op: u32, copy: u32, out: &mut Vec<u32>) {
 pub struct InvariantChecker {
     last_trigger: CheckpointId,
     /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on.
-    blocked: Vec<BTreeSet<u32>>,
+    blocked: Vec<BTreeSet<InputIndex>>,
     pub violations: Vec<String>,
     pub violation_count: u64,
 }
@@ -308,11 +308,11 @@ impl InvariantChecker {
         }
     }
 
-    pub fn on_channel_blocked(&mut self, t: SubtaskId, input: u32, _id: CheckpointId) {
+    pub fn on_channel_blocked(&mut self, t: SubtaskId, input: InputIndex, _id: CheckpointId) {
         self.blocked[t.idx()].insert(input);
     }
 
-    pub fn on_record_delivered(&mut self, t: SubtaskId, input: u32, at: SimTime) {
+    pub fn on_record_delivered(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
         if self.blocked[t.idx()].contains(&input) {
             self.violate(format!(
                 "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
@@ -373,7 +373,7 @@ impl Simulation {
         }
         for (i, t) in self.tasks.iter().enumerate() {
             for (c, r) in &t.pending_output {
-                let op = g.subtasks[g.channels[*c as usize].to.idx()].op.0;
+                let op = g.subtasks[g.channels[c.idx()].to.idx()].op.0;
                 add(op, r, &mut out);
             }
             let sink_op = g.subtasks[i].op.0;

@@ -4,7 +4,7 @@
 //! and what a restore reads back.
 
 use super::channel::Record;
-use super::ids::{CheckpointId, SimDuration, SubtaskId};
+use super::ids::{CheckpointId, InputIndex, SimDuration, SubtaskId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -63,6 +63,6 @@ pub struct SubtaskSnapshot {
     pub id: CheckpointId,
     pub state: OperatorState,
     /// Persisted in-flight records per input channel (input index), to be replayed first.
-    pub channel_state: Vec<(u32, Vec<Record>)>,
+    pub channel_state: Vec<(InputIndex, Vec<Record>)>,
     pub metrics: SubtaskMetrics,
 }

@@ -76,7 +76,7 @@ impl Simulation {
         self.storage_down()
     }
     pub fn storage_down_until(&self) -> Option<SimTime> {
-        self.storage_down_until.filter(|u| *u > self.now)
+        self.storage.down_until.filter(|u| *u > self.now)
     }
     /// Records delivered through all channels so far (a throughput figure for benchmarks).
     pub fn records_moved(&self) -> u64 {

@@ -100,9 +100,9 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             explain: format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile."),
         };
     }
-    if let Some(a) = &task.alignment {
+    if let Some(a) = task.alignment() {
         let n = a.received.participants();
-        if a.unaligned && a.snapshotted {
+        if task.barriers.is_unaligned() {
             return TaskView {
                 state: "snapshotting",
                 phase: Some("channel-state"),

@@ -316,7 +316,8 @@ mod tests {
             at_ms: 20,
             fault: Fault::Kill {
                 task: "counter#0".into(),
-            },
+            }
+            .into(),
         };
         sim.inject(kill).unwrap();
         at(&mut sim, 1800);

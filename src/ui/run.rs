@@ -134,9 +134,7 @@ pub fn checkpoint_signature(sim: &Simulation) -> u64 {
     for t in sim.tasks() {
         h = mix(
             h,
-            t.alignment
-                .as_ref()
-                .map_or(0, |a| a.received.count() as u64 + 1),
+            t.alignment().map_or(0, |a| a.received.count() as u64 + 1),
         );
         h = mix(h, t.in_sync().map_or(0, |id| id.0 + 1));
         h = mix(h, t.in_progress.len() as u64);
@@ -755,7 +753,7 @@ pub fn apply_input(sim: &mut Simulation, input: &Input) -> Result<(), ScenarioEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::scenario::{Fault, Scenario};
+    use crate::sim::scenario::{Fault, Intervention, Scenario, Scheduled};
 
     fn scenario() -> Scenario {
         Scenario::from_json(
@@ -885,7 +883,7 @@ mod tests {
         r.play_to(SimTime::from_ms(2_345), &mut never()).unwrap();
         r.inject(FaultSpec {
             at_ms: 0,
-            fault: Fault::Kill { task: "k#1".into() },
+            fault: Fault::Kill { task: "k#1".into() }.into(),
         })
         .unwrap();
         r.play_to(SimTime::from_ms(8_000), &mut never()).unwrap();
@@ -909,7 +907,7 @@ mod tests {
         r.play_to(SimTime::from_ms(3_000), &mut never()).unwrap();
         r.inject(FaultSpec {
             at_ms: 0,
-            fault: Fault::TriggerSavepoint,
+            fault: Intervention::TriggerSavepoint.into(),
         })
         .unwrap();
         r.play_to(SimTime::from_ms(9_000), &mut never()).unwrap();
@@ -921,12 +919,13 @@ mod tests {
             at_ms: 0,
             fault: Fault::Kill {
                 task: "src#0".into(),
-            },
+            }
+            .into(),
         })
         .unwrap();
         assert_eq!(r.timeline().len(), 1);
         assert!(
-            matches!(&r.timeline()[0].1, Input::Fault(f) if matches!(f.fault, Fault::Kill{..}))
+            matches!(&r.timeline()[0].1, Input::Fault(f) if matches!(f.fault, Scheduled::Fault(Fault::Kill{..})))
         );
         assert_eq!(r.furthest().now, SimTime::from_ms(2_000));
         assert!(!r.is_rewound());
@@ -996,7 +995,8 @@ mod tests {
                 task: "sink#0".into(),
                 factor: 60.0,
                 duration_ms: 60_000,
-            },
+            }
+            .into(),
         })
         .unwrap();
         r.play_to(SimTime::from_ms(6_000), &mut never()).unwrap();
@@ -1073,7 +1073,8 @@ mod tests {
                 at_ms: 1_000 + 61_000 * i,
                 fault: Fault::Kill {
                     task: format!("k#{}", i % 2),
-                },
+                }
+                .into(),
             })
             .collect();
         let mut r = Run::new(Simulation::new(s).unwrap());

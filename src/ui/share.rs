@@ -294,7 +294,8 @@ mod tests {
                         at_ms: 1500,
                         fault: Fault::Kill {
                             task: "map#1".into(),
-                        },
+                        }
+                        .into(),
                     }),
                 ),
                 (

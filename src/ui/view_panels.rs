@@ -7,6 +7,7 @@ use super::app::{Action, App, ConfigField, Msg, UiState};
 use super::format::{bytes, dur_us};
 use super::narration::{Narration, Script};
 use super::view_graph::task_view;
+use crate::sim::ids::InputIndex;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use crate::sim::snapshot::OperatorState;
@@ -276,9 +277,9 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
         </> },
         OperatorState::Map => html! { <><dt>{ "State" }</dt><dd>{ "stateless" }</dd></> },
     };
-    let alignment = match &task.alignment {
+    let alignment = match task.alignment() {
         Some(a) => {
-            let mode = if a.unaligned {
+            let mode = if task.barriers.is_unaligned() {
                 "unaligned"
             } else if sim.mode() == CheckpointingMode::AtLeastOnce {
                 "at-least-once (not blocking)"
@@ -340,7 +341,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                     { for inputs.iter().enumerate().map(|(i, c)| {
                         let ch = &sim.channels()[c.idx()];
                         let from = &g.subtasks[g.channels[c.idx()].from.idx()].name;
-                        let got = task.alignment.as_ref().map(|a| a.received.contains(i));
+                        let got = task.alignment().map(|a| a.received.contains(InputIndex(i as u32)));
                         html! {
                             <tr class={classes!(ch.blocked.then_some("blocked"))}>
                                 <td>{ format!("from {from}") }</td>

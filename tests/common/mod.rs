@@ -6,8 +6,8 @@
 use barrierscope::sim::ids::{CheckpointId, SimTime};
 pub use barrierscope::sim::scenario::SnapshotPhase;
 use barrierscope::sim::scenario::{
-    CheckpointingMode, EdgeSpec, Fault, FaultSpec, JobSpec, OperatorKind, OperatorSpec,
-    Partitioning, Scenario,
+    CheckpointingMode, EdgeSpec, Fault, FaultSpec, Intervention, JobSpec, OperatorKind,
+    OperatorSpec, Partitioning, Scenario, Scheduled,
 };
 use barrierscope::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
 use barrierscope::sim::{FailureReason, Simulation};
@@ -107,8 +107,8 @@ pub fn operator_mut<'a>(s: &'a mut Scenario, name: &str) -> &'a mut OperatorSpec
 
 // ----- faults -----
 
-pub fn at(at_ms: u64, fault: Fault) -> FaultSpec {
-    FaultSpec { at_ms, fault }
+pub fn at(at_ms: u64, fault: impl Into<Scheduled>) -> FaultSpec {
+    FaultSpec::new(at_ms, fault)
 }
 pub fn kill(at_ms: u64, task: &str) -> FaultSpec {
     at(at_ms, Fault::Kill { task: task.into() })
@@ -152,10 +152,10 @@ pub fn coordinator_failover(at_ms: u64) -> FaultSpec {
     at(at_ms, Fault::CoordinatorFailover)
 }
 pub fn trigger_checkpoint(at_ms: u64) -> FaultSpec {
-    at(at_ms, Fault::TriggerCheckpoint)
+    at(at_ms, Intervention::TriggerCheckpoint)
 }
 pub fn trigger_savepoint(at_ms: u64) -> FaultSpec {
-    at(at_ms, Fault::TriggerSavepoint)
+    at(at_ms, Intervention::TriggerSavepoint)
 }
 
 // ----- running -----

@@ -30,7 +30,7 @@ pub struct PendingCheckpoint {
     pub id: CheckpointId,
     pub trigger_time: SimTime,
     pub savepoint: bool,
-    acks: Collector<Rc<SubtaskSnapshot>>,
+    acks: Collector<SubtaskId, Rc<SubtaskSnapshot>>,
     pub state: PendingState,
     /// The leader session that triggered it: its timers fire only within that session.
     pub leader_session: FencingToken,
@@ -60,7 +60,7 @@ impl PendingCheckpoint {
         snapshot: Rc<SubtaskSnapshot>,
     ) -> TaskAcknowledgeResult {
         debug_assert_eq!(snapshot.id, self.id, "an ack for another checkpoint");
-        match self.acks.insert(task.idx(), snapshot) {
+        match self.acks.insert(task, snapshot) {
             Collected::New => TaskAcknowledgeResult::Success,
             Collected::Duplicate => TaskAcknowledgeResult::Duplicate,
             Collected::Unknown => TaskAcknowledgeResult::Unknown,
@@ -79,7 +79,7 @@ impl PendingCheckpoint {
     }
 
     pub fn is_acknowledged_by(&self, task: SubtaskId) -> bool {
-        self.acks.contains(task.idx())
+        self.acks.contains(task)
     }
 
     pub fn num_acknowledged(&self) -> usize {

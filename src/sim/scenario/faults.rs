@@ -4,10 +4,9 @@
 //! savepoint), and their on-disk shape: a flat object in the file's `faults` list with a `kind`
 //! and the fields that kind takes, checked field by field so that a wrong one is named.
 //!
-//! [`Intervention`] is the type of the user's actions; [`Fault`] still carries them as the
-//! variants `TriggerCheckpoint` and `TriggerSavepoint` so that the engine's schedule stays one
-//! list in one order ([`Fault::intervention`] tells them apart). The file format keeps both in
-//! `faults`, so every file written so far loads unchanged.
+//! [`Fault`] is what breaks, [`Intervention`] a user's action; the engine's schedule holds
+//! either ([`Scheduled`]), one list in one order. The file format keeps both in `faults`, so
+//! every file written so far loads unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,11 +15,26 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "RawFault", into = "RawFault")]
 pub struct FaultSpec {
     pub at_ms: u64,
-    pub fault: Fault,
+    pub fault: Scheduled,
 }
 
-/// What a fault does, or which intervention it is ([`Fault::intervention`]). `task` is a subtask
-/// name `operator#index`.
+impl FaultSpec {
+    pub fn new(at_ms: u64, what: impl Into<Scheduled>) -> FaultSpec {
+        FaultSpec {
+            at_ms,
+            fault: what.into(),
+        }
+    }
+}
+
+/// What the engine's schedule holds: a fault, or a user's intervention.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scheduled {
+    Fault(Fault),
+    Intervention(Intervention),
+}
+
+/// What a fault does (something breaks). `task` is a subtask name `operator#index`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// The subtask's process dies: task failure, failover, restore.
@@ -40,10 +54,6 @@ pub enum Fault {
     StorageOutage { duration_ms: u64 },
     /// The JobManager process dies: pending checkpoints are lost, completed ones survive.
     CoordinatorFailover,
-    /// A manual checkpoint (like `POST /jobs/:id/checkpoints`).
-    TriggerCheckpoint,
-    /// A manual savepoint: always aligned, never subsumed.
-    TriggerSavepoint,
 }
 
 /// A user's action, not a fault: what Flink's REST API asks of the `CheckpointCoordinator`.
@@ -67,22 +77,24 @@ impl Intervention {
     }
 }
 
-impl From<Intervention> for Fault {
-    fn from(i: Intervention) -> Fault {
-        match i {
-            Intervention::TriggerCheckpoint => Fault::TriggerCheckpoint,
-            Intervention::TriggerSavepoint => Fault::TriggerSavepoint,
-        }
+impl From<Intervention> for Scheduled {
+    fn from(i: Intervention) -> Scheduled {
+        Scheduled::Intervention(i)
     }
 }
 
-impl Fault {
+impl From<Fault> for Scheduled {
+    fn from(f: Fault) -> Scheduled {
+        Scheduled::Fault(f)
+    }
+}
+
+impl Scheduled {
     /// The user's action this is, or `None` for a fault proper (something that breaks).
     pub fn intervention(&self) -> Option<Intervention> {
         match self {
-            Fault::TriggerCheckpoint => Some(Intervention::TriggerCheckpoint),
-            Fault::TriggerSavepoint => Some(Intervention::TriggerSavepoint),
-            _ => None,
+            Scheduled::Intervention(i) => Some(*i),
+            Scheduled::Fault(_) => None,
         }
     }
 
@@ -91,6 +103,36 @@ impl Fault {
         self.intervention().is_none()
     }
 
+    /// The fault proper, if this is one.
+    pub fn as_fault(&self) -> Option<&Fault> {
+        match self {
+            Scheduled::Fault(f) => Some(f),
+            Scheduled::Intervention(_) => None,
+        }
+    }
+
+    /// The `kind` in the file.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Scheduled::Fault(f) => f.kind_name(),
+            Scheduled::Intervention(i) => i.kind_name(),
+        }
+    }
+
+    pub fn task(&self) -> Option<&str> {
+        self.as_fault().and_then(Fault::task)
+    }
+
+    /// A short human label, e.g. `kill counter#1`, `trigger_savepoint`.
+    pub fn label(&self) -> String {
+        match self {
+            Scheduled::Fault(f) => f.label(),
+            Scheduled::Intervention(i) => i.kind_name().to_string(),
+        }
+    }
+}
+
+impl Fault {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Fault::Kill { .. } => "kill",
@@ -99,8 +141,6 @@ impl Fault {
             Fault::SnapshotFailure { .. } => "snapshot_failure",
             Fault::StorageOutage { .. } => "storage_outage",
             Fault::CoordinatorFailover => "coordinator_failover",
-            Fault::TriggerCheckpoint => Intervention::TriggerCheckpoint.kind_name(),
-            Fault::TriggerSavepoint => Intervention::TriggerSavepoint.kind_name(),
         }
     }
     pub fn task(&self) -> Option<&str> {
@@ -109,7 +149,7 @@ impl Fault {
             | Fault::Slow { task, .. }
             | Fault::DropAck { task }
             | Fault::SnapshotFailure { task, .. } => Some(task),
-            _ => None,
+            Fault::StorageOutage { .. } | Fault::CoordinatorFailover => None,
         }
     }
     /// A short human label, e.g. `kill counter#1`, `snapshot_failure (sync) counter#1`.
@@ -188,8 +228,8 @@ impl TryFrom<RawFault> for FaultSpec {
                 unexpected("duration_ms", r.duration_ms.is_some())?;
                 let task = need_task(r.task)?;
                 match r.kind.as_str() {
-                    "kill" => Fault::Kill { task },
-                    _ => Fault::DropAck { task },
+                    "kill" => Fault::Kill { task }.into(),
+                    _ => Fault::DropAck { task }.into(),
                 }
             }
             "snapshot_failure" => {
@@ -214,6 +254,7 @@ impl TryFrom<RawFault> for FaultSpec {
                     task: need_task(r.task)?,
                     phase,
                 }
+                .into()
             }
             "decline" => {
                 return Err(
@@ -224,20 +265,21 @@ impl TryFrom<RawFault> for FaultSpec {
                 task: need_task(r.task)?,
                 factor: r.factor.ok_or("fault kind `slow` needs field `factor`")?,
                 duration_ms: need_duration(r.duration_ms)?,
-            },
+            }
+            .into(),
             "storage_outage" => {
                 unexpected("task", r.task.is_some())?;
                 unexpected("factor", r.factor.is_some())?;
-                Fault::StorageOutage { duration_ms: need_duration(r.duration_ms)? }
+                Fault::StorageOutage { duration_ms: need_duration(r.duration_ms)? }.into()
             }
             "coordinator_failover" | "trigger_checkpoint" | "trigger_savepoint" => {
                 unexpected("task", r.task.is_some())?;
                 unexpected("factor", r.factor.is_some())?;
                 unexpected("duration_ms", r.duration_ms.is_some())?;
                 match r.kind.as_str() {
-                    "coordinator_failover" => Fault::CoordinatorFailover,
-                    "trigger_checkpoint" => Fault::TriggerCheckpoint,
-                    _ => Fault::TriggerSavepoint,
+                    "coordinator_failover" => Fault::CoordinatorFailover.into(),
+                    "trigger_checkpoint" => Intervention::TriggerCheckpoint.into(),
+                    _ => Intervention::TriggerSavepoint.into(),
                 }
             }
             other => {
@@ -264,16 +306,20 @@ impl From<FaultSpec> for RawFault {
             phase: None,
         };
         match f.fault {
-            Fault::SnapshotFailure { phase, .. } => r.phase = Some(phase.name().to_string()),
-            Fault::Slow {
+            Scheduled::Fault(Fault::SnapshotFailure { phase, .. }) => {
+                r.phase = Some(phase.name().to_string())
+            }
+            Scheduled::Fault(Fault::Slow {
                 factor,
                 duration_ms,
                 ..
-            } => {
+            }) => {
                 r.factor = Some(factor);
                 r.duration_ms = Some(duration_ms);
             }
-            Fault::StorageOutage { duration_ms } => r.duration_ms = Some(duration_ms),
+            Scheduled::Fault(Fault::StorageOutage { duration_ms }) => {
+                r.duration_ms = Some(duration_ms)
+            }
             _ => {}
         }
         r

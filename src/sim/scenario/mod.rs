@@ -14,7 +14,7 @@
 mod faults;
 mod validate;
 
-pub use faults::{Fault, FaultSpec, Intervention, SnapshotPhase};
+pub use faults::{Fault, FaultSpec, Intervention, Scheduled, SnapshotPhase};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

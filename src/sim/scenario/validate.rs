@@ -271,16 +271,20 @@ impl Scenario {
     /// Checks a fault or intervention injected while the run goes on (`Simulation::inject`)
     /// with the rules a file's faults obey, naming the fault's own field (`task`, `factor`,
     /// `duration_ms`). Its `at_ms` is not checked: a run may go on past `duration_ms`.
-    pub fn check_fault(&self, fault: &Fault) -> Result<(), ScenarioError> {
+    pub fn check_fault(&self, fault: &Scheduled) -> Result<(), ScenarioError> {
         self.check_fault_fields(fault, |name| name.to_string())
     }
 
     /// The rules of one fault's fields; `field` turns a field name into the path reported.
     fn check_fault_fields(
         &self,
-        fault: &Fault,
+        fault: &Scheduled,
         field: impl Fn(&str) -> String,
     ) -> Result<(), ScenarioError> {
+        // An intervention takes no field.
+        let Scheduled::Fault(fault) = fault else {
+            return Ok(());
+        };
         if let Some(task) = fault.task() {
             self.find_subtask(task)
                 .map_err(|reason| ScenarioError::invalid(field("task"), reason))?;

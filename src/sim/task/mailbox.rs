@@ -9,7 +9,7 @@ use crate::sim::gate::Next;
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::snapshot::OperatorState;
-use crate::sim::task::snapshot::push_channel_state;
+use crate::sim::task::subtask_checkpoint::push_channel_state;
 use crate::sim::Simulation;
 use std::rc::Rc;
 
@@ -112,14 +112,14 @@ impl Simulation {
                     for (j, c) in group.channels.iter().enumerate() {
                         let copy = next_copy(record.copy, group.edge, j as u32);
                         task.pending_output
-                            .push_back((c.0, Record { copy, ..record }));
+                            .push_back((*c, Record { copy, ..record }));
                     }
                     continue;
                 }
             };
             let copy = next_copy(record.copy, group.edge, 0);
             task.pending_output
-                .push_back((group.channels[target].0, Record { copy, ..record }));
+                .push_back((group.channels[target], Record { copy, ..record }));
         }
     }
 
@@ -128,8 +128,8 @@ impl Simulation {
         let graph = Rc::clone(self.graph_rc());
         let inputs = &graph.subtasks[t.idx()].inputs;
         let channels = &self.channels;
-        let next = self.gates[t.idx()]
-            .next_regular(self.now, |i| channels[inputs[i as usize].idx()].blocked);
+        let next =
+            self.gates[t.idx()].next_regular(self.now, |i| channels[inputs[i.idx()].idx()].blocked);
         let input = match next {
             Next::Input(i) => i,
             Next::WaitUntil(at) => {
@@ -138,20 +138,20 @@ impl Simulation {
             }
             Next::Idle => return false,
         };
-        let c = inputs[input as usize];
+        let c = inputs[input.idx()];
         let Some(f) = self.channels[c.idx()].pop() else {
             return true;
         };
-        self.after_pop(c.0);
+        self.after_pop(c);
         match f.item {
             Item::Record(r) => self.process_record(t, input, r),
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
-            Item::Cancel(id) => self.on_cancel_marker(t, id),
+            Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
         true
     }
 
-    pub(super) fn process_record(&mut self, t: SubtaskId, input: u32, r: Record) {
+    pub(super) fn process_record(&mut self, t: SubtaskId, input: InputIndex, r: Record) {
         self.checks.on_record_delivered(t, input, self.now);
         let record_bytes = self.record_bytes;
         let op = self.graph.operator_of(t);
@@ -159,14 +159,13 @@ impl Simulation {
         let d = self.processing_time(t, process);
         let task = &mut self.tasks[t.idx()];
         task.records_in += 1;
-        if let Some(a) = task.alignment.as_mut() {
-            if !a.snapshotted {
-                a.processed_bytes += record_bytes;
-            }
+        if let BarrierHandlerState::CollectingBarriers(a) = &mut task.barriers {
+            // Processed between the first barrier and the snapshot (aligned: not yet taken).
+            a.processed_bytes += record_bytes;
         }
         // Unaligned: data from an input whose barrier has not arrived yet is channel state.
         for p in task.in_progress.iter_mut() {
-            if p.awaiting.contains(input as usize) {
+            if p.awaiting.contains(input) {
                 push_channel_state(&mut p.snapshot, input, r);
                 p.snapshot.metrics.persisted_data += record_bytes;
             }
@@ -192,7 +191,7 @@ impl Simulation {
     /// Priority events that have arrived (barriers of unaligned checkpoints) are handled first.
     pub(super) fn process_priority_events(&mut self, t: SubtaskId) {
         while let Some(input) = self.gates[t.idx()].next_priority(self.now) {
-            let c = self.graph.subtasks[t.idx()].inputs[input as usize];
+            let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
             let Some(f) = self.channels[c.idx()].priority.pop_front() else {
                 continue;
             };

@@ -1,20 +1,32 @@
-//! A subtask: processes records, emits them to its output channels (waiting when a channel is
-//! full: backpressure), and handles checkpoint barriers: aligned exactly-once (blocking the
-//! channels that delivered the barrier), at-least-once (counting barriers, never blocking) and
-//! unaligned (snapshot at the first barrier, barrier overtakes in-flight data which is persisted
-//! as channel state), the alignment timeout, newer barriers during alignment, cancellation
-//! markers, the synchronous and asynchronous snapshot phases, and the ack or decline.
+//! A subtask (Flink's `StreamTask`): processes records, emits them to its output channels
+//! (waiting when a channel is full: backpressure), and takes part in checkpoints.
+//!
+//! Its checkpointing is two actors over the subtask's state, delivered and applied by the engine:
+//! - [`barrier_handler`] (`SingleCheckpointBarrierHandler` and its `BarrierHandlerState`, with
+//!   `barrier_tracker`, `CheckpointBarrierTracker`, for AT_LEAST_ONCE): aligned, unaligned and
+//!   aligned-with-timeout barriers, newer barriers, cancellation markers;
+//! - [`subtask_checkpoint`] (`SubtaskCheckpointCoordinatorImpl`, `AsyncCheckpointRunnable`): the
+//!   synchronous and asynchronous snapshot phases and the ack or decline.
+//!
+//! The rest is the engine's model of the subtask's data path, applied directly: `mailbox` (the
+//! main loop, `MailboxProcessor`), `network` (`RecordWriter`, priority events, freed buffers)
+//! and `restore` (cancel, redeploy, restore: the failover's commands).
 
-mod barrier_handler;
+pub mod barrier_handler;
 mod barrier_tracker;
 mod mailbox;
 mod network;
-mod snapshot;
+mod restore;
+pub mod subtask_checkpoint;
+
+pub use barrier_handler::{BarrierHandlerState, BarrierInput};
 
 use super::channel::{Barrier, Record};
 use super::collector::Collector;
 use super::events::Event;
-use super::ids::{Attempt, CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
+use super::ids::{
+    Attempt, ChannelId, CheckpointId, FencingToken, InputIndex, SimDuration, SimTime, SubtaskId,
+};
 use super::scenario::{OperatorKind, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use super::Simulation;
@@ -37,18 +49,15 @@ pub enum TaskStatus {
     Canceled,
 }
 
-/// The checkpoint a subtask is currently collecting barriers for.
+/// The checkpoint a subtask is currently collecting barriers for: the data a collecting
+/// [`BarrierHandlerState`] owns (and each checkpoint the at-least-once tracker counts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alignment {
     pub id: CheckpointId,
     pub barrier: Barrier,
     pub first_barrier_at: SimTime,
     /// Per input channel: the barrier (or a cancel marker) has arrived.
-    pub received: Collector<()>,
-    /// The checkpoint is (now) unaligned at this subtask.
-    pub unaligned: bool,
-    /// The snapshot was taken (unaligned: at the first barrier).
-    pub snapshotted: bool,
+    pub received: Collector<InputIndex, ()>,
     /// Bytes processed between the first barrier and the snapshot.
     pub processed_bytes: u64,
 }
@@ -79,7 +88,7 @@ pub struct SnapshotInProgress {
     pub snapshot: SubtaskSnapshot,
     pub phase: SnapshotStage,
     /// Unaligned: inputs whose barrier has not arrived yet; what they deliver is persisted.
-    pub awaiting: Collector<()>,
+    pub awaiting: Collector<InputIndex, ()>,
 }
 
 /// One subtask's mutable state.
@@ -92,13 +101,15 @@ pub struct Task {
     /// Busy processing a record or in the synchronous snapshot phase until then.
     pub busy_until: SimTime,
     /// Outputs of the record processed last, waiting for channel space.
-    pub pending_output: VecDeque<(u32, Record)>,
+    pub pending_output: VecDeque<(ChannelId, Record)>,
     /// The earliest wake-up already scheduled.
     pub wake_at: Option<SimTime>,
     /// Sources: when the next record is due.
     pub next_emit_at: SimTime,
-    pub alignment: Option<Alignment>,
-    /// At-least-once only: newer checkpoints whose barriers are counted while `alignment` (the
+    /// Where the barrier handler is (Flink's `SingleCheckpointBarrierHandler` state; at
+    /// at-least-once, the oldest checkpoint `CheckpointBarrierTracker` counts).
+    pub barriers: BarrierHandlerState,
+    /// At-least-once only: newer checkpoints whose barriers are counted while `barriers` (the
     /// oldest) still waits for some, in ID order, as Flink's `CheckpointBarrierTracker` tracks
     /// several checkpoints at once (at most [`MAX_CHECKPOINTS_TO_TRACK`] in all).
     pub tracked: VecDeque<Alignment>,
@@ -141,7 +152,7 @@ impl Task {
             pending_output: VecDeque::new(),
             wake_at: None,
             next_emit_at: SimTime::ZERO,
-            alignment: None,
+            barriers: BarrierHandlerState::WaitingForFirstBarrier,
             tracked: VecDeque::new(),
             in_progress: Vec::new(),
             last_checkpoint: CheckpointId(0),
@@ -164,6 +175,11 @@ impl Task {
             .iter()
             .find(|p| matches!(p.phase, SnapshotStage::Sync { .. }))
             .map(|p| p.id)
+    }
+
+    /// The checkpoint whose barriers this subtask collects, if any (the view's alignment).
+    pub fn alignment(&self) -> Option<&Alignment> {
+        self.barriers.alignment()
     }
 
     pub fn is_running(&self) -> bool {

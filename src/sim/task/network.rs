@@ -15,7 +15,7 @@ impl Simulation {
     /// (Flink's overdraft buffers, used before a snapshot). Returns false if still blocked.
     pub(crate) fn flush_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
         while let Some(&(c, record)) = self.tasks[t.idx()].pending_output.front() {
-            let ch = &mut self.channels[c as usize];
+            let ch = &mut self.channels[c.idx()];
             if ch.is_full() && !overdraft {
                 ch.producer_waiting = true;
                 self.tasks[t.idx()].backpressured = true;
@@ -29,10 +29,10 @@ impl Simulation {
     }
 
     /// Appends an item to a channel and tells the consumer's input gate.
-    pub(crate) fn send(&mut self, c: u32, item: Item) {
+    pub(crate) fn send(&mut self, c: ChannelId, item: Item) {
         let visible_at = self.now.plus(self.latency);
-        self.channels[c as usize].push(item, self.now, visible_at);
-        let info = &self.graph.channels[c as usize];
+        self.channels[c.idx()].push(item, self.now, visible_at);
+        let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
         self.gates[to.idx()].on_push(visible_at, input);
         self.wake(to, visible_at);
@@ -40,21 +40,21 @@ impl Simulation {
 
     /// Puts a barrier at the head of a channel (an unaligned checkpoint's barrier overtakes the
     /// buffered records) and tells the consumer's input gate.
-    pub(super) fn send_priority(&mut self, c: u32, b: Barrier) {
+    pub(super) fn send_priority(&mut self, c: ChannelId, b: Barrier) {
         let visible_at = self.now.plus(self.latency);
-        self.channels[c as usize].push_priority(b, self.now, visible_at);
-        let info = &self.graph.channels[c as usize];
+        self.channels[c.idx()].push_priority(b, self.now, visible_at);
+        let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
         self.gates[to.idx()].on_push_priority(visible_at, input);
         self.wake(to, visible_at);
     }
 
     /// Sends an event to every output channel; barriers of unaligned checkpoints go first.
-    pub(super) fn broadcast_event(&mut self, t: SubtaskId, item: Item, priority: bool) {
-        let channels: Vec<u32> = self.graph.subtasks[t.idx()]
+    pub(crate) fn broadcast_event(&mut self, t: SubtaskId, item: Item, priority: bool) {
+        let channels: Vec<ChannelId> = self.graph.subtasks[t.idx()]
             .outputs
             .iter()
-            .flat_map(|g| g.channels.iter().map(|c| c.0))
+            .flat_map(|g| g.channels.iter().copied())
             .collect();
         for c in channels {
             match item {
@@ -67,7 +67,7 @@ impl Simulation {
                         self.queue.schedule(
                             deadline.max(self.now),
                             Event::ChannelBarrierTimeout {
-                                channel: ChannelId(c),
+                                channel: c,
                                 id: b.id,
                             },
                         );
@@ -79,11 +79,11 @@ impl Simulation {
     }
 
     /// A buffer was freed in channel `c`: wake its producer if it was waiting.
-    pub(super) fn after_pop(&mut self, c: u32) {
-        let ch = &mut self.channels[c as usize];
+    pub(super) fn after_pop(&mut self, c: ChannelId) {
+        let ch = &mut self.channels[c.idx()];
         if ch.producer_waiting && ch.has_space() {
             ch.producer_waiting = false;
-            let from = self.graph.channels[c as usize].from;
+            let from = self.graph.channels[c.idx()].from;
             self.wake(from, self.now);
         }
     }
@@ -91,7 +91,7 @@ impl Simulation {
     /// Moves the aligned barrier of checkpoint `id` queued in channel `c` to the priority lane
     /// and tells the consumer's input gate. Returns when it reaches the consumer, if it was
     /// queued there.
-    pub(super) fn promote_queued_barrier(
+    pub(crate) fn promote_queued_barrier(
         &mut self,
         c: ChannelId,
         id: CheckpointId,

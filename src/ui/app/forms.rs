@@ -178,32 +178,36 @@ impl App {
 
     pub(super) fn act(&mut self, action: Action) {
         let at_ms = self.run.sim().now().as_ms();
-        let fault = match action {
-            Action::Kill(task) => Fault::Kill { task },
+        let fault: Scheduled = match action {
+            Action::Kill(task) => Fault::Kill { task }.into(),
             Action::Slow(task) => Fault::Slow {
                 task,
                 factor: self.ui.slow_factor,
                 duration_ms: self.ui.slow_ms,
-            },
-            Action::DropAck(task) => Fault::DropAck { task },
+            }
+            .into(),
+            Action::DropAck(task) => Fault::DropAck { task }.into(),
             Action::FailSnapshotSync(task) => Fault::SnapshotFailure {
                 task,
                 phase: SnapshotPhase::Sync,
-            },
+            }
+            .into(),
             Action::FailSnapshotAsync(task) => Fault::SnapshotFailure {
                 task,
                 phase: SnapshotPhase::Async,
-            },
+            }
+            .into(),
             Action::StorageOutage => Fault::StorageOutage {
                 duration_ms: self.ui.outage_ms,
-            },
-            Action::CoordinatorFailover => Fault::CoordinatorFailover,
-            Action::TriggerCheckpoint => Fault::TriggerCheckpoint,
-            Action::TriggerSavepoint => Fault::TriggerSavepoint,
+            }
+            .into(),
+            Action::CoordinatorFailover => Fault::CoordinatorFailover.into(),
+            Action::TriggerCheckpoint => Intervention::TriggerCheckpoint.into(),
+            Action::TriggerSavepoint => Intervention::TriggerSavepoint.into(),
         };
         let label = fault.label();
         let why = match &fault {
-            Fault::Slow { task, factor, duration_ms } => format!(
+            Scheduled::Fault(Fault::Slow { task, factor, duration_ms }) => format!(
                 " {task} now needs {factor}× longer per record for {duration_ms} ms. It shows only when records arrive faster than it can process them: then its input channels fill up (orange), upstream is backpressured and aligned barriers queue behind the data; a subtask with spare capacity just keeps up."
             ),
             _ => String::new(),

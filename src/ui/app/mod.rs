@@ -22,7 +22,8 @@ use super::{view_graph, view_panels, view_stats, view_timeline};
 use crate::sim::ids::{SimTime, SubtaskId};
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{
-    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Scenario, SnapshotPhase,
+    CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Intervention, Scenario, Scheduled,
+    SnapshotPhase,
 };
 use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
 use crate::sim::Simulation;

@@ -4,26 +4,31 @@
 //! recorded ([`Simulation::apply`]); a command addressed to another actor (a failover, a
 //! restart) is delivered as it is applied, so effects keep their causal order.
 //!
+//! `deliver` hands inputs to the actors (and holds the ordering rule of a failover),
+//! `apply` applies their commands.
+//!
 //! Like turmoil and madsim: virtual time, `step()`, and a run fully determined by (scenario,
 //! seed, injected inputs). Cheap to clone, so the UI keeps keyframes and re-simulates from them.
 
 use super::channel::Channel;
-use super::command::{Check, Command, Out, Stat};
-use super::coordinator::{Context, Coordinator, CoordinatorInput, RequestKind};
+use super::coordinator::{Coordinator, CoordinatorInput};
 use super::events::{Event, EventQueue};
 use super::external::ExternalSystem;
-use super::failover::JobState;
+use super::failover::{FailoverInput, JobState};
+use super::faults::{FaultInput, Storage};
 use super::gate::InputGate;
 use super::graph::ExecutionGraph;
-use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
+use super::ids::{SimDuration, SimTime};
 use super::invariants::{ExactlyOnceOracle, InvariantChecker};
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
-use super::snapshot::SubtaskSnapshot;
 use super::stats::CheckpointStats;
-use super::task::{Task, TaskStatus};
-use super::{FailureReason, Input, LogEntry, LogKind, RpcInFlight, RpcKind, LOG_CAPACITY};
+use super::task::{BarrierInput, Task};
+use super::{Input, LogEntry, LogKind, RpcInFlight, RpcKind, LOG_CAPACITY};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
+
+mod apply;
+mod deliver;
 
 /// The whole simulated world.
 #[derive(Debug, Clone)]
@@ -45,9 +50,8 @@ pub struct Simulation {
     /// Faults of the scenario and injected ones, in the order they were scheduled.
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) inputs: Vec<(SimTime, Input)>,
-    pub(crate) storage_down_until: Option<SimTime>,
-    /// Fences the end of the current storage outage.
-    pub(crate) storage_token: FencingToken,
+    /// The checkpoint storage's availability (the fault actor's state).
+    pub(crate) storage: Storage,
     pub(crate) rpcs: BTreeMap<u64, RpcInFlight>,
     pub(crate) next_rpc: u64,
     pub(crate) log: VecDeque<LogEntry>,
@@ -102,8 +106,7 @@ impl Simulation {
             job: JobState::new(&graph, scenario.restart_delay_ms),
             faults: Vec::new(),
             inputs: Vec::new(),
-            storage_down_until: None,
-            storage_token: FencingToken::default(),
+            storage: Storage::default(),
             rpcs: BTreeMap::new(),
             next_rpc: 0,
             log: VecDeque::new(),
@@ -224,10 +227,12 @@ impl Simulation {
                 self.rpcs.retain(|_, r| {
                     !(r.kind == RpcKind::Trigger && r.task == task && r.id == barrier.id)
                 });
-                self.on_trigger_task(task, attempt, barrier)
+                // Flink: the trigger fails for a task that is not running; the checkpoint
+                // expires or is aborted by the failover.
+                self.barrier_input_of(task, attempt, BarrierInput::Trigger(barrier))
             }
             Event::AlignmentTimeout { task, attempt, id } => {
-                self.on_alignment_timeout(task, attempt, id)
+                self.barrier_input_of(task, attempt, BarrierInput::AlignmentTimeout(id))
             }
             Event::ChannelBarrierTimeout { channel, id } => {
                 self.on_channel_barrier_timeout(channel, id)
@@ -235,7 +240,9 @@ impl Simulation {
             Event::NotifyComplete { task, attempt, id } => {
                 self.on_notify_complete(task, attempt, id)
             }
-            Event::NotifyAborted { task, attempt, id } => self.on_notify_aborted(task, attempt, id),
+            Event::NotifyAborted { task, attempt, id } => {
+                self.barrier_input_of(task, attempt, BarrierInput::NotifyAborted(id))
+            }
             Event::Ack {
                 rpc,
                 task,
@@ -277,180 +284,26 @@ impl Simulation {
                 self.coordinator_input(CoordinatorInput::MetadataWritten { id, session })
             }
             Event::Fault { index } => self.on_fault(index),
-            Event::RegionRestart { region, token } => self.on_region_restart(region, token),
-            Event::RestoreDone { task, attempt } => self.on_restore_done(task, attempt),
-            Event::SlowEnds { task, token } => self.on_slow_ends(task, token),
-            Event::StorageBack { token } => self.on_storage_back(token),
+            Event::RegionRestart { region, token } => {
+                self.failover_input(FailoverInput::RegionRestart { region, token })
+            }
+            Event::RestoreDone { task, attempt } => {
+                self.failover_input(FailoverInput::RestoreDone { task, attempt })
+            }
+            Event::SlowEnds { task, token } => {
+                self.faults_input(FaultInput::SlowEnds { task, token })
+            }
+            Event::StorageBack { token } => self.faults_input(FaultInput::StorageBack { token }),
             Event::CoordinatorRecovered { session } => {
                 self.coordinator_input(CoordinatorInput::LeadershipGranted { session })
             }
         }
     }
 
-    /// Delivers an input to the CheckpointCoordinator and applies what it asks for.
-    pub(crate) fn coordinator_input(&mut self, input: CoordinatorInput) {
-        let ctx = Context {
-            now: self.now,
-            graph: &self.graph,
-            tasks: &self.tasks,
-            stats: &self.stats,
-            storage_down: self
-                .storage_down_until
-                .map(|u| self.now < u)
-                .unwrap_or(false),
-            storage_write: self.storage_write,
-        };
-        let mut out = Out::default();
-        self.coord.handle(input, &ctx, &mut out);
-        self.apply(out.into_commands());
-    }
-
-    /// Applies commands in the order they were recorded. The only code that changes the queue,
-    /// the log, the statistics and the invariant checker on an actor's behalf.
-    pub(crate) fn apply(&mut self, commands: Vec<Command>) {
-        for c in commands {
-            match c {
-                Command::Schedule { at, event } => self.queue.schedule(at, event),
-                Command::Log { kind, text } => self.log(kind, text),
-                Command::Stat(s) => self.apply_stat(s),
-                Command::Check(Check::Triggered(id)) => self.checks.on_trigger(id),
-                Command::Check(Check::Completed {
-                    id,
-                    acknowledged,
-                    total,
-                }) => self.checks.on_complete(id, acknowledged, total),
-                Command::TriggerSources { barrier } => {
-                    let at = self.now.plus(self.rpc_latency);
-                    for i in 0..self.graph.sources.len() {
-                        let s = self.graph.sources[i];
-                        let attempt = self.tasks[s.idx()].attempt;
-                        self.track_rpc(RpcKind::Trigger, s, barrier.id, at);
-                        self.queue.schedule(
-                            at,
-                            Event::TriggerTask {
-                                task: s,
-                                attempt,
-                                barrier,
-                            },
-                        );
-                    }
-                }
-                Command::NotifyComplete { id } => {
-                    let at = self.now.plus(self.rpc_latency);
-                    for (i, t) in self.tasks.iter().enumerate() {
-                        let (task, attempt) = (SubtaskId(i as u32), t.attempt);
-                        self.queue
-                            .schedule(at, Event::NotifyComplete { task, attempt, id });
-                    }
-                }
-                Command::NotifyAborted { id } => {
-                    let at = self.now.plus(self.rpc_latency);
-                    for (i, t) in self.tasks.iter().enumerate() {
-                        if t.status == TaskStatus::Running {
-                            let (task, attempt) = (SubtaskId(i as u32), t.attempt);
-                            self.queue
-                                .schedule(at, Event::NotifyAborted { task, attempt, id });
-                        }
-                    }
-                }
-                Command::FailJob { cause } => self.fail_globally(cause),
-                Command::RestartWaitingRegions => self.restart_waiting_regions(),
-            }
-        }
-    }
-
-    fn apply_stat(&mut self, s: Stat) {
-        let now = self.now;
-        match s {
-            Stat::Pending {
-                id,
-                savepoint,
-                num_subtasks,
-            } => self.stats.report_pending(id, now, savepoint, num_subtasks),
-            Stat::Unaligned(id) => self.stats.report_unaligned(id),
-            Stat::Subtask {
-                id,
-                task,
-                metrics,
-                acknowledged,
-            } => self
-                .stats
-                .report_subtask(id, task, now, &metrics, acknowledged),
-            Stat::Completed(id) => self.stats.report_completed(id, now),
-            Stat::Failed { id, reason } => self.stats.report_failed(id, now, reason),
-            Stat::FailedWithoutId => self.stats.report_failed_without_id(),
-        }
-    }
-
-    /// A subtask sends its acknowledgement (it arrives after the RPC latency).
-    pub(crate) fn send_ack(&mut self, t: SubtaskId, snapshot: SubtaskSnapshot) {
-        let attempt = self.tasks[t.idx()].attempt;
-        let id = snapshot.id;
-        let at = self.now.plus(self.rpc_latency);
-        let rpc = self.track_rpc(RpcKind::Ack, t, id, at);
-        self.queue.schedule(
-            at,
-            Event::Ack {
-                rpc,
-                task: t,
-                attempt,
-                id,
-                snapshot: Rc::new(snapshot),
-            },
-        );
-    }
-
-    /// A subtask declines a checkpoint (the decline arrives after the RPC latency).
-    pub(crate) fn decline(&mut self, t: SubtaskId, id: CheckpointId, reason: FailureReason) {
-        let attempt = self.tasks[t.idx()].attempt;
-        let at = self.now.plus(self.rpc_latency);
-        let rpc = self.track_rpc(RpcKind::Decline, t, id, at);
-        self.queue.schedule(
-            at,
-            Event::Decline {
-                rpc,
-                task: t,
-                attempt,
-                id,
-                reason,
-            },
-        );
-    }
-
-    /// Records an RPC on its way, for the UI to draw.
-    fn track_rpc(
-        &mut self,
-        kind: RpcKind,
-        task: SubtaskId,
-        id: CheckpointId,
-        arrives_at: SimTime,
-    ) -> u64 {
-        let rpc = self.next_rpc;
-        self.next_rpc += 1;
-        if self.rpcs.len() < 100_000 {
-            self.rpcs.insert(
-                rpc,
-                RpcInFlight {
-                    kind,
-                    task,
-                    id,
-                    sent_at: self.now,
-                    arrives_at,
-                },
-            );
-        }
-        rpc
-    }
-
     /// Applies a new checkpoint configuration live (the settings form).
     pub fn set_checkpointing(&mut self, config: scenario::CheckpointingSpec) {
         self.mode = config.mode;
         self.coordinator_input(CoordinatorInput::Configure(config));
-    }
-
-    /// A user asked for a checkpoint or a savepoint.
-    pub(crate) fn request_checkpoint(&mut self, kind: RequestKind) {
-        self.coordinator_input(CoordinatorInput::Request(kind));
     }
 
     /// Logs the scenario's narration steps the clock has reached.
@@ -481,13 +334,7 @@ impl Simulation {
         &self.graph
     }
 
-    pub(crate) fn name(&self, t: SubtaskId) -> String {
-        self.graph.subtasks[t.idx()].name.clone()
-    }
-
     pub(crate) fn storage_down(&self) -> bool {
-        self.storage_down_until
-            .map(|u| self.now < u)
-            .unwrap_or(false)
+        self.storage.is_down(self.now)
     }
 }
