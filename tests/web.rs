@@ -178,7 +178,7 @@ mod ui {
 
     #[wasm_bindgen_test]
     async fn killing_a_subtask_from_its_inspector_fails_it_and_its_pending_checkpoint() {
-        // 1020 ms: checkpoint 2 is pending (triggered at 1000 ms, completes at 1038 ms).
+        // 1020 ms: checkpoint 2 is pending (triggered at 1000 ms, completes at 1054 ms).
         let app = mount("#v=1&sc=happy-path&seed=1&t=1020000").await;
         let root = &app.1;
         assert_eq!(text(root, "count-in-progress"), "1");

@@ -3,9 +3,10 @@
 //! lanes ([`lanes`]). The yew components only turn these into markup.
 
 use super::format;
+use crate::sim::channel::Record;
 use crate::sim::ids::{SimTime, SubtaskId};
 use crate::sim::scenario::CheckpointingMode;
-use crate::sim::snapshot::OperatorState;
+use crate::sim::snapshot::{OperatorState, SubtaskSnapshot};
 use crate::sim::stats::CheckpointStatus;
 use crate::sim::task::TaskStatus;
 use crate::sim::{LogKind, Simulation};
@@ -195,6 +196,52 @@ pub fn restart_backoff(sim: &Simulation) -> Option<RestartBackoff> {
     })
 }
 
+/// The records of channel `c` persisted as channel state by an unaligned checkpoint, with that
+/// checkpoint's ID: the records its barrier overtook (or that arrived before its barrier on an
+/// input still awaited). They are found in the consumer's snapshots in progress, in the
+/// acknowledged snapshots of the pending checkpoints and in the latest completed checkpoint, so
+/// they stay marked from the overtake through the checkpoint's completion for as long as they
+/// still wait in the channel (an aborted checkpoint's marks go with it).
+pub fn persisted_in_channel(sim: &Simulation, c: usize) -> Vec<(u64, Record)> {
+    let g = sim.graph();
+    let Some(info) = g.channels.get(c) else {
+        return Vec::new();
+    };
+    let t = info.to;
+    let Some(input) = g.subtasks[t.idx()]
+        .inputs
+        .iter()
+        .position(|ch| ch.idx() == c)
+        .map(|i| i as u32)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut take = |id: u64, snapshot: &SubtaskSnapshot| {
+        for (i, records) in &snapshot.channel_state {
+            if i.0 == input {
+                out.extend(records.iter().map(|r| (id, *r)));
+            }
+        }
+    };
+    for p in &sim.tasks()[t.idx()].in_progress {
+        take(p.id.0, &p.snapshot);
+    }
+    for p in sim.coordinator().pending.values() {
+        for s in p.acks().iter().flatten() {
+            if s.task == t {
+                take(p.id.0, s);
+            }
+        }
+    }
+    if let Some(cp) = sim.coordinator().store.latest() {
+        for s in cp.snapshots.iter().filter(|s| s.task == t) {
+            take(cp.id.0, s);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +321,40 @@ mod tests {
         for state in ["running", "snapshotting", "failed", "restoring"] {
             assert!(seen.contains(state), "{state} in {seen:?}");
         }
+    }
+
+    #[test]
+    fn overtaken_records_stay_marked_persisted_until_their_checkpoint_completes() {
+        use crate::sim::channel::Item;
+        let s = crate::ui::scenarios::find("backpressure-unaligned")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut sim = Simulation::new(s).unwrap();
+        let mut marked_after_ack = false;
+        while sim.now() < SimTime::from_ms(8_000) && sim.step() {
+            for c in 0..sim.graph().channels.len() {
+                let persisted = persisted_in_channel(&sim, c);
+                for (id, _) in &persisted {
+                    // Pending checkpoints and the latest completed one are marked.
+                    let id = crate::sim::ids::CheckpointId(*id);
+                    let latest = sim.coordinator().store.latest().map(|cp| cp.id);
+                    assert!(sim.coordinator().pending.contains_key(&id) || latest == Some(id));
+                    let t = sim.graph().channels[c].to;
+                    let acked =
+                        latest == Some(id) || sim.coordinator().pending[&id].is_acknowledged_by(t);
+                    if acked {
+                        let queued = sim.channels()[c].queue.iter().any(|f| {
+                            matches!(f.item, Item::Record(r) if persisted.iter().any(|(_, p)| *p == r))
+                        });
+                        marked_after_ack |= queued;
+                    }
+                }
+            }
+        }
+        assert!(
+            marked_after_ack,
+            "an overtaken record still queued after its consumer acknowledged stays marked"
+        );
     }
 }

@@ -310,7 +310,7 @@ mod tests {
         let s = shipped("happy-path");
         let script = Script::record(&s).unwrap();
         let mut sim = Simulation::new(s).unwrap();
-        // Checkpoint 1 is pending at 20 ms (the sink acks at 33, it completes at 38).
+        // Checkpoint 1 is pending at 20 ms (the sink acks at 49, it completes at 54).
         at(&mut sim, 20);
         let kill = FaultSpec {
             at_ms: 20,

@@ -6,6 +6,7 @@
 
 use super::app::{Action, App, Msg, UiState};
 use super::layout::{Layout, Line, BUS_Y};
+use super::model::persisted_in_channel;
 pub use super::model::task_view;
 use crate::sim::channel::{Barrier, InFlight, Item};
 use crate::sim::ids::SimTime;
@@ -102,6 +103,51 @@ fn item_svg(
     }
 }
 
+/// The jump of an unaligned barrier over the records it overtook, drawn as an arc from behind
+/// the rearmost overtaken (persisted) record to the consumer's end, with the barrier at its
+/// head. The arc draws itself over a second of real time when it appears (CSS; the
+/// simulation's timing is unchanged) and stays while the overtaken records wait in the channel
+/// and their checkpoint is pending or the latest completed. Keyed by checkpoint: it plays once.
+fn overtake_arc(
+    line: &Line,
+    marks: &[Option<u64>],
+    pos: &[f64],
+    names: (&str, &str),
+) -> Option<Html> {
+    let id = marks.iter().flatten().next().copied()?;
+    let (n, back) = marks
+        .iter()
+        .zip(pos)
+        .filter(|(m, _)| **m == Some(id))
+        .fold((0usize, 1.0f64), |(n, back), (_, u)| (n + 1, back.min(*u)));
+    let slot = SLOT / line.len().max(1.0);
+    let start = (back - slot).max(0.0);
+    let (x0, y0) = line.at(start, 0.0);
+    let (x1, y1) = line.at(1.0, 9.0);
+    let (cx, cy) = line.at((start + 1.0) / 2.0, 34.0);
+    let (lx, ly) = line.at((start + 1.0) / 2.0, 22.0);
+    let d = format!(
+        "M{} {} Q{} {} {} {}",
+        fmt(x0),
+        fmt(y0),
+        fmt(cx),
+        fmt(cy),
+        fmt(x1),
+        fmt(y1)
+    );
+    let title = format!(
+        "The unaligned barrier of checkpoint {id} overtook {n} queued record{} on {} → {}: they are persisted as channel state with the checkpoint (marked while they wait here), so {} snapshots at once instead of waiting for them.",
+        if n == 1 { "" } else { "s" }, names.0, names.1, names.1);
+    Some(html! {
+        <g key={id.to_string()} class="overtake" data-testid="overtake" data-checkpoint={id.to_string()} data-overtaken={n.to_string()}>
+            <title>{ title }</title>
+            <path class="overtake-arc" d={d} pathLength="100" />
+            <path class="overtake-head" d={format!("M{} {} l5 -8 l5 8 l-5 8 z", fmt(x1 - 5.0), fmt(y1))} />
+            <text class="overtake-label" x={fmt(lx)} y={fmt(ly)}>{ format!("{id} overtook {n}") }</text>
+        </g>
+    })
+}
+
 fn fmt(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -192,6 +238,19 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
             let len = line.len();
             let qpos = lane_positions(&queue, now, len);
             let ppos = lane_positions(&prio, now, len);
+            // Records persisted as channel state by an unaligned checkpoint that has not
+            // completed: they stay marked while they wait in the channel.
+            let persisted = if ch.queue.is_empty() { Vec::new() } else { persisted_in_channel(sim, c) };
+            let marks: Vec<Option<u64>> = queue.iter().enumerate().map(|(i, f)| {
+                if i < overtaken.1 {
+                    return Some(overtaken.0);
+                }
+                match f.item {
+                    Item::Record(r) => persisted.iter().find(|(_, p)| *p == r).map(|(id, _)| *id),
+                    _ => None,
+                }
+            }).collect();
+            let arc = overtake_arc(line, &marks, &qpos, (from, to));
             let (bx, by) = line.at(1.0, 0.0);
             html! {
                 <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()}>
@@ -209,7 +268,8 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
                     if !ch.priority.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
-                    { for queue.iter().zip(qpos.iter()).enumerate().map(|(i, (f, u))| item_svg(f, *u, line, 0.0, false, (from, to), (i < overtaken.1).then_some(overtaken.0))) }
+                    { for queue.iter().zip(qpos.iter()).zip(marks.iter()).map(|((f, u), m)| item_svg(f, *u, line, 0.0, false, (from, to), *m)) }
+                    <g class="overtakes">{ for arc }</g>
                     { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to), None)) }
                 </g>
             }

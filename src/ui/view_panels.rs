@@ -315,6 +315,20 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                 <span class="muted">{ format!("attempt {}", task.attempt.0) }</span>
                 <button class="dismiss" onclick={select_none} title="Close (Esc)" aria-label="Close">{ "×" }</button>
             </div>
+            <div class="fault-buttons" role="group" aria-label={format!("Faults for {name}")}>
+                <button class="danger" data-testid="fault-kill" onclick={act(Action::Kill)}
+                    title="The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
+                <button data-testid="fault-slow" onclick={act(Action::Slow)}
+                    title="Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers">{ "Slow down" }</button>
+                <label class="inline" title="Slow-down factor">{ "×" }<input class="tiny" type="number" min="1" step="1" value={ui.slow_factor.to_string()} onchange={on_factor} aria-label="Slow-down factor" /></label>
+                <label class="inline" title="Slow-down duration">{ "for" }<input class="tiny" type="number" min="1" value={ui.slow_ms.to_string()} onchange={on_slow_ms} aria-label="Slow-down duration (ms)" />{ "ms" }</label>
+                <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
+                    title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
+                <button data-testid="fault-snapshot-sync" onclick={act(Action::FailSnapshotSync)}
+                    title="The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND">{ "Fail next snapshot (sync)" }</button>
+                <button data-testid="fault-snapshot-async" onclick={act(Action::FailSnapshotAsync)}
+                    title="The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Fail next snapshot (async)" }</button>
+            </div>
             <p class="explain">{ v.explain.clone() }</p>
             <dl class="kv">
                 { state_line }
@@ -362,20 +376,6 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                         if m.unaligned_checkpoint { "unaligned" } else { "aligned" }, bytes(m.state_size), bytes(m.persisted_data)) }</span>
                 </div>
             }
-            <div class="fault-buttons" role="group" aria-label={format!("Faults for {name}")}>
-                <button class="danger" data-testid="fault-kill" onclick={act(Action::Kill)}
-                    title="The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
-                <button data-testid="fault-slow" onclick={act(Action::Slow)}
-                    title="Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers">{ "Slow down" }</button>
-                <label class="inline" title="Slow-down factor">{ "×" }<input class="tiny" type="number" min="1" step="1" value={ui.slow_factor.to_string()} onchange={on_factor} aria-label="Slow-down factor" /></label>
-                <label class="inline" title="Slow-down duration">{ "for" }<input class="tiny" type="number" min="1" value={ui.slow_ms.to_string()} onchange={on_slow_ms} aria-label="Slow-down duration (ms)" />{ "ms" }</label>
-                <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
-                    title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
-                <button data-testid="fault-snapshot-sync" onclick={act(Action::FailSnapshotSync)}
-                    title="The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND">{ "Fail next snapshot (sync)" }</button>
-                <button data-testid="fault-snapshot-async" onclick={act(Action::FailSnapshotAsync)}
-                    title="The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Fail next snapshot (async)" }</button>
-            </div>
         </div>
     }
 }

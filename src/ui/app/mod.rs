@@ -8,7 +8,10 @@ mod dialogs;
 mod forms;
 mod hash;
 mod keys;
+mod msg;
 mod playback;
+
+pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
 use super::layout::Layout;
 use super::narration::{self, Memo, Script};
@@ -19,13 +22,13 @@ use super::scenarios::{self, SHIPPED};
 use super::share::{ScenarioRef, ShareLink};
 use super::view_tabs::{TabPanel, Tabs};
 use super::{view_graph, view_panels, view_stats, view_timeline};
-use crate::sim::ids::{SimTime, SubtaskId};
+use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{
     CheckpointingMode, CheckpointingSpec, Fault, FaultSpec, Intervention, Scenario, Scheduled,
     SnapshotPhase,
 };
-use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus};
+use crate::sim::stats::CheckpointStatus;
 use crate::sim::Simulation;
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -47,112 +50,6 @@ use super::scenarios::{CLOSEUP_BUDGET_MS as SLOWMO_BUDGET_MS, CLOSEUP_FACTOR as 
 const FRAME_BUDGET_MS: f64 = 14.0;
 /// A longer gap between frames (a stalled tab) is not made up for.
 const MAX_FRAME_GAP_MS: f64 = 100.0;
-
-/// A checkpoint setting of the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigField {
-    Interval,
-    Mode,
-    Timeout,
-    MinPause,
-    MaxConcurrent,
-    TolerableFailed,
-    Unaligned,
-    AlignedTimeout,
-    NumRetained,
-}
-
-/// A fault or manual action from a button.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Kill(String),
-    Slow(String),
-    DropAck(String),
-    FailSnapshotSync(String),
-    FailSnapshotAsync(String),
-    StorageOutage,
-    CoordinatorFailover,
-    TriggerCheckpoint,
-    TriggerSavepoint,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialog {
-    Export,
-    Import,
-}
-
-pub enum Msg {
-    Frame(f64),
-    /// The graph area changed size (width / height): lay the graph out for it.
-    Resize,
-    TogglePlay,
-    Pause,
-    Step,
-    StepBack,
-    /// To the next checkpoint event (trigger, barrier at a subtask, ack, completion, abort).
-    StepCheckpoint,
-    /// Back to the previous checkpoint event.
-    StepBackCheckpoint,
-    /// Show a tab of the sidebar.
-    Tab(Tab),
-    /// Undo the last fork (an input applied while rewound that dropped later inputs).
-    UndoFork,
-    Speed(f64),
-    Reset,
-    Seed(String),
-    PickScenario(String),
-    Config(ConfigField, String),
-    SelectTask(Option<SubtaskId>),
-    /// A history row clicked: expand it in place (or fold it).
-    ExpandCheckpoint(u64),
-    /// Jump the animation to a checkpoint's trigger time (its row stays expanded).
-    ShowInAnimation(u64),
-    JumpTo(u64),
-    Action(Action),
-    Scrub(u64),
-    Hidden,
-    Key(KeyboardEvent),
-    Help(bool),
-    ShowAllHistory(bool),
-    Dialog(Option<Dialog>),
-    ImportText(String),
-    DoImport,
-    DismissError,
-    HashChanged,
-    CopyLink,
-    Download,
-    SlowFactor(String),
-    SlowMs(String),
-    OutageMs(String),
-    ToggleDescription,
-    SlowMo(bool),
-}
-
-/// What the views need besides the simulation.
-pub struct UiState {
-    pub playing: bool,
-    pub speed_log: f64,
-    /// Play checkpoint activity slower (see [`SLOWMO_FACTOR`]).
-    pub slowmo: bool,
-    /// Slow motion is on right now.
-    pub slowmo_active: bool,
-    pub lagging: bool,
-    pub selected_task: Option<SubtaskId>,
-    /// The expanded history row.
-    pub selected_checkpoint: Option<u64>,
-    /// The expanded checkpoint as the run last saw it finished, with its per-subtask details:
-    /// its row keeps them after "show in animation" jumps back to its trigger time.
-    pub finished_checkpoint: Option<Rc<CheckpointStatsEntry>>,
-    pub show_all_history: bool,
-    pub slow_factor: f64,
-    pub slow_ms: u64,
-    pub outage_ms: u64,
-    pub form_gen: u64,
-    pub show_description: bool,
-    /// The sidebar's tab on screen.
-    pub tab: Tab,
-}
 
 type ResizeCallback =
     wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::ResizeObserver)>;
