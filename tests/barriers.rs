@@ -515,7 +515,7 @@ fn at_least_once_counts_at_most_50_checkpoints_and_drops_the_oldest() {
     while sim.next_event_time().map(|t| t <= end).unwrap_or(false) {
         sim.step();
         for t in sim.tasks() {
-            most = most.max(t.alignment().is_some() as usize + t.tracked.len());
+            most = most.max(t.alignment().is_some() as usize + t.barriers.newer().count());
         }
     }
     assert_eq!(most, barrierscope::sim::task::MAX_CHECKPOINTS_TO_TRACK);

@@ -109,6 +109,7 @@ pub enum BarrierInput {
 }
 
 pub fn handle(task: &mut Task, input: BarrierInput, ctx: &TaskContext, out: &mut Out) {
+    task.barriers.follow_mode(ctx.mode);
     match input {
         BarrierInput::Trigger(b) => on_trigger(task, b, ctx, out),
         BarrierInput::Barrier {
@@ -162,7 +163,8 @@ fn on_trigger(task: &mut Task, b: Barrier, ctx: &TaskContext, out: &mut Out) {
         return;
     }
     // A source has no inputs: there is nothing more to collect.
-    task.barriers = BarrierHandlerState::WaitingForFirstBarrier;
+    task.barriers
+        .set(BarrierHandlerState::WaitingForFirstBarrier);
     subtask_checkpoint::try_ack(task, b.id, ctx, out);
 }
 
@@ -243,13 +245,14 @@ pub(super) fn start_alignment(
         task.barriers.id()
     );
     task.last_checkpoint = task.last_checkpoint.max(b.id);
-    task.barriers = BarrierHandlerState::CollectingBarriers(Alignment {
-        id: b.id,
-        barrier: b,
-        first_barrier_at: ctx.now,
-        received: Collector::new(b.id, n),
-        processed_bytes: 0,
-    });
+    task.barriers
+        .set(BarrierHandlerState::CollectingBarriers(Alignment {
+            id: b.id,
+            barrier: b,
+            first_barrier_at: ctx.now,
+            received: Collector::new(b.id, n),
+            processed_bytes: 0,
+        }));
     if !unaligned
         && b.aligned_timeout_us > 0
         && !b.savepoint
@@ -411,7 +414,7 @@ fn end_unaligned_alignment(task: &mut Task, ctx: &TaskContext, out: &mut Out) {
 
 /// The alignment timeout ran out: the checkpoint becomes unaligned at this subtask.
 fn on_alignment_timeout(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: &mut Out) {
-    let all = match &task.barriers {
+    let all = match task.barriers.state() {
         BarrierHandlerState::CollectingBarriers(a) if a.id == id => a.received.is_complete(),
         _ => return,
     };
@@ -433,7 +436,7 @@ fn on_alignment_timeout(task: &mut Task, id: CheckpointId, ctx: &TaskContext, ou
 /// blocked inputs are released, and the snapshot is taken. False if that failed the task.
 fn switch_to_unaligned(task: &mut Task, ctx: &TaskContext, out: &mut Out) -> bool {
     let t = task.id;
-    let BarrierHandlerState::CollectingBarriers(a) = &task.barriers else {
+    let BarrierHandlerState::CollectingBarriers(a) = task.barriers.state() else {
         debug_assert!(false, "{t:?} switches to unaligned while not aligning");
         return true;
     };
@@ -576,7 +579,8 @@ fn on_notify_aborted(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: 
     }
     task.in_progress.retain(|p| p.id != id);
     subtask_checkpoint::start_next_upload(task, ctx, out);
-    if matches!(&task.barriers, BarrierHandlerState::CollectingBarriersUnaligned(a) if a.id == id) {
+    if matches!(task.barriers.state(), BarrierHandlerState::CollectingBarriersUnaligned(a) if a.id == id)
+    {
         // Unaligned, collecting channel state: nothing more to do for it.
         abort_alignment(
             task,
@@ -589,4 +593,4 @@ fn on_notify_aborted(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: 
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

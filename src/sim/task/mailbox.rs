@@ -159,7 +159,7 @@ impl Simulation {
         let d = self.processing_time(t, process);
         let task = &mut self.tasks[t.idx()];
         task.records_in += 1;
-        if let BarrierHandlerState::CollectingBarriers(a) = &mut task.barriers {
+        if let BarrierHandlerState::CollectingBarriers(a) = task.barriers.state_mut() {
             // Processed between the first barrier and the snapshot (aligned: not yet taken).
             a.processed_bytes += record_bytes;
         }

@@ -20,6 +20,7 @@ mod restore;
 pub mod subtask_checkpoint;
 
 pub use barrier_handler::{BarrierHandlerState, BarrierInput};
+pub use barrier_tracker::BarrierTracker;
 
 use super::channel::{Barrier, Record};
 use super::collector::Collector;
@@ -27,7 +28,7 @@ use super::events::Event;
 use super::ids::{
     Attempt, ChannelId, CheckpointId, FencingToken, InputIndex, SimDuration, SimTime, SubtaskId,
 };
-use super::scenario::{OperatorKind, SnapshotPhase};
+use super::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
 use super::Simulation;
 use std::collections::{BTreeSet, VecDeque};
@@ -60,6 +61,98 @@ pub struct Alignment {
     pub received: Collector<InputIndex, ()>,
     /// Bytes processed between the first barrier and the snapshot.
     pub processed_bytes: u64,
+}
+
+/// Flink's `CheckpointBarrierHandler`: which of its two handlers a subtask runs, each owning its
+/// state. The handler is chosen by the checkpointing mode at each input (see
+/// [`CheckpointBarrierHandler::follow_mode`]); the mode may be switched live with checkpoints in
+/// flight, so a tracker still counting newer checkpoints stays one until they are given up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckpointBarrierHandler {
+    /// Exactly-once: `SingleCheckpointBarrierHandler` and its `BarrierHandlerState`.
+    Single(BarrierHandlerState),
+    /// At-least-once: `CheckpointBarrierTracker`.
+    Tracker(BarrierTracker),
+}
+
+impl Default for CheckpointBarrierHandler {
+    fn default() -> Self {
+        CheckpointBarrierHandler::Single(BarrierHandlerState::WaitingForFirstBarrier)
+    }
+}
+
+impl CheckpointBarrierHandler {
+    /// The state of the checkpoint collected: the single handler's, or the tracker's oldest.
+    pub fn state(&self) -> &BarrierHandlerState {
+        match self {
+            CheckpointBarrierHandler::Single(s) => s,
+            CheckpointBarrierHandler::Tracker(t) => &t.oldest,
+        }
+    }
+
+    pub fn state_mut(&mut self) -> &mut BarrierHandlerState {
+        match self {
+            CheckpointBarrierHandler::Single(s) => s,
+            CheckpointBarrierHandler::Tracker(t) => &mut t.oldest,
+        }
+    }
+
+    /// Moves the checkpoint collected to `state` (the tracker keeps its newer checkpoints).
+    pub fn set(&mut self, state: BarrierHandlerState) {
+        *self.state_mut() = state;
+    }
+
+    /// The handler for `mode`: at-least-once, the state becomes the tracker's oldest checkpoint;
+    /// exactly-once, a tracker becomes the single handler once it counts nothing newer (newer
+    /// checkpoints counted before a live switch are given up when the oldest ends).
+    pub fn follow_mode(&mut self, mode: CheckpointingMode) {
+        match (mode, &mut *self) {
+            (CheckpointingMode::AtLeastOnce, CheckpointBarrierHandler::Single(s)) => {
+                *self = CheckpointBarrierHandler::Tracker(BarrierTracker::new(std::mem::take(s)));
+            }
+            (CheckpointingMode::ExactlyOnce, CheckpointBarrierHandler::Tracker(t))
+                if t.newer.is_empty() =>
+            {
+                *self = CheckpointBarrierHandler::Single(std::mem::take(&mut t.oldest));
+            }
+            _ => {}
+        }
+    }
+
+    /// Newer checkpoints the tracker counts while the oldest still waits for barriers.
+    pub fn newer(&self) -> impl Iterator<Item = &Alignment> {
+        match self {
+            CheckpointBarrierHandler::Single(_) => None,
+            CheckpointBarrierHandler::Tracker(t) => Some(t.newer.iter()),
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    pub fn alignment(&self) -> Option<&Alignment> {
+        self.state().alignment()
+    }
+
+    pub fn alignment_mut(&mut self) -> Option<&mut Alignment> {
+        self.state_mut().alignment_mut()
+    }
+
+    pub fn id(&self) -> Option<CheckpointId> {
+        self.state().id()
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        self.state().is_waiting()
+    }
+
+    pub fn is_unaligned(&self) -> bool {
+        self.state().is_unaligned()
+    }
+
+    /// Ends collecting the checkpoint collected (see [`BarrierHandlerState::take`]).
+    pub fn take(&mut self) -> Option<Alignment> {
+        self.state_mut().take()
+    }
 }
 
 /// Where a subtask's snapshot is, as Flink's `SubtaskCheckpointCoordinatorImpl` then
@@ -106,13 +199,9 @@ pub struct Task {
     pub wake_at: Option<SimTime>,
     /// Sources: when the next record is due.
     pub next_emit_at: SimTime,
-    /// Where the barrier handler is (Flink's `SingleCheckpointBarrierHandler` state; at
-    /// at-least-once, the oldest checkpoint `CheckpointBarrierTracker` counts).
-    pub barriers: BarrierHandlerState,
-    /// At-least-once only: newer checkpoints whose barriers are counted while `barriers` (the
-    /// oldest) still waits for some, in ID order, as Flink's `CheckpointBarrierTracker` tracks
-    /// several checkpoints at once (at most [`MAX_CHECKPOINTS_TO_TRACK`] in all).
-    pub tracked: VecDeque<Alignment>,
+    /// The barrier handler, with its state: `SingleCheckpointBarrierHandler` (exactly-once) or
+    /// `CheckpointBarrierTracker` (at-least-once).
+    pub barriers: CheckpointBarrierHandler,
     pub in_progress: Vec<SnapshotInProgress>,
     /// The highest checkpoint this subtask started or saw aborted: older barriers are ignored.
     pub last_checkpoint: CheckpointId,
@@ -152,8 +241,7 @@ impl Task {
             pending_output: VecDeque::new(),
             wake_at: None,
             next_emit_at: SimTime::ZERO,
-            barriers: BarrierHandlerState::WaitingForFirstBarrier,
-            tracked: VecDeque::new(),
+            barriers: CheckpointBarrierHandler::default(),
             in_progress: Vec::new(),
             last_checkpoint: CheckpointId(0),
             aborted: BTreeSet::new(),

@@ -72,7 +72,10 @@ pub fn handle(task: &mut Task, input: SnapshotInput, ctx: &TaskContext, out: &mu
 /// copy the state, then pause for the synchronous part.
 pub(super) fn take(task: &mut Task, unaligned: bool, ctx: &TaskContext, out: &mut Out) {
     debug_assert!(
-        matches!(task.barriers, BarrierHandlerState::CollectingBarriers(_)),
+        matches!(
+            task.barriers.state(),
+            BarrierHandlerState::CollectingBarriers(_)
+        ),
         "{:?} snapshots in state {:?}",
         task.id,
         task.barriers
@@ -83,7 +86,8 @@ pub(super) fn take(task: &mut Task, unaligned: bool, ctx: &TaskContext, out: &mu
         return;
     };
     if unaligned {
-        task.barriers = BarrierHandlerState::CollectingBarriersUnaligned(a.clone());
+        task.barriers
+            .set(BarrierHandlerState::CollectingBarriersUnaligned(a.clone()));
     }
     let (t, id) = (task.id, a.id);
     if task.aborted.contains(&id) {

@@ -8,20 +8,20 @@ use crate::sim::ids::{ChannelId, SimDuration, SubtaskId};
 use crate::sim::scenario::Scenario;
 
 /// Two sources feeding a map (rebalance), the map feeding a sink: what the handler reads.
-struct World {
+pub(in crate::sim::task) struct World {
     graph: ExecutionGraph,
     channels: Vec<Channel>,
-    mode: CheckpointingMode,
+    pub(in crate::sim::task) mode: CheckpointingMode,
     now: SimTime,
 }
 
 const SRC: SubtaskId = SubtaskId(0);
-const MAP: SubtaskId = SubtaskId(2);
-const IN0: InputIndex = InputIndex(0);
-const IN1: InputIndex = InputIndex(1);
+pub(in crate::sim::task) const MAP: SubtaskId = SubtaskId(2);
+pub(in crate::sim::task) const IN0: InputIndex = InputIndex(0);
+pub(in crate::sim::task) const IN1: InputIndex = InputIndex(1);
 
 impl World {
-    fn new(mode: CheckpointingMode) -> World {
+    pub(in crate::sim::task) fn new(mode: CheckpointingMode) -> World {
         let s = Scenario::from_json(
             r#"{"name":"t","duration_ms":1000,
             "job":{"operators":[{"name":"src","kind":"source","parallelism":2},
@@ -40,7 +40,7 @@ impl World {
         }
     }
 
-    fn task(&self, t: SubtaskId) -> Task {
+    pub(in crate::sim::task) fn task(&self, t: SubtaskId) -> Task {
         let st = &self.graph.subtasks[t.idx()];
         let op = &self.graph.operators[st.op.idx()];
         Task::new(st.id, op.kind, op.key_space, st.outputs.len())
@@ -50,7 +50,11 @@ impl World {
         self.graph.subtasks[MAP.idx()].inputs[input.idx()]
     }
 
-    fn handle(&self, task: &mut Task, input: BarrierInput) -> Vec<Command> {
+    pub(in crate::sim::task) fn handle(
+        &self,
+        task: &mut Task,
+        input: BarrierInput,
+    ) -> Vec<Command> {
         let ctx = TaskContext {
             now: self.now,
             graph: &self.graph,
@@ -66,7 +70,12 @@ impl World {
         out.into_commands()
     }
 
-    fn barrier(&self, task: &mut Task, input: InputIndex, b: Barrier) -> Vec<Command> {
+    pub(in crate::sim::task) fn barrier(
+        &self,
+        task: &mut Task,
+        input: InputIndex,
+        b: Barrier,
+    ) -> Vec<Command> {
         self.handle(
             task,
             BarrierInput::Barrier {
@@ -78,7 +87,7 @@ impl World {
     }
 }
 
-fn aligned(id: u64) -> Barrier {
+pub(in crate::sim::task) fn aligned(id: u64) -> Barrier {
     Barrier {
         id: CheckpointId(id),
         trigger_time: SimTime::ZERO,
@@ -88,7 +97,7 @@ fn aligned(id: u64) -> Barrier {
     }
 }
 
-fn declined(cmds: &[Command]) -> Vec<(CheckpointId, FailureReason)> {
+pub(in crate::sim::task) fn declined(cmds: &[Command]) -> Vec<(CheckpointId, FailureReason)> {
     cmds.iter()
         .filter_map(|c| match c {
             Command::Decline { id, reason, .. } => Some((*id, *reason)),
@@ -97,7 +106,7 @@ fn declined(cmds: &[Command]) -> Vec<(CheckpointId, FailureReason)> {
         .collect()
 }
 
-fn cancels_sent(cmds: &[Command]) -> Vec<CheckpointId> {
+pub(in crate::sim::task) fn cancels_sent(cmds: &[Command]) -> Vec<CheckpointId> {
     cmds.iter()
         .filter_map(|c| match c {
             Command::Broadcast {
@@ -115,7 +124,7 @@ fn the_first_aligned_barrier_starts_collecting_and_blocks_its_input() {
     let mut task = w.task(MAP);
     let cmds = w.barrier(&mut task, IN0, aligned(1));
     assert!(matches!(
-        &task.barriers,
+        task.barriers.state(),
         BarrierHandlerState::CollectingBarriers(a) if a.received.contains(IN0) && !a.received.contains(IN1)
     ));
     assert!(matches!(
@@ -297,11 +306,11 @@ fn at_least_once_counts_a_newer_checkpoint_and_drops_the_older_one_silently_if_i
     w.barrier(&mut task, IN0, aligned(1));
     let cmds = w.barrier(&mut task, IN0, aligned(2));
     assert!(declined(&cmds).is_empty(), "the older one is still counted");
-    assert_eq!(task.tracked.len(), 1);
+    assert_eq!(task.barriers.newer().count(), 1);
     let cmds = w.barrier(&mut task, IN1, aligned(2));
     assert!(declined(&cmds).is_empty(), "dropped silently");
     assert_eq!(task.in_progress[0].id, CheckpointId(2));
-    assert!(task.barriers.is_waiting() && task.tracked.is_empty());
+    assert!(task.barriers.is_waiting() && task.barriers.newer().next().is_none());
 }
 
 #[test]

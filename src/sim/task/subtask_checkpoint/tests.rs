@@ -60,19 +60,20 @@ fn collecting(task: &mut Task, id: u64) {
     let id = CheckpointId(id);
     let mut received = Collector::new(id, 2);
     received.insert(InputIndex(0), ());
-    task.barriers = BarrierHandlerState::CollectingBarriers(Alignment {
-        id,
-        barrier: Barrier {
+    task.barriers
+        .set(BarrierHandlerState::CollectingBarriers(Alignment {
             id,
-            trigger_time: SimTime::ZERO,
-            savepoint: false,
-            unaligned: false,
-            aligned_timeout_us: 0,
-        },
-        first_barrier_at: SimTime::from_ms(4),
-        received,
-        processed_bytes: 300,
-    });
+            barrier: Barrier {
+                id,
+                trigger_time: SimTime::ZERO,
+                savepoint: false,
+                unaligned: false,
+                aligned_timeout_us: 0,
+            },
+            first_barrier_at: SimTime::from_ms(4),
+            received,
+            processed_bytes: 300,
+        }));
 }
 
 fn scheduled(cmds: &[Command]) -> Vec<Event> {
