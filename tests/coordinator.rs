@@ -9,9 +9,10 @@ mod common;
 
 use barrierscope::sim::coordinator::{CheckpointRequest, Coordinator, RequestKind};
 use barrierscope::sim::ids::{CheckpointId, SimTime};
+use barrierscope::sim::scenario::Scenario;
 use barrierscope::sim::scenario::{CheckpointingSpec, ScenarioError};
 use barrierscope::sim::stats::CheckpointStatus;
-use barrierscope::sim::{FailureReason, Simulation};
+use barrierscope::sim::{FailureReason, RpcKind, Simulation};
 use common::*;
 
 /// The pipeline with a sink that uploads for `ms`: every checkpoint lasts a bit longer.
@@ -562,4 +563,80 @@ fn lowering_num_retained_live_discards_the_oldest_retained() {
     cfg.num_retained = 1;
     sim.apply_checkpointing(cfg).unwrap();
     assert_eq!(sim.coordinator().store.retained_ids(), vec![newest]);
+}
+
+/// Steps `sim` until `task`'s ack of checkpoint `id` is in flight; returns when it arrives.
+fn step_to_ack_in_flight(sim: &mut Simulation, task: &str, id: u64) -> SimTime {
+    let t = sim.graph().subtask_by_name(task).unwrap();
+    while sim.step() {
+        if let Some(r) = sim
+            .rpcs_in_flight()
+            .find(|r| r.kind == RpcKind::Ack && r.task == t && r.id.0 == id)
+        {
+            return r.arrives_at;
+        }
+    }
+    panic!("no ack of checkpoint {id} from {task} in flight");
+}
+
+/// The whole millisecond at which `task`'s ack of checkpoint `id` arrives; a fault of the file
+/// at that millisecond fires before it (faults of the file are scheduled first).
+fn ack_arrival_ms(s: &Scenario, task: &str, id: u64) -> u64 {
+    let mut sim = Simulation::new(s.clone()).unwrap();
+    let arrives = step_to_ack_in_flight(&mut sim, task, id);
+    assert_eq!(SimTime::from_ms(arrives.as_ms()), arrives);
+    arrives.as_ms()
+}
+
+fn assert_lost_and_never_completed(sim: &Simulation) {
+    let c1 = entry(sim, 1);
+    assert_ne!(c1.status, CheckpointStatus::Completed);
+    assert!(matches!(
+        c1.failure_reason,
+        Some(FailureReason::CheckpointSubsumed | FailureReason::CheckpointExpired)
+    ));
+    // Every other subtask's ack arrived; the lost one never did.
+    assert_eq!(c1.num_acknowledged_subtasks, c1.num_subtasks - 1);
+    assert_eq!(entry(sim, 2).status, CheckpointStatus::Completed);
+    let log: Vec<String> = sim.log_entries().iter().map(|l| l.text.clone()).collect();
+    assert!(
+        log.iter().any(|l| l.contains(
+            "the acknowledgeCheckpoint RPC of checkpoint 1 from counter#1 to the CheckpointCoordinator is lost"
+        )),
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn lose_ack_in_the_file_loses_the_ack_in_flight_so_that_checkpoint_cannot_complete() {
+    let mut s = pipeline();
+    s.checkpointing.max_concurrent = 2;
+    let at = ack_arrival_ms(&s, "counter#1", 1);
+    s.faults.push(lose_ack(at, "counter#1", 1));
+    assert_lost_and_never_completed(&run(s));
+}
+
+#[test]
+fn lose_ack_injected_while_the_ack_is_in_flight_loses_it() {
+    // The UI's click on an ack in flight: paused between two events, inject at once.
+    let mut s = pipeline();
+    s.checkpointing.max_concurrent = 2;
+    let mut sim = Simulation::new(s).unwrap();
+    step_to_ack_in_flight(&mut sim, "counter#1", 1);
+    sim.inject(lose_ack(0, "counter#1", 1)).unwrap();
+    sim.run_to_end();
+    assert_lost_and_never_completed(&sim);
+}
+
+#[test]
+fn lose_ack_with_no_ack_in_flight_loses_nothing_and_says_so() {
+    let s = pipeline();
+    let plain = run(s.clone());
+    let mut lossy = s;
+    lossy.faults.push(lose_ack(10, "counter#1", 1));
+    let sim = run(lossy);
+    assert_eq!(history(&sim), history(&plain));
+    assert!(sim.log_entries().iter().any(|l| l.text.contains(
+        "no acknowledgeCheckpoint RPC of checkpoint 1 from counter#1 is in flight: nothing is lost"
+    )));
 }

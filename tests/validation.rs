@@ -8,7 +8,7 @@ mod common;
 
 use barrierscope::sim::scenario::{
     CheckpointingMode, CheckpointingSpec, Fault, OperatorKind, Partitioning, Scenario,
-    ScenarioError, SnapshotPhase, MAX_CHANNELS, MAX_SUBTASKS, MAX_TIME_MS,
+    ScenarioError, Scheduled, SnapshotPhase, MAX_CHANNELS, MAX_SUBTASKS, MAX_TIME_MS,
 };
 use barrierscope::sim::Simulation;
 use common::*;
@@ -861,6 +861,7 @@ fn every_fault_kind_parses() {
         r#"{"at_ms": 1, "kind": "kill", "task": "src#0"}"#,
         r#"{"at_ms": 1, "kind": "slow", "task": "src#0", "factor": 3, "duration_ms": 10}"#,
         r#"{"at_ms": 1, "kind": "drop_ack", "task": "out#0"}"#,
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#0", "checkpoint": 2}"#,
         r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0", "phase": "sync"}"#,
         r#"{"at_ms": 1, "kind": "snapshot_failure", "task": "out#0", "phase": "async"}"#,
         r#"{"at_ms": 1, "kind": "storage_outage", "duration_ms": 10}"#,
@@ -876,6 +877,7 @@ fn every_fault_kind_parses() {
             "kill",
             "slow",
             "drop_ack",
+            "lose_ack",
             "snapshot_failure",
             "snapshot_failure",
             "storage_outage",
@@ -1185,4 +1187,92 @@ fn an_old_file_with_interventions_in_its_faults_list_still_loads() {
     assert_eq!(s.faults.len(), 2);
     assert!(s.faults.iter().all(|f| f.fault.intervention().is_some()));
     assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+}
+
+// ----- lose_ack -----
+
+#[test]
+fn lose_ack_round_trips_with_its_checkpoint() {
+    let s = Scenario::from_json(&with_fault(
+        r#"{"at_ms": 5, "kind": "lose_ack", "task": "out#0", "checkpoint": 3}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        s.faults[0].fault,
+        Scheduled::Fault(Fault::LoseAck {
+            task: "out#0".into(),
+            checkpoint: 3
+        })
+    );
+    assert_eq!(s.faults[0].fault.label(), "lose_ack (checkpoint 3) out#0");
+    let again = Scenario::from_json(&s.to_json()).unwrap();
+    assert_eq!(again.faults, s.faults);
+}
+
+#[test]
+fn lose_ack_shape_errors_name_the_field() {
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#0"}"#,
+    ));
+    assert!(
+        message.contains("fault kind `lose_ack` needs field `checkpoint`"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "checkpoint": 1}"#,
+    ));
+    assert!(
+        message.contains("fault kind `lose_ack` needs field `task`"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#0", "checkpoint": 1, "factor": 2}"#,
+    ));
+    assert!(
+        message.contains("fault kind `lose_ack` does not take field `factor`"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "drop_ack", "task": "out#0", "checkpoint": 1}"#,
+    ));
+    assert!(
+        message.contains("fault kind `drop_ack` does not take field `checkpoint`"),
+        "{message}"
+    );
+    let (_, _, message) = json_error(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#0", "checkpoint": -1}"#,
+    ));
+    assert!(!message.is_empty());
+    let (_, _, message) = json_error(&with_fault(r#"{"at_ms": 1, "kind": "explode"}"#));
+    assert!(message.contains("lose_ack"), "{message}");
+}
+
+#[test]
+fn lose_ack_checkpoint_must_be_at_least_one() {
+    let err = Scenario::from_json(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#0", "checkpoint": 0}"#,
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, reason } if field == "faults[0].checkpoint" && reason.contains(">= 1")),
+        "{err}"
+    );
+    let err = Scenario::from_json(&with_fault(
+        r#"{"at_ms": 1, "kind": "lose_ack", "task": "out#9", "checkpoint": 1}"#,
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "faults[0].task"),
+        "{err}"
+    );
+    // Injected while the run goes on: the fault's own field is named.
+    let mut sim = Simulation::new(pipeline()).unwrap();
+    let err = sim.inject(lose_ack(100, "counter#0", 0)).unwrap_err();
+    assert!(
+        matches!(&err, ScenarioError::Invalid { field, .. } if field == "checkpoint"),
+        "{err}"
+    );
+    assert!(sim.inputs().is_empty());
+    sim.inject(lose_ack(100, "counter#0", 1)).unwrap();
+    assert_eq!(sim.inputs().len(), 1);
 }

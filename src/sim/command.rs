@@ -189,6 +189,11 @@ pub enum Command {
     DropNextAck {
         task: SubtaskId,
     },
+    /// The acknowledgement RPC `rpc` in flight to the coordinator is lost: it is never
+    /// delivered.
+    LoseRpc {
+        rpc: u64,
+    },
     /// The subtask's next snapshot fails in `phase`.
     FailNextSnapshot {
         task: SubtaskId,

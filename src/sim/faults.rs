@@ -15,7 +15,8 @@ use super::graph::ExecutionGraph;
 use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{Fault, Intervention, Scheduled};
 use super::task::Task;
-use super::LogKind;
+use super::{LogKind, RpcInFlight, RpcKind};
+use std::collections::BTreeMap;
 
 /// The checkpoint storage's availability: down until a time (outages extend each other).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub struct FaultContext<'a> {
     pub now: SimTime,
     pub graph: &'a ExecutionGraph,
     pub tasks: &'a [Task],
+    /// The RPCs in flight (the engine's table), read to find an ack to lose.
+    pub rpcs: &'a BTreeMap<u64, RpcInFlight>,
 }
 
 impl FaultContext<'_> {
@@ -134,6 +137,31 @@ fn apply_fault(storage: &mut Storage, fault: Fault, ctx: &FaultContext, out: &mu
         Fault::DropAck { task } => {
             if let Some(t) = ctx.subtask(&task) {
                 out.push(Command::DropNextAck { task: t });
+            }
+        }
+        Fault::LoseAck { task, checkpoint } => {
+            if let Some(t) = ctx.subtask(&task) {
+                let in_flight = ctx
+                    .rpcs
+                    .iter()
+                    .find(|(_, r)| r.kind == RpcKind::Ack && r.task == t && r.id.0 == checkpoint);
+                match in_flight {
+                    Some((&rpc, _)) => {
+                        out.log(
+                            LogKind::Fault,
+                            format!(
+                                "the acknowledgeCheckpoint RPC of checkpoint {checkpoint} from {task} to the CheckpointCoordinator is lost: the coordinator never receives it"
+                            ),
+                        );
+                        out.push(Command::LoseRpc { rpc });
+                    }
+                    None => out.log(
+                        LogKind::Fault,
+                        format!(
+                            "no acknowledgeCheckpoint RPC of checkpoint {checkpoint} from {task} is in flight: nothing is lost"
+                        ),
+                    ),
+                }
             }
         }
         Fault::SnapshotFailure { task, phase } => {

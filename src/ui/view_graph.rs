@@ -167,7 +167,7 @@ pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>)
             { operators(sim, layout) }
             if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout, link) } }
             { subtasks(sim, layout, ui, link) }
-            { rpcs(sim, layout) }
+            { rpcs(sim, layout, link) }
         </svg>
     }
 }
@@ -427,7 +427,7 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
     }
 }
 
-fn rpcs(sim: &Simulation, layout: &Layout) -> Html {
+fn rpcs(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
     let now = sim.now();
     let g = sim.graph();
     html! {
@@ -442,13 +442,17 @@ fn rpcs(sim: &Simulation, layout: &Layout) -> Html {
                 RpcKind::Trigger => ("rpc trigger", BUS_Y + (top - BUS_Y) * f, node.cx() - 10.0,
                     format!("triggerCheckpoint({}) RPC from the coordinator to source {name}: on arrival the source snapshots and emits barrier {} downstream.", r.id, r.id)),
                 RpcKind::Ack => ("rpc ack", top + (BUS_Y - top) * f, node.cx() + 10.0,
-                    format!("acknowledgeCheckpoint({}) from {name} to the CheckpointCoordinator, carrying its state handle and metrics.", r.id)),
+                    format!("acknowledgeCheckpoint({}) from {name} to the CheckpointCoordinator, carrying its state handle and metrics. Click to lose it on the way: the coordinator never receives it, so checkpoint {} cannot complete; it expires after the checkpoint timeout (CHECKPOINT_EXPIRED) unless a newer completed checkpoint subsumes it (CHECKPOINT_SUBSUMED).", r.id, r.id)),
                 RpcKind::Decline => ("rpc decline", top + (BUS_Y - top) * f, node.cx() + 10.0,
                     format!("declineCheckpoint({}) from {name}: the coordinator aborts the checkpoint with the reason it carries.", r.id)),
             };
             let kind = match r.kind { RpcKind::Trigger => "trigger", RpcKind::Ack => "ack", RpcKind::Decline => "decline" };
+            let onclick = (r.kind == RpcKind::Ack).then(|| {
+                let (task, id) = (name.clone(), r.id.0);
+                link.callback(move |_| Msg::Action(Action::LoseAck(task.clone(), id)))
+            });
             html! {
-                <g class={cls} data-testid={format!("rpc-{kind}")} data-checkpoint={r.id.0.to_string()}>
+                <g class={cls} data-testid={format!("rpc-{kind}")} data-checkpoint={r.id.0.to_string()} data-task={name.clone()} {onclick}>
                     <title>{ title }</title>
                     <circle cx={fmt(x)} cy={fmt(y)} r="5" />
                     <text x={fmt(x + 8.0)} y={fmt(y + 4.0)}>{ r.id.0.to_string() }</text>

@@ -275,3 +275,12 @@ pub fn assert_clean(sim: &Simulation) {
         sim.scenario().to_json()
     );
 }
+pub fn lose_ack(at_ms: u64, task: &str, checkpoint: u64) -> FaultSpec {
+    at(
+        at_ms,
+        Fault::LoseAck {
+            task: task.into(),
+            checkpoint,
+        },
+    )
+}

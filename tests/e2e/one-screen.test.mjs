@@ -276,6 +276,36 @@ describe("checkpoints and controls", () => {
     await page.close();
   });
 
+  test("clicking an ack in flight loses it: that checkpoint never completes", async () => {
+    const { page, diag } = await open(1280);
+    const ack1 = `${tid("rpc-ack")}[data-checkpoint="1"]`;
+    let clicks = 0;
+    while (!(await page.$(ack1)) && clicks < 40) {
+      await page.click(tid("step-checkpoint"));
+      clicks++;
+    }
+    assert.ok(await page.$(ack1), `an ack of checkpoint 1 in flight after ${clicks} clicks`);
+    const title = await page.textContent(`${ack1} title`);
+    assert.match(title, /acknowledgeCheckpoint\(1\).*Click to lose it.*CHECKPOINT_EXPIRED/);
+    const task = await page.getAttribute(ack1, "data-task");
+    const hashBefore = await page.evaluate(() => location.hash);
+    await page.click(`${ack1} circle`, { force: true });
+    await page.waitForSelector(tid("notice"));
+    assert.match(await page.textContent(tid("notice")), new RegExp(`Injected lose_ack \\(checkpoint 1\\) ${task}`));
+    assert.notEqual(await page.evaluate(() => location.hash), hashBefore, "recorded in the share link");
+    await screenshot(page, "lose-ack-clicked");
+    for (let i = 0; i < 12; i++) await page.click(tid("step-checkpoint"));
+    await page.click(tid("tab-checkpoints"));
+    const row = await page.$(tid("checkpoint-row-1"));
+    if (row) assert.notEqual(await row.getAttribute("data-status"), "COMPLETED", "checkpoint 1 completed without the lost ack");
+    await page.click(tid("tab-log"));
+    const log = await page.textContent(tid("log"));
+    assert.match(log, new RegExp(`acknowledgeCheckpoint RPC of checkpoint 1 from ${task} to the CheckpointCoordinator is lost`));
+    await screenshot(page, "lose-ack-log");
+    await assertClean(diag);
+    await page.close();
+  });
+
   test("timers you can see, forking with undo, clicking a channel to slow its consumer", async () => {
     const { page, diag } = await open(1280);
     await setSpeed(page, 0);

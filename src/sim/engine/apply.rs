@@ -79,6 +79,11 @@ impl Simulation {
                     (t.slow_milli, t.slow_token) = (milli, token);
                 }
                 Command::DropNextAck { task } => self.tasks[task.idx()].drop_next_ack = true,
+                Command::LoseRpc { rpc } => {
+                    if self.rpcs.remove(&rpc).is_some() {
+                        self.lost_rpcs.insert(rpc);
+                    }
+                }
                 Command::FailNextSnapshot { task, phase } => {
                     self.tasks[task.idx()].fail_next_snapshot = Some(phase)
                 }

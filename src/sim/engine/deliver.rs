@@ -82,6 +82,7 @@ impl Simulation {
             now: self.now,
             graph: &self.graph,
             tasks: &self.tasks,
+            rpcs: &self.rpcs,
         };
         let mut out = Out::default();
         faults::handle(&mut self.storage, input, &ctx, &mut out);

@@ -24,7 +24,7 @@ use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioErro
 use super::stats::CheckpointStats;
 use super::task::{BarrierInput, Task};
 use super::{Input, LogEntry, LogKind, RpcInFlight, RpcKind, LOG_CAPACITY};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 mod apply;
@@ -53,6 +53,8 @@ pub struct Simulation {
     /// The checkpoint storage's availability (the fault actor's state).
     pub(crate) storage: Storage,
     pub(crate) rpcs: BTreeMap<u64, RpcInFlight>,
+    /// RPCs in flight that a `lose_ack` fault lost: their delivery is dropped.
+    pub(crate) lost_rpcs: BTreeSet<u64>,
     pub(crate) next_rpc: u64,
     pub(crate) log: VecDeque<LogEntry>,
     pub(crate) events_processed: u64,
@@ -108,6 +110,7 @@ impl Simulation {
             inputs: Vec::new(),
             storage: Storage::default(),
             rpcs: BTreeMap::new(),
+            lost_rpcs: BTreeSet::new(),
             next_rpc: 0,
             log: VecDeque::new(),
             events_processed: 0,
@@ -169,11 +172,18 @@ impl Simulation {
         SimTime::from_ms(self.scenario.duration_ms)
     }
 
-    /// Injects a fault now (or at `fault.at_ms` if later), recorded for replay.
+    /// Injects a fault now (or at `fault.at_ms` if later), recorded for replay. A fault fires at
+    /// the next whole millisecond, except a `lose_ack`, which fires at once.
     pub fn inject(&mut self, mut fault: FaultSpec) -> Result<(), ScenarioError> {
         self.scenario.check_fault(&fault.fault)?;
         fault.at_ms = fault.at_ms.max(self.now.as_ms());
-        if SimTime::from_ms(fault.at_ms) < self.now {
+        // A `lose_ack` aims at an ack in flight now, which may arrive within the millisecond:
+        // it fires at once (at `now`; its `at_ms` is `now` rounded down).
+        let at_once = matches!(
+            fault.fault,
+            scenario::Scheduled::Fault(scenario::Fault::LoseAck { .. })
+        ) && fault.at_ms == self.now.as_ms();
+        if !at_once && SimTime::from_ms(fault.at_ms) < self.now {
             fault.at_ms = self.now.as_ms() + 1;
         }
         self.inputs.push((self.now, Input::Fault(fault.clone())));
@@ -251,6 +261,9 @@ impl Simulation {
                 ..
             } => {
                 self.rpcs.remove(&rpc);
+                if self.lost_rpcs.remove(&rpc) {
+                    return; // lost on its way (a `lose_ack` fault)
+                }
                 let current_attempt = attempt == self.tasks[task.idx()].attempt;
                 self.coordinator_input(CoordinatorInput::Ack {
                     task,

@@ -7,6 +7,7 @@ struct World {
     graph: ExecutionGraph,
     tasks: Vec<Task>,
     now: SimTime,
+    rpcs: BTreeMap<u64, RpcInFlight>,
 }
 
 impl World {
@@ -30,6 +31,7 @@ impl World {
             graph,
             tasks,
             now: SimTime::from_ms(100),
+            rpcs: BTreeMap::new(),
         }
     }
 
@@ -38,6 +40,7 @@ impl World {
             now: self.now,
             graph: &self.graph,
             tasks: &self.tasks,
+            rpcs: &self.rpcs,
         };
         let mut out = Out::default();
         handle(storage, input, &ctx, &mut out);
@@ -200,5 +203,41 @@ fn a_jobmanager_failure_goes_to_the_failover() {
     assert_eq!(
         cmds[1],
         Command::Failover(FailoverInput::CoordinatorFailover)
+    );
+}
+
+#[test]
+fn lose_ack_loses_the_ack_in_flight_and_only_that_one() {
+    use crate::sim::ids::CheckpointId;
+    let mut w = World::new();
+    let rpc = |kind, task, id| RpcInFlight {
+        kind,
+        task,
+        id: CheckpointId(id),
+        sent_at: SimTime::from_ms(99),
+        arrives_at: SimTime::from_ms(101),
+    };
+    w.rpcs.insert(3, rpc(RpcKind::Trigger, SubtaskId(0), 2));
+    w.rpcs.insert(4, rpc(RpcKind::Ack, SINK, 1));
+    w.rpcs.insert(5, rpc(RpcKind::Ack, SINK, 2));
+    let lose = |checkpoint| Fault::LoseAck {
+        task: "sink#0".into(),
+        checkpoint,
+    };
+    let cmds = w.fire(&mut Storage::default(), lose(2));
+    assert_eq!(cmds.last(), Some(&Command::LoseRpc { rpc: 5 }), "{cmds:?}");
+    assert!(
+        matches!(&cmds[1], Command::Log { text, .. } if text.contains("acknowledgeCheckpoint RPC of checkpoint 2 from sink#0") && text.contains("is lost")),
+        "{cmds:?}"
+    );
+    // Nothing in flight for checkpoint 7: nothing is lost, and the log says so.
+    let cmds = w.fire(&mut Storage::default(), lose(7));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::LoseRpc { .. })),
+        "{cmds:?}"
+    );
+    assert!(
+        matches!(cmds.last(), Some(Command::Log { text, .. }) if text.contains("nothing is lost")),
+        "{cmds:?}"
     );
 }

@@ -47,6 +47,9 @@ pub enum Fault {
     },
     /// The next acknowledgement that subtask sends is lost on the way to the coordinator.
     DropAck { task: String },
+    /// That subtask's acknowledgement of `checkpoint`, if it is in flight to the coordinator
+    /// when the fault fires, is lost (the UI's click on an ack in flight).
+    LoseAck { task: String, checkpoint: u64 },
     /// The subtask's next snapshot fails: in `snapshotState` (sync: a task failure) or while
     /// its state is written (async: a decline with `CHECKPOINT_ASYNC_EXCEPTION`).
     SnapshotFailure { task: String, phase: SnapshotPhase },
@@ -138,6 +141,7 @@ impl Fault {
             Fault::Kill { .. } => "kill",
             Fault::Slow { .. } => "slow",
             Fault::DropAck { .. } => "drop_ack",
+            Fault::LoseAck { .. } => "lose_ack",
             Fault::SnapshotFailure { .. } => "snapshot_failure",
             Fault::StorageOutage { .. } => "storage_outage",
             Fault::CoordinatorFailover => "coordinator_failover",
@@ -148,15 +152,20 @@ impl Fault {
             Fault::Kill { task }
             | Fault::Slow { task, .. }
             | Fault::DropAck { task }
+            | Fault::LoseAck { task, .. }
             | Fault::SnapshotFailure { task, .. } => Some(task),
             Fault::StorageOutage { .. } | Fault::CoordinatorFailover => None,
         }
     }
-    /// A short human label, e.g. `kill counter#1`, `snapshot_failure (sync) counter#1`.
+    /// A short human label, e.g. `kill counter#1`, `snapshot_failure (sync) counter#1`,
+    /// `lose_ack (checkpoint 2) counter#1`.
     pub fn label(&self) -> String {
         let kind = match self {
             Fault::SnapshotFailure { phase, .. } => {
                 format!("{} ({})", self.kind_name(), phase.name())
+            }
+            Fault::LoseAck { checkpoint, .. } => {
+                format!("{} (checkpoint {checkpoint})", self.kind_name())
             }
             _ => self.kind_name().to_string(),
         };
@@ -200,6 +209,8 @@ struct RawFault {
     duration_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     phase: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkpoint: Option<u64>,
 }
 
 impl TryFrom<RawFault> for FaultSpec {
@@ -222,6 +233,9 @@ impl TryFrom<RawFault> for FaultSpec {
         if r.kind != "snapshot_failure" {
             unexpected("phase", r.phase.is_some())?;
         }
+        if r.kind != "lose_ack" {
+            unexpected("checkpoint", r.checkpoint.is_some())?;
+        }
         let fault = match r.kind.as_str() {
             "kill" | "drop_ack" => {
                 unexpected("factor", r.factor.is_some())?;
@@ -231,6 +245,18 @@ impl TryFrom<RawFault> for FaultSpec {
                     "kill" => Fault::Kill { task }.into(),
                     _ => Fault::DropAck { task }.into(),
                 }
+            }
+            "lose_ack" => {
+                unexpected("factor", r.factor.is_some())?;
+                unexpected("duration_ms", r.duration_ms.is_some())?;
+                let checkpoint = r
+                    .checkpoint
+                    .ok_or("fault kind `lose_ack` needs field `checkpoint`")?;
+                Fault::LoseAck {
+                    task: need_task(r.task)?,
+                    checkpoint,
+                }
+                .into()
             }
             "snapshot_failure" => {
                 unexpected("factor", r.factor.is_some())?;
@@ -284,7 +310,7 @@ impl TryFrom<RawFault> for FaultSpec {
             }
             other => {
                 return Err(format!(
-                    "unknown fault kind `{other}` (expected kill, slow, drop_ack, snapshot_failure, storage_outage, coordinator_failover, trigger_checkpoint or trigger_savepoint)"
+                    "unknown fault kind `{other}` (expected kill, slow, drop_ack, lose_ack, snapshot_failure, storage_outage, coordinator_failover, trigger_checkpoint or trigger_savepoint)"
                 ))
             }
         };
@@ -304,6 +330,7 @@ impl From<FaultSpec> for RawFault {
             factor: None,
             duration_ms: None,
             phase: None,
+            checkpoint: None,
         };
         match f.fault {
             Scheduled::Fault(Fault::SnapshotFailure { phase, .. }) => {
@@ -320,6 +347,7 @@ impl From<FaultSpec> for RawFault {
             Scheduled::Fault(Fault::StorageOutage { duration_ms }) => {
                 r.duration_ms = Some(duration_ms)
             }
+            Scheduled::Fault(Fault::LoseAck { checkpoint, .. }) => r.checkpoint = Some(checkpoint),
             _ => {}
         }
         r

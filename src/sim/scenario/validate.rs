@@ -306,6 +306,10 @@ impl Scenario {
             Fault::StorageOutage { duration_ms } => {
                 check_duration(&field("duration_ms"), *duration_ms)
             }
+            Fault::LoseAck { checkpoint, .. } if *checkpoint < 1 => Err(ScenarioError::invalid(
+                field("checkpoint"),
+                "must be >= 1 (checkpoint IDs start at 1)",
+            )),
             _ => Ok(()),
         }
     }

@@ -187,6 +187,7 @@ impl App {
             }
             .into(),
             Action::DropAck(task) => Fault::DropAck { task }.into(),
+            Action::LoseAck(task, checkpoint) => Fault::LoseAck { task, checkpoint }.into(),
             Action::FailSnapshotSync(task) => Fault::SnapshotFailure {
                 task,
                 phase: SnapshotPhase::Sync,

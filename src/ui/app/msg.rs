@@ -27,6 +27,8 @@ pub enum Action {
     Kill(String),
     Slow(String),
     DropAck(String),
+    /// Lose the subtask's acknowledgement of a checkpoint, in flight (a click on its dot).
+    LoseAck(String, u64),
     FailSnapshotSync(String),
     FailSnapshotAsync(String),
     StorageOutage,
