@@ -73,14 +73,7 @@ impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, ScenarioError> {
         scenario.validate()?;
         let graph = ExecutionGraph::build(&scenario);
-        let tasks = graph
-            .subtasks
-            .iter()
-            .map(|s| {
-                let op = &graph.operators[s.op.idx()];
-                Task::new(s.id, op.kind, op.key_space, s.outputs.len())
-            })
-            .collect();
+        let tasks = Task::deploy_all(&graph);
         let gates = graph
             .subtasks
             .iter()

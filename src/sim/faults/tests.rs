@@ -19,14 +19,7 @@ impl World {
         )
         .expect("valid");
         let graph = ExecutionGraph::build(&s);
-        let tasks = graph
-            .subtasks
-            .iter()
-            .map(|st| {
-                let op = &graph.operators[st.op.idx()];
-                Task::new(st.id, op.kind, op.key_space, st.outputs.len())
-            })
-            .collect();
+        let tasks = Task::deploy_all(&graph);
         World {
             graph,
             tasks,

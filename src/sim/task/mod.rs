@@ -25,6 +25,7 @@ pub use barrier_tracker::BarrierTracker;
 use super::channel::{Barrier, Record};
 use super::collector::Collector;
 use super::events::Event;
+use super::graph::ExecutionGraph;
 use super::ids::{
     Attempt, ChannelId, CheckpointId, FencingToken, InputIndex, SimDuration, SimTime, SubtaskId,
 };
@@ -231,6 +232,23 @@ impl SnapshotInProgress {
 }
 
 impl Task {
+    /// Subtask `t` of `graph` as it is deployed: its operator's kind and key space, one
+    /// round-robin position per output group.
+    pub fn deploy(graph: &ExecutionGraph, t: SubtaskId) -> Task {
+        let st = &graph.subtasks[t.idx()];
+        let op = &graph.operators[st.op.idx()];
+        Task::new(st.id, op.kind, op.key_space, st.outputs.len())
+    }
+
+    /// Every subtask of `graph`, deployed, in subtask order.
+    pub fn deploy_all(graph: &ExecutionGraph) -> Vec<Task> {
+        graph
+            .subtasks
+            .iter()
+            .map(|st| Task::deploy(graph, st.id))
+            .collect()
+    }
+
     pub fn new(id: SubtaskId, kind: OperatorKind, key_space: u32, outputs: usize) -> Task {
         Task {
             id,

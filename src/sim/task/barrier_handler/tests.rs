@@ -41,9 +41,7 @@ impl World {
     }
 
     pub(in crate::sim::task) fn task(&self, t: SubtaskId) -> Task {
-        let st = &self.graph.subtasks[t.idx()];
-        let op = &self.graph.operators[st.op.idx()];
-        Task::new(st.id, op.kind, op.key_space, st.outputs.len())
+        Task::deploy(&self.graph, t)
     }
 
     fn input_channel(&self, input: InputIndex) -> ChannelId {

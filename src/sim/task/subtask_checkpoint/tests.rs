@@ -32,10 +32,12 @@ impl World {
     }
 
     fn task(&self) -> Task {
-        let st = &self.graph.subtasks[MAP.idx()];
-        assert_eq!(st.inputs.len(), 2, "the map reads both sources");
-        let op = &self.graph.operators[st.op.idx()];
-        Task::new(st.id, op.kind, op.key_space, st.outputs.len())
+        assert_eq!(
+            self.graph.subtasks[MAP.idx()].inputs.len(),
+            2,
+            "the map reads both sources"
+        );
+        Task::deploy(&self.graph, MAP)
     }
 
     fn handle(&self, task: &mut Task, input: SnapshotInput) -> Vec<Command> {
