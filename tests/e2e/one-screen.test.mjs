@@ -351,3 +351,48 @@ describe("contrast", () => {
     });
   }
 });
+
+describe("the unaligned overtake's label", () => {
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`overlaps nothing else of the graph (${size})`, async () => {
+      const { page, diag } = await openScenario(size, "backpressure-unaligned");
+      await setSpeed(page, 0);
+      await playUntil(page, () => document.querySelectorAll('[data-testid="overtake"]').length >= 2, null, { timeout: 40_000 });
+      // The arc draws itself over about a second.
+      await page.waitForTimeout(1200);
+      await screenshot(page, `overtake-${size}`);
+      const overlaps = await page.evaluate(() => {
+        const box = (e) => e.getBoundingClientRect();
+        const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        const others = [
+          ...document.querySelectorAll(
+            ".graph .barrier-shape, .graph .barrier-label, .graph .record, .graph .subtask rect, .graph .subtask text, .graph .op-label, .graph .overtake-head, .graph .overtake-label, .graph .cancel-marker",
+          ),
+        ];
+        const found = [];
+        for (const label of document.querySelectorAll(".graph .overtake-label")) {
+          for (const o of others) {
+            if (o !== label && hit(box(label), box(o))) found.push(`"${label.textContent}" overlaps ${o.getAttribute("class")} "${o.textContent.slice(0, 40)}"`);
+          }
+          // An arc's bounding box is mostly empty: its stroke is sampled instead.
+          const b = box(label);
+          for (const arc of document.querySelectorAll(".graph .overtake-arc")) {
+            const m = arc.getScreenCTM();
+            const len = arc.getTotalLength();
+            for (let i = 0; i <= 40; i++) {
+              const p = arc.getPointAtLength((len * i) / 40).matrixTransform(m);
+              if (p.x > b.left && p.x < b.right && p.y > b.top && p.y < b.bottom) {
+                found.push(`"${label.textContent}" overlaps an overtake arc`);
+                break;
+              }
+            }
+          }
+        }
+        return found;
+      });
+      assert.deepEqual(overlaps, []);
+      await assertClean(diag);
+      await page.close();
+    });
+  }
+});
