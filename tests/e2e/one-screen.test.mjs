@@ -9,16 +9,10 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
-import { count, isPlaying, pause, play, playUntil, setSpeed, simTimeUs, tid } from "./ui-helpers.mjs";
+import { count, isPlaying, pause, play, playUntil, setSpeed, simTimeUs, tid, SIZES } from "./ui-helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const SIZES = {
-  1024: { width: 1024, height: 768 },
-  1280: { width: 1280, height: 800 },
-  1920: { width: 1920, height: 1080 },
-};
 
 let app;
 const browsers = {};

@@ -8,13 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
-import { scenarioKeys, tid } from "./ui-helpers.mjs";
-
-const SIZES = {
-  1024: { width: 1024, height: 768 },
-  1280: { width: 1280, height: 800 },
-  1920: { width: 1920, height: 1080 },
-};
+import { scenarioKeys, tid, SIZES } from "./ui-helpers.mjs";
 
 let app;
 const browsers = {};

@@ -4,6 +4,13 @@ import assert from "node:assert/strict";
 
 export const tid = (id) => `[data-testid="${id}"]`;
 
+/** The three viewports every layout check runs at: a small laptop, the design size, a desktop. */
+export const SIZES = {
+  1024: { width: 1024, height: 768 },
+  1280: { width: 1280, height: 800 },
+  1920: { width: 1920, height: 1080 },
+};
+
 /** The simulated time on screen, in µs (from the sim-time element's data-us). */
 export async function simTimeUs(page) {
   return Number(await page.getAttribute(tid("sim-time"), "data-us"));

@@ -139,24 +139,28 @@ pub(super) fn snapshot(task: &mut Task, unaligned: bool, ctx: &TaskContext, out:
     !out.halted()
 }
 
+/// A newer checkpoint's barrier came during the current alignment: the older checkpoint is
+/// given up here (`CHECKPOINT_DECLINED_SUBSUMED`, Flink's SingleCheckpointBarrierHandler).
+/// False when that halted the handler.
+fn subsume_alignment(task: &mut Task, ctx: &TaskContext, out: &mut Out) -> bool {
+    abort_alignment(
+        task,
+        FailureReason::CheckpointDeclinedSubsumed,
+        true,
+        ctx,
+        out,
+    );
+    !out.halted()
+}
+
 /// The coordinator's triggerCheckpoint reached a source subtask.
 fn on_trigger(task: &mut Task, b: Barrier, ctx: &TaskContext, out: &mut Out) {
     if b.id <= task.last_checkpoint {
         return;
     }
-    if let Some(cur) = task.barriers.id() {
-        if cur < b.id {
-            abort_alignment(
-                task,
-                FailureReason::CheckpointDeclinedSubsumed,
-                true,
-                ctx,
-                out,
-            );
-            if out.halted() {
-                return;
-            }
-        }
+    let older = task.barriers.id().is_some_and(|cur| cur < b.id);
+    if older && !subsume_alignment(task, ctx, out) {
+        return;
     }
     let unaligned = start_alignment(task, b, ctx, out);
     if !snapshot(task, unaligned, ctx, out) {
@@ -187,14 +191,7 @@ fn on_barrier(
         }
         Some(cur) if cur < id => {
             // A newer barrier during alignment: the older checkpoint is subsumed at this task.
-            abort_alignment(
-                task,
-                FailureReason::CheckpointDeclinedSubsumed,
-                true,
-                ctx,
-                out,
-            );
-            if out.halted() {
+            if !subsume_alignment(task, ctx, out) {
                 return;
             }
         }
@@ -478,14 +475,7 @@ fn on_cancel_marker(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out: &
                 // Not started here yet: remember it so its barriers are ignored, decline, pass on.
                 if current.is_some() {
                     // An older alignment still going on is given up for the newer one.
-                    abort_alignment(
-                        task,
-                        FailureReason::CheckpointDeclinedSubsumed,
-                        true,
-                        ctx,
-                        out,
-                    );
-                    if out.halted() {
+                    if !subsume_alignment(task, ctx, out) {
                         return;
                     }
                 }
