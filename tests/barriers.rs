@@ -83,7 +83,12 @@ fn assert_blocked_channels_deliver_nothing(sim: &mut Simulation) -> usize {
     let consumed = |sim: &Simulation| -> Vec<(bool, u64)> {
         sim.channels()
             .iter()
-            .map(|c| (c.blocked, c.total_records - c.records as u64))
+            .map(|c| {
+                (
+                    c.blocked,
+                    c.total_records - c.queued_record_count() - c.building.record_count(),
+                )
+            })
             .collect()
     };
     let mut blocked_steps = 0;

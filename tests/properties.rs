@@ -14,9 +14,9 @@
 mod common;
 
 use barrierscope::sim::scenario::{
-    CheckpointingMode, CheckpointingSpec, EdgeSpec, Fault, FaultSpec, Intervention, JobSpec,
-    NetworkSpec, OperatorKind, OperatorSpec, Partitioning, Scenario, Scheduled, SnapshotPhase,
-    StorageSpec,
+    BufferDebloatSpec, CheckpointingMode, CheckpointingSpec, EdgeSpec, Fault, FaultSpec,
+    Intervention, JobSpec, NetworkSpec, OperatorKind, OperatorSpec, Partitioning, Scenario,
+    Scheduled, SnapshotPhase, StorageSpec,
 };
 use barrierscope::sim::stats::CheckpointStatus;
 use barrierscope::sim::Simulation;
@@ -184,27 +184,48 @@ fn checkpointing() -> impl Strategy<Value = CheckpointingSpec> {
 
 fn environment() -> impl Strategy<Value = (NetworkSpec, StorageSpec)> {
     (
-        prop_oneof![Just(0.0f64), 0.0f64..5.0],
-        prop_oneof![Just(0.0f64), 0.0f64..3.0],
-        1u32..=8,
-        16u64..4_096,
+        (
+            prop_oneof![Just(0.0f64), 0.0f64..5.0],
+            prop_oneof![Just(0.0f64), 0.0f64..3.0],
+            12u32..=16,
+            16u64..4_096,
+        ),
+        (
+            prop_oneof![Just(0u64), Just(100), 1u64..300],
+            any::<bool>(),
+            any::<bool>(),
+        ),
         0.0f64..20.0,
         1_000u64..1_000_000,
     )
-        .prop_map(|(latency, rpc, buffers, record_bytes, write, bandwidth)| {
-            (
-                NetworkSpec {
-                    latency_ms: latency,
-                    buffers_per_channel: buffers,
-                    record_bytes,
-                    rpc_latency_ms: rpc,
-                },
-                StorageSpec {
-                    write_ms: write,
-                    bytes_per_ms: bandwidth,
-                },
-            )
-        })
+        .prop_map(
+            |(
+                (latency, rpc, segment_log2, record_bytes),
+                (timeout, timeout_on, debloat),
+                write,
+                bandwidth,
+            )| {
+                (
+                    NetworkSpec {
+                        latency_ms: latency,
+                        record_bytes,
+                        rpc_latency_ms: rpc,
+                        segment_size: 1 << segment_log2,
+                        buffer_timeout_ms: timeout,
+                        buffer_timeout_enabled: timeout_on,
+                        buffer_debloat: BufferDebloatSpec {
+                            enabled: debloat,
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
+                    StorageSpec {
+                        write_ms: write,
+                        bytes_per_ms: bandwidth,
+                    },
+                )
+            },
+        )
 }
 
 /// Raw fault choices: (kind, at fraction of the run, subtask pick, factor, duration ms).

@@ -503,20 +503,44 @@ invalid!(
     "must be a finite number >= 0"
 );
 invalid!(
-    zero_buffers_per_channel_are_rejected,
+    removed_buffers_per_channel_names_what_to_set_instead,
     |s| {
-        s.network.buffers_per_channel = 0;
+        s.network.buffers_per_channel = Some(8);
     },
     "network.buffers_per_channel",
-    "must be between 1 and 100000"
+    "network.segment_size (taskmanager.memory.segment-size"
 );
 invalid!(
-    too_many_buffers_per_channel_are_rejected,
+    segment_size_below_flinks_minimum_is_rejected,
     |s| {
-        s.network.buffers_per_channel = 100_001;
+        s.network.segment_size = 2048;
     },
-    "network.buffers_per_channel",
-    "must be between 1 and 100000"
+    "network.segment_size",
+    "must be a power of two between 4096 and 16777216 bytes"
+);
+invalid!(
+    segment_size_not_a_power_of_two_is_rejected,
+    |s| {
+        s.network.segment_size = 5000;
+    },
+    "network.segment_size",
+    "taskmanager.memory.segment-size"
+);
+invalid!(
+    zero_debloat_target_is_rejected,
+    |s| {
+        s.network.buffer_debloat.target_ms = 0;
+    },
+    "network.buffer_debloat.target_ms",
+    "taskmanager.network.memory.buffer-debloat.target"
+);
+invalid!(
+    debloat_threshold_above_100_percent_is_rejected,
+    |s| {
+        s.network.buffer_debloat.threshold_percentages = 101;
+    },
+    "network.buffer_debloat.threshold_percentages",
+    "must be between 0 and 100"
 );
 invalid!(
     zero_record_bytes_are_rejected,
@@ -682,7 +706,12 @@ fn minimal_json_takes_flinks_defaults() {
     assert_eq!(s.restart_delay_ms, 1_000);
     assert_eq!(s.restart_attempts, None);
     assert_eq!(s.network.latency_ms, 2.0);
-    assert_eq!(s.network.buffers_per_channel, 8);
+    assert_eq!(s.network.buffers_per_channel, None);
+    assert_eq!(s.network.segment_size, 32_768);
+    assert_eq!(s.network.buffer_timeout_ms, 100);
+    assert!(s.network.buffer_timeout_enabled);
+    assert!(!s.network.buffer_debloat.enabled);
+    assert_eq!(s.network.buffer_debloat.target_ms, 1_000);
     assert_eq!(s.network.record_bytes, 1_024);
     assert_eq!(s.network.rpc_latency_ms, 1.0);
     assert_eq!(s.storage.write_ms, 5.0);

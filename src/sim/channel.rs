@@ -1,21 +1,46 @@
-//! A channel: the FIFO path from one producer subtask to one consumer subtask (Flink's result
-//! subpartition plus the consumer's input channel, taken as one queue). It carries records,
-//! checkpoint barriers and cancellation markers. Its capacity in buffers is what creates
-//! backpressure: a producer whose target channel is full must wait. Events (barriers, markers)
-//! take no buffer, as in Flink. Unaligned barriers travel in a separate priority lane and so
-//! overtake the queued records.
+//! A channel: the path from one producer subtask to one consumer subtask (Flink's result
+//! subpartition, the network and the consumer's `RemoteInputChannel`, taken as one queue). It
+//! carries network buffers (`Buffer`: serialized records) and events (checkpoint barriers,
+//! cancellation markers) in order. The producer fills a buffer in place (its `BufferBuilder`)
+//! until it is full or the output flusher sends it. A channel holds at most `capacity` buffers,
+//! the one being filled included (credit-based flow control: the consumer's buffers plus the
+//! producer's share of its output pool); a producer that needs a new buffer in a full channel
+//! waits, which is backpressure. Events take no buffer. Unaligned barriers travel in a separate
+//! priority lane and so overtake the queued buffers.
 
 use super::ids::{CheckpointId, SimTime};
 use std::collections::VecDeque;
 
-/// One record. `src`/`seq` number it at its source subtask; `copy` tells apart the copies a
-/// broadcast or a fan-out makes; `key` drives hash partitioning and keyed state.
+/// A run of `n` records of one source subtask with consecutive numbers `seq..seq + n` and one
+/// key (the unit the simulation moves; `n` is 1 up to 250 records/s per source subtask, see
+/// docs/model.md). `copy` tells apart the copies a broadcast or a fan-out makes; `key` drives
+/// hash partitioning and keyed state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Record {
     pub src: u32,
     pub copy: u32,
     pub seq: u64,
     pub key: u32,
+    /// Records in this run (at least 1).
+    pub n: u32,
+}
+
+impl Record {
+    /// One record (a run of one).
+    pub fn one(src: u32, copy: u32, seq: u64, key: u32) -> Record {
+        Record {
+            src,
+            copy,
+            seq,
+            key,
+            n: 1,
+        }
+    }
+
+    /// The record numbers of this run.
+    pub fn seqs(&self) -> std::ops::Range<u64> {
+        self.seq..self.seq + self.n as u64
+    }
 }
 
 /// A checkpoint barrier, as Flink's `CheckpointBarrier` (id, timestamp, options).
@@ -32,15 +57,30 @@ pub struct Barrier {
     pub aligned_timeout_us: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A network buffer (Flink's `Buffer` over a `MemorySegment`): the records serialized into it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Buffer {
+    pub records: Vec<Record>,
+    /// Bytes of data in it (`records` times the record size).
+    pub bytes: u64,
+}
+
+impl Buffer {
+    /// Records in this buffer (runs expanded).
+    pub fn record_count(&self) -> u64 {
+        self.records.iter().map(|r| r.n as u64).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Record(Record),
+    Buffer(Box<Buffer>),
     Barrier(Barrier),
     /// Flink's `CancelCheckpointMarker`: the checkpoint was aborted upstream.
     Cancel(CheckpointId),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InFlight {
     pub item: Item,
     pub sent_at: SimTime,
@@ -52,43 +92,85 @@ pub struct InFlight {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channel {
-    /// Records, aligned barriers and cancel markers, in order.
+    /// Buffers, aligned barriers and cancel markers, in order.
     pub queue: VecDeque<InFlight>,
     /// Priority events: barriers of unaligned checkpoints, which overtake `queue`.
     pub priority: VecDeque<InFlight>,
-    /// Records in `queue` (each takes one buffer).
-    pub records: u32,
+    /// The buffer the producer is filling (Flink's `BufferBuilder`); not yet sent.
+    pub building: Buffer,
+    /// Buffers in `queue`.
+    pub buffers: u32,
+    /// Buffers this channel may hold, the one being filled included.
     pub capacity: u32,
+    /// Bytes at which the producer finishes a buffer: the segment size, or less when buffer
+    /// debloating has announced a smaller size.
+    pub buffer_size: u64,
     /// Blocked by the consumer during alignment: nothing past the barrier is consumed.
     pub blocked: bool,
     /// The producer is waiting for a free buffer here.
     pub producer_waiting: bool,
-    /// Records ever sent through this channel.
+    /// Records ever written into this channel (runs expanded).
     pub total_records: u64,
+    /// Bytes ever written into this channel.
+    pub total_bytes: u64,
 }
 
 impl Channel {
-    pub fn new(capacity: u32) -> Channel {
+    pub fn new(capacity: u32, buffer_size: u64) -> Channel {
         Channel {
-            capacity,
+            capacity: capacity.max(1),
+            buffer_size,
             ..Default::default()
         }
     }
 
+    /// The producer may write a record: the buffer being filled has room, or a new buffer can
+    /// be had.
     pub fn has_space(&self) -> bool {
-        self.records < self.capacity
+        !self.building.records.is_empty() || self.buffers < self.capacity
     }
 
+    /// Every buffer is taken: a producer with more to write waits.
     pub fn is_full(&self) -> bool {
-        self.records >= self.capacity
+        !self.has_space()
     }
 
-    /// Appends a record or event at the tail. Records may exceed the capacity only when the
-    /// producer was granted an overdraft (flushing a record before an unaligned snapshot).
+    /// Buffers in use: queued ones plus the one being filled.
+    pub fn buffers_in_use(&self) -> u32 {
+        self.buffers + u32::from(!self.building.records.is_empty())
+    }
+
+    /// Writes a record run into the buffer being filled. Returns true when that buffer is now
+    /// full and must be sent ([`Channel::finish`]). Writing past the capacity happens only with
+    /// an overdraft (flushing output before an unaligned snapshot).
+    pub fn write(&mut self, r: Record, bytes: u64) -> bool {
+        self.building.records.push(r);
+        self.building.bytes += bytes;
+        self.total_records += r.n as u64;
+        self.total_bytes += bytes;
+        self.building.bytes >= self.buffer_size
+    }
+
+    /// Sends the buffer being filled, if it holds anything. Returns whether it did.
+    pub fn finish(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+        if self.building.records.is_empty() {
+            return false;
+        }
+        let b = std::mem::take(&mut self.building);
+        self.buffers += 1;
+        self.queue.push_back(InFlight {
+            item: Item::Buffer(Box::new(b)),
+            sent_at: now,
+            visible_at,
+            overtaken: 0,
+        });
+        true
+    }
+
+    /// Appends an item at the tail (a restored buffer of persisted channel state, an event).
     pub fn push(&mut self, item: Item, now: SimTime, visible_at: SimTime) {
-        if matches!(item, Item::Record(_)) {
-            self.records += 1;
-            self.total_records += 1;
+        if matches!(item, Item::Buffer(_)) {
+            self.buffers += 1;
         }
         self.queue.push_back(InFlight {
             item,
@@ -112,8 +194,8 @@ impl Channel {
     /// Removes the head of the regular queue.
     pub fn pop(&mut self) -> Option<InFlight> {
         let f = self.queue.pop_front()?;
-        if matches!(f.item, Item::Record(_)) {
-            self.records -= 1;
+        if matches!(f.item, Item::Buffer(_)) {
+            self.buffers -= 1;
         }
         for p in self.priority.iter_mut() {
             p.overtaken = p.overtaken.saturating_sub(1);
@@ -155,17 +237,36 @@ impl Channel {
     pub fn clear(&mut self) {
         self.queue.clear();
         self.priority.clear();
-        self.records = 0;
+        self.building = Buffer::default();
+        self.buffers = 0;
         self.blocked = false;
         self.producer_waiting = false;
     }
 
-    /// In-flight records of this channel, for the UI and for persisted channel state.
+    /// Record runs sent and not yet consumed, in order, for the UI and the oracle.
     pub fn queued_records(&self) -> impl Iterator<Item = &Record> {
-        self.queue.iter().filter_map(|f| match &f.item {
-            Item::Record(r) => Some(r),
-            _ => None,
+        self.queue.iter().flat_map(|f| match &f.item {
+            Item::Buffer(b) => b.records.iter(),
+            _ => [].iter(),
         })
+    }
+
+    /// Records sent and not yet consumed (runs expanded).
+    pub fn queued_record_count(&self) -> u64 {
+        self.queued_records().map(|r| r.n as u64).sum()
+    }
+
+    /// Bytes sent and not yet consumed plus the bytes in the buffer being filled.
+    pub fn bytes_in_flight(&self) -> u64 {
+        let queued: u64 = self
+            .queue
+            .iter()
+            .map(|f| match &f.item {
+                Item::Buffer(b) => b.bytes,
+                _ => 0,
+            })
+            .sum();
+        queued + self.building.bytes
     }
 }
 
@@ -173,13 +274,8 @@ impl Channel {
 mod tests {
     use super::*;
 
-    fn rec(seq: u64) -> Item {
-        Item::Record(Record {
-            src: 0,
-            copy: 0,
-            seq,
-            key: 0,
-        })
+    fn rec(seq: u64) -> Record {
+        Record::one(0, 0, seq, 0)
     }
 
     fn barrier(id: u64) -> Barrier {
@@ -193,12 +289,28 @@ mod tests {
     }
 
     #[test]
-    fn records_take_buffers_and_events_do_not() {
-        let mut c = Channel::new(2);
-        c.push(rec(0), SimTime(0), SimTime(1));
+    fn records_fill_a_buffer_that_is_sent_when_full() {
+        let mut c = Channel::new(2, 300);
+        assert!(!c.write(rec(0), 100));
+        assert!(!c.write(rec(1), 100));
+        assert!(c.write(rec(2), 100));
+        assert!(c.finish(SimTime(0), SimTime(1)));
+        assert_eq!(c.buffers, 1);
+        assert_eq!(c.queued_record_count(), 3);
+        assert!(!c.finish(SimTime(0), SimTime(1)), "nothing left to send");
+    }
+
+    #[test]
+    fn capacity_counts_the_buffer_being_filled_and_events_take_none() {
+        let mut c = Channel::new(2, 100);
+        c.write(rec(0), 100);
+        c.finish(SimTime(0), SimTime(1));
         c.push(Item::Barrier(barrier(1)), SimTime(0), SimTime(1));
         assert!(c.has_space());
-        c.push(rec(1), SimTime(0), SimTime(1));
+        c.write(rec(1), 50);
+        assert!(c.has_space(), "the buffer being filled still has room");
+        c.write(rec(2), 50);
+        c.finish(SimTime(0), SimTime(1));
         assert!(c.is_full());
         c.pop();
         assert!(c.has_space());
@@ -206,9 +318,11 @@ mod tests {
 
     #[test]
     fn priority_barrier_counts_the_items_it_overtook() {
-        let mut c = Channel::new(8);
-        c.push(rec(0), SimTime(0), SimTime(1));
-        c.push(rec(1), SimTime(0), SimTime(1));
+        let mut c = Channel::new(8, 100);
+        c.write(rec(0), 100);
+        c.finish(SimTime(0), SimTime(1));
+        c.write(rec(1), 100);
+        c.finish(SimTime(0), SimTime(1));
         c.push_priority(barrier(1), SimTime(0), SimTime(1));
         assert_eq!(c.priority[0].overtaken, 2);
         c.pop();
@@ -216,11 +330,13 @@ mod tests {
     }
 
     #[test]
-    fn promoted_barrier_overtakes_the_records_ahead_of_it() {
-        let mut c = Channel::new(8);
-        c.push(rec(0), SimTime(0), SimTime(1));
+    fn promoted_barrier_overtakes_the_buffers_ahead_of_it() {
+        let mut c = Channel::new(8, 100);
+        c.write(rec(0), 100);
+        c.finish(SimTime(0), SimTime(1));
         c.push(Item::Barrier(barrier(4)), SimTime(0), SimTime(1));
-        c.push(rec(1), SimTime(0), SimTime(1));
+        c.write(rec(1), 100);
+        c.finish(SimTime(0), SimTime(1));
         let pos = c.find_barrier(CheckpointId(4)).unwrap();
         let b = c.promote_barrier(pos, SimTime(5)).unwrap();
         assert!(b.unaligned);

@@ -14,6 +14,10 @@ use std::rc::Rc;
 pub enum Event {
     /// A subtask looks at its inputs and outputs again.
     TaskWake { task: SubtaskId, attempt: Attempt },
+    /// A subtask's output flusher fires (`execution.buffer-timeout.interval`).
+    OutputFlush { task: SubtaskId, attempt: Attempt },
+    /// A subtask's input gate ends a buffer-debloating period.
+    DebloatPeriod { task: SubtaskId, attempt: Attempt },
     /// The synchronous part of a snapshot ends: the task resumes processing.
     SyncDone {
         task: SubtaskId,

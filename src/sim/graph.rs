@@ -6,6 +6,10 @@
 use super::ids::{ChannelId, InputIndex, OperatorId, SimDuration, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning, Scenario};
 
+/// Most record runs a source subtask emits per second: above this rate one run carries several
+/// records (consecutive numbers, one key), so that a run's cost does not grow with the rate.
+pub const RUNS_PER_SEC: f64 = 250.0;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperatorInfo {
     pub id: OperatorId,
@@ -17,8 +21,10 @@ pub struct OperatorInfo {
     pub snapshot_sync: SimDuration,
     pub snapshot_async: SimDuration,
     pub state_bytes_per_key: u64,
-    /// Sources: time between two records of one subtask.
+    /// Sources: time between two record runs of one subtask.
     pub emit_interval: SimDuration,
+    /// Sources: records in one run (1 up to 250 records/s, then rate / 250 rounded up).
+    pub run_records: u32,
     pub key_space: u32,
 }
 
@@ -74,7 +80,9 @@ impl ExecutionGraph {
         let mut subtasks = Vec::new();
         for (i, op) in s.job.operators.iter().enumerate() {
             let first = SubtaskId(subtasks.len() as u32);
-            let interval_us = (1_000_000.0 / op.records_per_sec()).round().max(1.0) as u64;
+            let rate = op.records_per_sec();
+            let run_records = (rate / RUNS_PER_SEC).ceil().clamp(1.0, u32::MAX as f64) as u32;
+            let interval_us = (1_000_000.0 * run_records as f64 / rate).round().max(1.0) as u64;
             operators.push(OperatorInfo {
                 id: OperatorId(i as u32),
                 name: op.name.clone(),
@@ -86,6 +94,7 @@ impl ExecutionGraph {
                 snapshot_async: SimDuration::from_ms_f64(op.snapshot_async_ms()),
                 state_bytes_per_key: op.state_bytes_per_key(),
                 emit_interval: SimDuration(interval_us),
+                run_records,
                 key_space: op.key_space(),
             });
             for index in 0..op.parallelism {

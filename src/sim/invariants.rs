@@ -6,7 +6,7 @@
 //! - `InvariantChecker`: checkpoint IDs strictly increase; a completed checkpoint has every
 //!   subtask's ack; an aligned channel delivers no record past its barrier before alignment ends.
 
-use super::channel::{Item, Record};
+use super::channel::Record;
 use super::graph::ExecutionGraph;
 use super::ids::{CheckpointId, InputIndex, SimTime, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning};
@@ -158,10 +158,10 @@ impl ExactlyOnceOracle {
     /// A sink's transaction was committed to the external system.
     pub fn on_commit(&mut self, sink: SubtaskId, txn: CheckpointId, records: &[Record]) {
         for r in records {
-            self.committed_records += 1;
-            if !self.seqs_mut(r.src, r.copy).insert(r.seq) {
-                self.duplicates += 1;
-            }
+            self.committed_records += r.n as u64;
+            let set = self.seqs_mut(r.src, r.copy);
+            let fresh = r.seqs().filter(|&seq| set.insert(seq)).count() as u64;
+            self.duplicates += r.n as u64 - fresh;
         }
         let e = self.sink_committed.entry(sink).or_default();
         *e = (*e).max(txn);
@@ -219,8 +219,10 @@ impl ExactlyOnceOracle {
     }
 
     /// Records that the settled checkpoint's offsets cover but that were never committed and
-    /// are not in the pipeline (`in_pipeline`: (source, final copy, seq) still on their way).
-    pub fn lost(&self, in_pipeline: &BTreeSet<(u32, u32, u64)>) -> u64 {
+    /// are not in the pipeline (`in_pipeline`: (source, final copy, first seq) -> records of
+    /// each run still on its way).
+    /// `in_pipeline` is sorted.
+    pub fn lost(&self, in_pipeline: &[(u32, u32, u64, u32)]) -> u64 {
         let Some((_, offsets)) = &self.settled else {
             return 0;
         };
@@ -231,9 +233,15 @@ impl ExactlyOnceOracle {
             for &copy in &self.expected[pos] {
                 let set = self.seqs(src, copy).unwrap_or(&empty);
                 let missing = off - set.count_below(off);
-                let pending = in_pipeline
-                    .range((src, copy, 0)..(src, copy, off))
-                    .filter(|(_, _, seq)| !set.contains(*seq))
+                // Runs starting below `off` (a run never straddles an offset a source
+                // snapshot took: offsets advance by whole runs).
+                let mut seen = SeqSet::default();
+                let lo = in_pipeline.partition_point(|e| *e < (src, copy, 0, 0));
+                let hi = in_pipeline.partition_point(|e| *e < (src, copy, off, 0));
+                let pending = in_pipeline[lo..hi]
+                    .iter()
+                    .flat_map(|&(_, _, seq, n)| seq..(seq + n as u64).min(off))
+                    .filter(|&seq| !set.contains(seq) && seen.insert(seq))
                     .count() as u64;
                 lost += missing.saturating_sub(pending);
             }
@@ -346,29 +354,28 @@ impl Simulation {
         }
     }
 
-    /// (source, final copy, seq) of every record still on its way to a sink: queued in channels,
-    /// waiting in outputs, in a sink's open or pre-committed transaction, or, for a region being
-    /// restarted, in the latest completed checkpoint it will restore.
-    fn records_in_pipeline(&self) -> BTreeSet<(u32, u32, u64)> {
+    /// (source, final copy, first seq, records) of every record run still on its way to a sink:
+    /// queued in channels or in a buffer being filled, waiting in outputs, in a sink's open or
+    /// pre-committed transaction, or, for a region being restarted, in the latest completed
+    /// checkpoint it will restore.
+    fn records_in_pipeline(&self) -> Vec<(u32, u32, u64, u32)> {
         let g = &self.graph;
-        let mut out = BTreeSet::new();
+        let mut out = Vec::new();
         let mut memo: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
-        let mut add = |op: u32, r: &Record, out: &mut BTreeSet<(u32, u32, u64)>| {
+        let mut add = |op: u32, r: &Record, out: &mut Vec<(u32, u32, u64, u32)>| {
             let finals = memo.entry((op, r.copy)).or_insert_with(|| {
                 let mut v = Vec::new();
                 lineages(g, op, r.copy, &mut v);
                 v
             });
             for &c in finals.iter() {
-                out.insert((r.src, c, r.seq));
+                out.push((r.src, c, r.seq, r.n));
             }
         };
         for (c, ch) in self.channels.iter().enumerate() {
             let op = g.subtasks[g.channels[c].to.idx()].op.0;
-            for f in &ch.queue {
-                if let Item::Record(r) = &f.item {
-                    add(op, r, &mut out);
-                }
+            for r in ch.queued_records().chain(ch.building.records.iter()) {
+                add(op, r, &mut out);
             }
         }
         for (i, t) in self.tasks.iter().enumerate() {
@@ -408,6 +415,8 @@ impl Simulation {
                 }
             }
         }
+        out.sort_unstable();
+        out.dedup();
         out
     }
 }

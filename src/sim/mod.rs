@@ -20,12 +20,14 @@ pub mod gate;
 pub mod graph;
 pub mod ids;
 pub mod invariants;
+pub mod network;
 pub mod reason;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod stats;
 pub mod task;
+pub mod vertices;
 mod view;
 
 pub use reason::FailureReason;

@@ -6,6 +6,7 @@
 //! whole milliseconds of simulated time.
 
 use super::invariants::ExactlyOnceFigures;
+use super::vertices::VertexFigures;
 use super::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
 use super::Simulation;
 use serde::Serialize;
@@ -35,6 +36,8 @@ pub struct RunFacts {
     pub trigger_failures: BTreeMap<&'static str, u64>,
     pub exactly_once: ExactlyOnceFigures,
     pub invariant_violations: Vec<String>,
+    /// Per job vertex, as `GET /jobs/:id` and the vertex metrics name them.
+    pub vertices: Vec<VertexFigures>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -253,6 +256,7 @@ impl Simulation {
                 trigger_failures: self.coordinator().trigger_failures.clone(),
                 exactly_once: self.exactly_once(),
                 invariant_violations: self.invariants().violations.clone(),
+                vertices: self.vertex_figures(),
             },
         }
     }

@@ -325,7 +325,6 @@ mod tests {
 
     #[test]
     fn overtaken_records_stay_marked_persisted_until_their_checkpoint_completes() {
-        use crate::sim::channel::Item;
         let s = crate::ui::scenarios::find("backpressure-unaligned")
             .unwrap()
             .parse()
@@ -344,9 +343,9 @@ mod tests {
                     let acked =
                         latest == Some(id) || sim.coordinator().pending[&id].is_acknowledged_by(t);
                     if acked {
-                        let queued = sim.channels()[c].queue.iter().any(|f| {
-                            matches!(f.item, Item::Record(r) if persisted.iter().any(|(_, p)| *p == r))
-                        });
+                        let queued = sim.channels()[c]
+                            .queued_records()
+                            .any(|r| persisted.iter().any(|(_, p)| p == r));
                         marked_after_ack |= queued;
                     }
                 }

@@ -20,6 +20,8 @@ use super::gate::InputGate;
 use super::graph::ExecutionGraph;
 use super::ids::{SimDuration, SimTime};
 use super::invariants::{ExactlyOnceOracle, InvariantChecker};
+use super::network::debloat::BufferDebloater;
+use super::network::ChannelBudget;
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
 use super::stats::CheckpointStats;
 use super::task::{BarrierInput, Task};
@@ -66,6 +68,17 @@ pub struct Simulation {
     pub(crate) storage_write: SimDuration,
     pub(crate) storage_bandwidth: u64,
     pub(crate) record_bytes: u64,
+    /// The output flusher's period (`execution.buffer-timeout.interval`), if it runs.
+    pub(crate) buffer_timeout: Option<SimDuration>,
+    /// `execution.buffer-timeout.interval` 0: every record is sent at once.
+    pub(crate) flush_every_record: bool,
+    /// The latest time the current `run_until` may reach (`SimTime::MAX` outside of one): a
+    /// subtask running on past its busy time stops here.
+    pub(crate) horizon: SimTime,
+    /// Buffer debloating's period, if it is enabled.
+    pub(crate) debloat_period: Option<SimDuration>,
+    /// Per subtask: its input gate's buffer debloater.
+    pub(crate) debloaters: Vec<BufferDebloater>,
 }
 
 impl Simulation {
@@ -79,11 +92,19 @@ impl Simulation {
             .iter()
             .map(|s| InputGate::new(s.inputs.len()))
             .collect();
-        let channels = graph
-            .channels
+        let segment = scenario.network.segment_size;
+        let channels = ChannelBudget::of_graph(&graph)
             .iter()
-            .map(|_| Channel::new(scenario.network.buffers_per_channel))
+            .map(|b| Channel::new(b.total(), segment))
             .collect();
+        let net = &scenario.network;
+        let flush_every_record = net.buffer_timeout_enabled && net.buffer_timeout_ms == 0;
+        let buffer_timeout = (net.buffer_timeout_enabled && net.buffer_timeout_ms > 0)
+            .then(|| SimDuration::from_ms(net.buffer_timeout_ms));
+        let debloat_period = net
+            .buffer_debloat
+            .enabled
+            .then(|| SimDuration::from_ms(net.buffer_debloat.period_ms));
         let oracle = ExactlyOnceOracle::new(&graph);
         let checks = InvariantChecker::new(&graph);
         let mut sim = Simulation {
@@ -114,11 +135,19 @@ impl Simulation {
             storage_write: SimDuration::from_ms_f64(scenario.storage.write_ms),
             storage_bandwidth: scenario.storage.bytes_per_ms,
             record_bytes: scenario.network.record_bytes,
+            buffer_timeout,
+            flush_every_record,
+            debloat_period,
+            horizon: SimTime::MAX,
+            debloaters: vec![BufferDebloater::default(); graph.num_subtasks()],
             graph: Rc::new(graph),
             scenario: Rc::new(scenario),
         };
         for s in sim.graph.sources.clone() {
             sim.wake(s, SimTime::ZERO);
+        }
+        for i in 0..sim.graph.num_subtasks() {
+            sim.start_network_timers(super::ids::SubtaskId(i as u32));
         }
         for f in sim.scenario.faults.clone() {
             sim.schedule_fault(f);
@@ -146,12 +175,14 @@ impl Simulation {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
+        self.horizon = t;
         while let Some(at) = self.queue.peek_time() {
             if at > t {
                 break;
             }
             self.step();
         }
+        self.horizon = SimTime::MAX;
         self.now = self.now.max(t);
         self.narrate();
     }
@@ -220,6 +251,8 @@ impl Simulation {
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::TaskWake { task, attempt } => self.on_task_wake(task, attempt),
+            Event::OutputFlush { task, attempt } => self.on_output_flush(task, attempt),
+            Event::DebloatPeriod { task, attempt } => self.on_debloat_period(task, attempt),
             Event::SyncDone { task, attempt, id } => self.on_sync_done(task, attempt, id),
             Event::AsyncDone { task, attempt, id } => self.on_async_done(task, attempt, id),
             Event::TriggerTask {
@@ -313,7 +346,7 @@ impl Simulation {
     }
 
     /// Logs the scenario's narration steps the clock has reached.
-    fn narrate(&mut self) {
+    pub(crate) fn narrate(&mut self) {
         while let Some(step) = self.scenario.steps.get(self.next_step) {
             if SimTime::from_ms(step.at_ms) > self.now {
                 break;

@@ -219,32 +219,89 @@ impl CheckpointingSpec {
     }
 }
 
-/// The network between subtasks.
+/// The network between subtasks: Flink's network stack (see docs/model.md). Records are
+/// serialized into buffers of `segment_size` bytes; a buffer is sent when it is full or when the
+/// output flusher's `buffer_timeout_ms` runs out; a channel holds as many buffers as Flink 2.3's
+/// credit-based flow control gives it (`crate::sim::network::ChannelBudget`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// Time a buffer or event takes from producer to consumer, ms.
     #[serde(default = "default_latency_ms")]
     pub latency_ms: f64,
-    /// Capacity of one channel in buffers (one record occupies one buffer here): a full channel
-    /// blocks its producer, which is how backpressure arises.
-    #[serde(default = "default_buffers")]
-    pub buffers_per_channel: u32,
-    /// Size of one record, bytes (for in-flight data and persisted channel state).
+    /// Removed: one record per buffer was the old model. Flink 2.x has no
+    /// `taskmanager.network.memory.buffers-per-channel`; a file that still sets it is rejected
+    /// with a message saying what to set instead.
+    #[serde(default, skip_serializing)]
+    pub buffers_per_channel: Option<u32>,
+    /// Size of one record, bytes (in-flight data, persisted channel state, buffer filling).
     #[serde(default = "default_record_bytes")]
     pub record_bytes: u64,
     /// One-way latency of an RPC between the JobManager and a TaskManager, ms.
     #[serde(default = "default_rpc_ms")]
     pub rpc_latency_ms: f64,
+    /// Flink's `taskmanager.memory.segment-size`: the size of one network buffer, bytes (a power
+    /// of two, at least 4096; Flink's default 32 KiB).
+    #[serde(default = "default_segment_size")]
+    pub segment_size: u64,
+    /// Flink's `execution.buffer-timeout.interval`: the output flusher sends a partly filled
+    /// buffer after this long, ms (default 100; 0 sends after every record).
+    #[serde(default = "default_buffer_timeout_ms")]
+    pub buffer_timeout_ms: u64,
+    /// Flink's `execution.buffer-timeout.enabled`: false sends a buffer only when it is full.
+    #[serde(default = "yes")]
+    pub buffer_timeout_enabled: bool,
+    /// Flink's `taskmanager.network.memory.buffer-debloat.*`.
+    #[serde(default)]
+    pub buffer_debloat: BufferDebloatSpec,
 }
 
 impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec {
             latency_ms: default_latency_ms(),
-            buffers_per_channel: default_buffers(),
+            buffers_per_channel: None,
             record_bytes: default_record_bytes(),
             rpc_latency_ms: default_rpc_ms(),
+            segment_size: default_segment_size(),
+            buffer_timeout_ms: default_buffer_timeout_ms(),
+            buffer_timeout_enabled: true,
+            buffer_debloat: BufferDebloatSpec::default(),
+        }
+    }
+}
+
+/// Flink's buffer debloating (`taskmanager.network.memory.buffer-debloat.*`): every `period_ms`
+/// each input gate sizes its buffers so that the data in flight takes about `target_ms` to
+/// process at the throughput it measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferDebloatSpec {
+    /// `taskmanager.network.memory.buffer-debloat.enabled` (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// `taskmanager.network.memory.buffer-debloat.target`, ms (default 1000).
+    #[serde(default = "default_debloat_target_ms")]
+    pub target_ms: u64,
+    /// `taskmanager.network.memory.buffer-debloat.period`, ms (default 200).
+    #[serde(default = "default_debloat_period_ms")]
+    pub period_ms: u64,
+    /// `taskmanager.network.memory.buffer-debloat.samples` (default 20).
+    #[serde(default = "default_debloat_samples")]
+    pub samples: u32,
+    /// `taskmanager.network.memory.buffer-debloat.threshold-percentages` (default 25).
+    #[serde(default = "default_debloat_threshold")]
+    pub threshold_percentages: u32,
+}
+
+impl Default for BufferDebloatSpec {
+    fn default() -> Self {
+        BufferDebloatSpec {
+            enabled: false,
+            target_ms: default_debloat_target_ms(),
+            period_ms: default_debloat_period_ms(),
+            samples: default_debloat_samples(),
+            threshold_percentages: default_debloat_threshold(),
         }
     }
 }
@@ -288,8 +345,26 @@ fn default_timeout_ms() -> u64 {
 fn default_latency_ms() -> f64 {
     2.0
 }
-fn default_buffers() -> u32 {
-    8
+fn default_segment_size() -> u64 {
+    32 * 1024
+}
+fn default_buffer_timeout_ms() -> u64 {
+    100
+}
+fn yes() -> bool {
+    true
+}
+fn default_debloat_target_ms() -> u64 {
+    1000
+}
+fn default_debloat_period_ms() -> u64 {
+    200
+}
+fn default_debloat_samples() -> u32 {
+    20
+}
+fn default_debloat_threshold() -> u32 {
+    25
 }
 fn default_record_bytes() -> u64 {
     1024

@@ -229,10 +229,56 @@ impl Scenario {
     fn validate_environment(&self) -> Result<(), ScenarioError> {
         check_ms_f64("network.latency_ms", self.network.latency_ms)?;
         check_ms_f64("network.rpc_latency_ms", self.network.rpc_latency_ms)?;
-        if self.network.buffers_per_channel == 0 || self.network.buffers_per_channel > 100_000 {
+        if self.network.buffers_per_channel.is_some() {
             return Err(ScenarioError::invalid(
                 "network.buffers_per_channel",
-                "must be between 1 and 100000",
+                "was removed: a channel no longer holds one record per buffer. Flink 2.x has no \
+                 taskmanager.network.memory.buffers-per-channel; in-flight data now follows \
+                 network.segment_size (taskmanager.memory.segment-size, default 32768 bytes) and \
+                 network.record_bytes. Delete the field (a smaller segment_size such as 4096 \
+                 makes backpressure build up sooner)",
+            ));
+        }
+        let seg = self.network.segment_size;
+        if !(4096..=1 << 24).contains(&seg) || !seg.is_power_of_two() {
+            return Err(ScenarioError::invalid(
+                "network.segment_size",
+                "must be a power of two between 4096 and 16777216 bytes, as Flink's \
+                 taskmanager.memory.segment-size",
+            ));
+        }
+        if self.network.buffer_timeout_ms > 3_600_000 {
+            return Err(ScenarioError::invalid(
+                "network.buffer_timeout_ms",
+                "must be at most 3600000 ms (execution.buffer-timeout.interval)",
+            ));
+        }
+        let d = &self.network.buffer_debloat;
+        if d.target_ms == 0 || d.target_ms > 3_600_000 {
+            return Err(ScenarioError::invalid(
+                "network.buffer_debloat.target_ms",
+                "must be between 1 and 3600000 ms \
+                 (taskmanager.network.memory.buffer-debloat.target)",
+            ));
+        }
+        if d.period_ms < 10 || d.period_ms > 3_600_000 {
+            return Err(ScenarioError::invalid(
+                "network.buffer_debloat.period_ms",
+                "must be between 10 and 3600000 ms \
+                 (taskmanager.network.memory.buffer-debloat.period)",
+            ));
+        }
+        if d.samples == 0 || d.samples > 10_000 {
+            return Err(ScenarioError::invalid(
+                "network.buffer_debloat.samples",
+                "must be between 1 and 10000 (taskmanager.network.memory.buffer-debloat.samples)",
+            ));
+        }
+        if d.threshold_percentages > 100 {
+            return Err(ScenarioError::invalid(
+                "network.buffer_debloat.threshold_percentages",
+                "must be between 0 and 100 \
+                 (taskmanager.network.memory.buffer-debloat.threshold-percentages)",
             ));
         }
         if self.network.record_bytes == 0 || self.network.record_bytes > 1 << 30 {

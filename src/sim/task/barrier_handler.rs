@@ -13,7 +13,7 @@
 
 use super::subtask_checkpoint::{self, TaskContext};
 use super::*;
-use crate::sim::channel::{Barrier, Item, Record};
+use crate::sim::channel::{Barrier, Item};
 use crate::sim::collector::{Collected, Collector};
 use crate::sim::command::{Command, Out};
 use crate::sim::events::Event;
@@ -356,19 +356,15 @@ fn persist_overtaken(
     out: &mut Out,
 ) {
     let c = ctx.graph.subtasks[task.id.idx()].inputs[input.idx()];
-    let records: Vec<Record> = ctx.channels[c.idx()]
-        .queue
-        .iter()
-        .take(overtaken as usize)
-        .filter_map(|f| match f.item {
-            Item::Record(r) => Some(r),
-            _ => None,
-        })
-        .collect();
     if let Some(p) = task.in_progress.iter_mut().find(|p| p.id == id) {
-        for r in records {
-            push_channel_state(&mut p.snapshot, input, r);
-            p.snapshot.metrics.persisted_data += ctx.record_bytes;
+        let overtaken_items = ctx.channels[c.idx()].queue.iter().take(overtaken as usize);
+        for f in overtaken_items {
+            if let Item::Buffer(b) = &f.item {
+                for r in &b.records {
+                    push_channel_state(&mut p.snapshot, input, *r);
+                }
+                p.snapshot.metrics.persisted_data += b.bytes;
+            }
         }
         p.awaiting.remove(input);
     }

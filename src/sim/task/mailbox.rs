@@ -4,7 +4,7 @@
 //! output channels (forward, hash, rebalance, broadcast).
 
 use super::*;
-use crate::sim::channel::{InFlight, Item, Record};
+use crate::sim::channel::{Buffer, InFlight, Item, Record};
 use crate::sim::gate::Next;
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
@@ -12,6 +12,9 @@ use crate::sim::snapshot::OperatorState;
 use crate::sim::task::subtask_checkpoint::push_channel_state;
 use crate::sim::Simulation;
 use std::rc::Rc;
+
+/// A source whose record runs come faster than this wakes once per tick and emits the runs due.
+pub const SOURCE_TICK: SimDuration = SimDuration(10_000);
 
 impl Simulation {
     /// The main loop of a subtask (Flink's mailbox loop): priority events, then pending output,
@@ -36,7 +39,7 @@ impl Simulation {
                 return;
             }
             self.process_priority_events(t);
-            if self.now < self.tasks[t.idx()].busy_until {
+            if self.now < self.tasks[t.idx()].busy_until && !self.run_on_to_busy_end(t) {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -52,7 +55,7 @@ impl Simulation {
             if !progressed {
                 return;
             }
-            if self.now < self.tasks[t.idx()].busy_until {
+            if self.now < self.tasks[t.idx()].busy_until && !self.run_on_to_busy_end(t) {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -61,11 +64,31 @@ impl Simulation {
         self.wake(t, self.now);
     }
 
-    /// Emits the next record of a source if it is due. Returns whether it did anything.
+    /// Subtask `t` is busy until `busy_until`. If nothing else is due before then (and the run
+    /// goes that far), the clock moves there and the subtask goes on at once: exactly what
+    /// popping its wake-up at `busy_until` would do, without the event. Returns whether it did.
+    fn run_on_to_busy_end(&mut self, t: SubtaskId) -> bool {
+        let at = self.tasks[t.idx()].busy_until;
+        let nothing_before = self.queue.peek_time().is_none_or(|q| q > at);
+        if !nothing_before || at > self.horizon {
+            return false;
+        }
+        self.now = at;
+        self.narrate();
+        true
+    }
+
+    /// Emits the next record run of a source if it is due. Returns whether it did anything.
+    /// A source whose runs come faster than [`SOURCE_TICK`] apart wakes once per tick and emits
+    /// every run due (Flink's source reader is polled in a loop; the tick bounds the events).
     pub(super) fn source_step(&mut self, t: SubtaskId) -> bool {
         let task = &self.tasks[t.idx()];
         if self.now < task.next_emit_at {
-            let at = task.next_emit_at;
+            let op = self.graph.operator_of(t);
+            let mut at = task.next_emit_at;
+            if op.emit_interval < SOURCE_TICK {
+                at = SimTime(at.0.div_ceil(SOURCE_TICK.0) * SOURCE_TICK.0);
+            }
             self.wake(t, at);
             return false;
         }
@@ -75,21 +98,30 @@ impl Simulation {
         let op = self.graph.operator_of(t);
         let interval = self.processing_time(t, op.emit_interval);
         let key_space = op.key_space.max(1) as u64;
+        let n = op.run_records;
         let key = (mix64(self.seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32;
         let record = Record {
             src: t.0,
             copy: 0,
             seq: offset,
             key,
+            n,
         };
         self.route(t, record);
         let task = &mut self.tasks[t.idx()];
-        task.state = OperatorState::Source { offset: offset + 1 };
-        task.records_out += 1;
-        task.next_emit_at = task.next_emit_at.plus(interval).max(self.now);
-        let at = task.next_emit_at;
+        task.state = OperatorState::Source {
+            offset: offset + n as u64,
+        };
+        task.records_out += n as u64;
+        // A source that fell behind (backpressure) does not catch up later, except for the
+        // runs of one tick, which a tick's wake-up emits together.
+        let floor = if interval < SOURCE_TICK {
+            SimTime(self.now.0.saturating_sub(SOURCE_TICK.0))
+        } else {
+            self.now
+        };
+        task.next_emit_at = task.next_emit_at.plus(interval).max(floor);
         self.flush_output(t, false);
-        self.wake(t, at);
         true
     }
 
@@ -144,47 +176,60 @@ impl Simulation {
         };
         self.after_pop(c);
         match f.item {
-            Item::Record(r) => self.process_record(t, input, r),
+            Item::Buffer(b) => self.process_buffer(t, input, &b),
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
             Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
         true
     }
 
-    pub(super) fn process_record(&mut self, t: SubtaskId, input: InputIndex, r: Record) {
+    /// Processes every record of a buffer from `input`: the operator state, the alignment's
+    /// processed data, the channel state of an unaligned snapshot, the output; the subtask is
+    /// busy for the records' processing time.
+    pub(super) fn process_buffer(&mut self, t: SubtaskId, input: InputIndex, b: &Buffer) {
         self.checks.on_record_delivered(t, input, self.now);
-        let record_bytes = self.record_bytes;
         let op = self.graph.operator_of(t);
-        let (kind, process) = (op.kind, op.process);
-        let d = self.processing_time(t, process);
+        let kind = op.kind;
+        let per_record = self.processing_time(t, op.process);
         let task = &mut self.tasks[t.idx()];
-        task.records_in += 1;
+        let count = b.record_count();
+        task.records_in += count;
+        task.bytes_in += b.bytes;
+        self.debloaters[t.idx()].bytes_since += b.bytes;
         if let BarrierHandlerState::CollectingBarriers(a) = task.barriers.state_mut() {
             // Processed between the first barrier and the snapshot (aligned: not yet taken).
-            a.processed_bytes += record_bytes;
+            a.processed_bytes += b.bytes;
         }
         // Unaligned: data from an input whose barrier has not arrived yet is channel state.
         for p in task.in_progress.iter_mut() {
             if p.awaiting.contains(input) {
-                push_channel_state(&mut p.snapshot, input, r);
-                p.snapshot.metrics.persisted_data += record_bytes;
-            }
-        }
-        match &mut task.state {
-            OperatorState::Keyed { keys, count } => {
-                let (w, bit) = ((r.key / 64) as usize, r.key % 64);
-                if w < keys.len() && keys[w] & (1 << bit) == 0 {
-                    Rc::make_mut(keys)[w] |= 1 << bit;
-                    *count += 1;
+                for r in &b.records {
+                    push_channel_state(&mut p.snapshot, input, *r);
                 }
+                p.snapshot.metrics.persisted_data += b.bytes;
             }
-            OperatorState::Sink { open, .. } => open.push(r),
-            _ => {}
         }
+        for r in &b.records {
+            match &mut task.state {
+                OperatorState::Keyed { keys, count } => {
+                    let (w, bit) = ((r.key / 64) as usize, r.key % 64);
+                    if w < keys.len() && keys[w] & (1 << bit) == 0 {
+                        Rc::make_mut(keys)[w] |= 1 << bit;
+                        *count += 1;
+                    }
+                }
+                OperatorState::Sink { open, .. } => open.push(*r),
+                _ => {}
+            }
+        }
+        let d = SimDuration(per_record.0.saturating_mul(count));
         task.busy_until = self.now.plus(d);
+        task.busy_us += d.0;
         if kind != OperatorKind::Sink {
-            self.route(t, r);
-            self.tasks[t.idx()].records_out += 1;
+            task.records_out += count;
+            for r in &b.records {
+                self.route(t, *r);
+            }
         }
     }
 

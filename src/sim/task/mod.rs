@@ -218,8 +218,20 @@ pub struct Task {
     /// An injected `snapshot_failure`: the next snapshot fails in this phase.
     pub fail_next_snapshot: Option<SnapshotPhase>,
     pub backpressured: bool,
+    /// Since when the subtask waits for an output buffer (backpressured), if it does.
+    pub backpressured_since: Option<SimTime>,
+    /// Time spent waiting for output buffers, µs (Flink's `backPressuredTimeMsPerSecond`).
+    pub backpressured_us: u64,
+    /// Time spent processing records, µs (Flink's `busyTimeMsPerSecond`).
+    pub busy_us: u64,
+    /// Output channels whose buffer being filled holds data (the output flusher sends them).
+    pub dirty_outputs: Vec<ChannelId>,
+    /// Records read and written (runs expanded), as Flink's `read-records` / `write-records`.
     pub records_in: u64,
     pub records_out: u64,
+    /// Bytes read and written, as Flink's `read-bytes` / `write-bytes`.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
     /// Metrics of the last snapshot this subtask acknowledged.
     pub last_snapshot: Option<(CheckpointId, SubtaskMetrics)>,
 }
@@ -269,8 +281,14 @@ impl Task {
             drop_next_ack: false,
             fail_next_snapshot: None,
             backpressured: false,
+            backpressured_since: None,
+            backpressured_us: 0,
+            busy_us: 0,
+            dirty_outputs: Vec::new(),
             records_in: 0,
             records_out: 0,
+            bytes_in: 0,
+            bytes_out: 0,
             last_snapshot: None,
         }
     }
@@ -293,7 +311,7 @@ impl Task {
     }
 
     /// Resets everything but identity and injected faults for a new attempt.
-    pub fn reset_for_restart(&mut self, kind: OperatorKind, key_space: u32) {
+    pub fn reset_for_restart(&mut self, kind: OperatorKind, key_space: u32, now: SimTime) {
         let fresh = Task::new(self.id, kind, key_space, self.round_robin.len());
         let old = std::mem::replace(self, fresh);
         self.attempt = old.attempt;
@@ -301,6 +319,20 @@ impl Task {
         self.slow_token = old.slow_token;
         self.drop_next_ack = old.drop_next_ack;
         self.fail_next_snapshot = old.fail_next_snapshot;
+        // The vertex figures add up over the whole run, across attempts.
+        self.records_in = old.records_in;
+        self.records_out = old.records_out;
+        self.bytes_in = old.bytes_in;
+        self.bytes_out = old.bytes_out;
+        self.busy_us = old.busy_us;
+        self.backpressured_us = old.backpressured_us + old.backpressured_for(now);
+    }
+
+    /// How long the subtask has been backpressured by now, µs (0 if it is not).
+    pub fn backpressured_for(&self, now: SimTime) -> u64 {
+        self.backpressured_since
+            .map(|s| now.0.saturating_sub(s.0))
+            .unwrap_or(0)
     }
 }
 

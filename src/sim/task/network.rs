@@ -1,8 +1,11 @@
-//! A subtask's side of the network, as Flink's `RecordWriter` / `ResultPartition` and the input
-//! gate's notifications: pending output into channels (backpressure when a channel is full,
-//! overdraft before a snapshot), events to every output, priority events (an unaligned barrier
-//! overtakes buffered data), freed buffers waking the producer, and an aligned barrier queued in
-//! a channel promoted to the priority lane when its alignment timeout runs out.
+//! A subtask's side of the network, as Flink's `RecordWriter` / `ResultPartition`, its
+//! `OutputFlusher`, and the input gate's notifications: pending output serialized into the
+//! buffer being filled of each channel (backpressure when a channel has no buffer left,
+//! overdraft before a snapshot), a buffer sent when full, on the buffer timeout or before an
+//! event, events to every output, priority events (an unaligned barrier overtakes buffered
+//! data), freed buffers waking the producer, buffer debloating announcing new buffer sizes, and
+//! an aligned barrier queued in a channel promoted to the priority lane when its alignment
+//! timeout runs out.
 
 use crate::sim::channel::{Barrier, Item};
 use crate::sim::events::Event;
@@ -11,36 +14,142 @@ use crate::sim::scenario::CheckpointingMode;
 use crate::sim::Simulation;
 
 impl Simulation {
-    /// Pushes pending output into channels. With `overdraft`, full channels take it anyway
-    /// (Flink's overdraft buffers, used before a snapshot). Returns false if still blocked.
+    /// Writes pending output into the channels' buffers. With `overdraft`, full channels take
+    /// it anyway (Flink's overdraft buffers, used before a snapshot). Returns false if still
+    /// blocked.
     pub(crate) fn flush_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
+        let record_bytes = self.record_bytes;
         while let Some(&(c, record)) = self.tasks[t.idx()].pending_output.front() {
             let ch = &mut self.channels[c.idx()];
             if ch.is_full() && !overdraft {
                 ch.producer_waiting = true;
-                self.tasks[t.idx()].backpressured = true;
+                let task = &mut self.tasks[t.idx()];
+                task.backpressured = true;
+                task.backpressured_since.get_or_insert(self.now);
                 return false;
             }
-            self.tasks[t.idx()].pending_output.pop_front();
-            self.send(c, Item::Record(record));
+            let was_empty = ch.building.records.is_empty();
+            let bytes = record.n as u64 * record_bytes;
+            let full = ch.write(record, bytes);
+            let task = &mut self.tasks[t.idx()];
+            task.pending_output.pop_front();
+            task.bytes_out += bytes;
+            if full || self.flush_every_record {
+                self.finish_buffer(c);
+            } else if was_empty {
+                self.tasks[t.idx()].dirty_outputs.push(c);
+            }
         }
-        self.tasks[t.idx()].backpressured = false;
+        let now = self.now;
+        let task = &mut self.tasks[t.idx()];
+        task.backpressured = false;
+        if let Some(since) = task.backpressured_since.take() {
+            task.backpressured_us += now.0.saturating_sub(since.0);
+        }
         true
     }
 
-    /// Appends an item to a channel and tells the consumer's input gate.
-    pub(crate) fn send(&mut self, c: ChannelId, item: Item) {
+    /// Sends the buffer being filled in channel `c`, if it holds anything, and tells the
+    /// consumer's input gate.
+    pub(crate) fn finish_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        self.channels[c.idx()].push(item, self.now, visible_at);
+        if self.channels[c.idx()].finish(self.now, visible_at) {
+            self.notify_consumer(c, visible_at);
+        }
+    }
+
+    /// Tells the consumer of `c` that an item arrives at `visible_at`.
+    fn notify_consumer(&mut self, c: ChannelId, visible_at: SimTime) {
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
         self.gates[to.idx()].on_push(visible_at, input);
         self.wake(to, visible_at);
     }
 
+    /// The output flusher of subtask `t` fires: every partly filled buffer is sent.
+    pub(crate) fn on_output_flush(&mut self, t: SubtaskId, attempt: crate::sim::ids::Attempt) {
+        let task = &mut self.tasks[t.idx()];
+        if task.attempt != attempt || !task.is_running() {
+            return;
+        }
+        let dirty = std::mem::take(&mut task.dirty_outputs);
+        for &c in &dirty {
+            self.finish_buffer(c);
+        }
+        let mut dirty = dirty;
+        dirty.clear();
+        self.tasks[t.idx()].dirty_outputs = dirty;
+        if let Some(timeout) = self.buffer_timeout {
+            self.queue.schedule(
+                self.now.plus(timeout),
+                Event::OutputFlush { task: t, attempt },
+            );
+        }
+    }
+
+    /// Starts subtask `t`'s output flusher and its input gate's debloater (at deployment).
+    pub(crate) fn start_network_timers(&mut self, t: SubtaskId) {
+        let attempt = self.tasks[t.idx()].attempt;
+        let info = &self.graph.subtasks[t.idx()];
+        let (has_outputs, has_inputs) = (!info.outputs.is_empty(), !info.inputs.is_empty());
+        if let (true, Some(timeout)) = (has_outputs, self.buffer_timeout) {
+            self.queue.schedule(
+                self.now.plus(timeout),
+                Event::OutputFlush { task: t, attempt },
+            );
+        }
+        if let (true, Some(period)) = (has_inputs, self.debloat_period) {
+            self.debloaters[t.idx()] = Default::default();
+            self.queue.schedule(
+                self.now.plus(period),
+                Event::DebloatPeriod { task: t, attempt },
+            );
+        }
+    }
+
+    /// A debloating period of subtask `t`'s input gate ends: it may announce a new buffer size
+    /// to the producers of its input channels.
+    pub(crate) fn on_debloat_period(&mut self, t: SubtaskId, attempt: crate::sim::ids::Attempt) {
+        let task = &self.tasks[t.idx()];
+        let Some(period) = self.debloat_period else {
+            return;
+        };
+        if task.attempt != attempt || !task.is_running() {
+            return;
+        }
+        let inputs = &self.graph.subtasks[t.idx()].inputs;
+        let in_use: u32 = inputs
+            .iter()
+            .map(|c| self.channels[c.idx()].buffers_in_use())
+            .sum();
+        let spec = &self.scenario.network.buffer_debloat;
+        let segment = self.scenario.network.segment_size;
+        if let Some(size) = self.debloaters[t.idx()].on_period(spec, segment, in_use) {
+            for c in inputs.clone() {
+                self.channels[c.idx()].buffer_size = size;
+            }
+        }
+        self.queue.schedule(
+            self.now.plus(period),
+            Event::DebloatPeriod { task: t, attempt },
+        );
+    }
+
+    /// Appends an event to a channel, behind the buffer being filled (which is sent first, as
+    /// Flink's `RecordWriter.broadcastEvent` finishes its buffer builders), and tells the
+    /// consumer's input gate.
+    pub(crate) fn send(&mut self, c: ChannelId, item: Item) {
+        self.finish_buffer(c);
+        let visible_at = self.now.plus(self.latency);
+        self.channels[c.idx()].push(item, self.now, visible_at);
+        self.notify_consumer(c, visible_at);
+    }
+
     /// Puts a barrier at the head of a channel (an unaligned checkpoint's barrier overtakes the
     /// buffered records) and tells the consumer's input gate.
     pub(super) fn send_priority(&mut self, c: ChannelId, b: Barrier) {
+        // The partly filled buffer is sent too, and overtaken with the rest.
+        self.finish_buffer(c);
         let visible_at = self.now.plus(self.latency);
         self.channels[c.idx()].push_priority(b, self.now, visible_at);
         let info = &self.graph.channels[c.idx()];
@@ -60,7 +169,7 @@ impl Simulation {
             match item {
                 Item::Barrier(b) if priority => self.send_priority(c, b),
                 Item::Barrier(b) => {
-                    self.send(c, item);
+                    self.send(c, item.clone());
                     if b.aligned_timeout_us > 0 {
                         let deadline =
                             SimTime(b.trigger_time.0.saturating_add(b.aligned_timeout_us));
@@ -73,7 +182,7 @@ impl Simulation {
                         );
                     }
                 }
-                _ => self.send(c, item),
+                _ => self.send(c, item.clone()),
             }
         }
     }

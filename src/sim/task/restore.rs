@@ -5,7 +5,7 @@
 //! sink commits the transactions it holds.
 
 use super::*;
-use crate::sim::channel::Item;
+use crate::sim::channel::{Buffer, Item};
 use crate::sim::coordinator::store::CompletedCheckpoint;
 use crate::sim::ids::{Attempt, SimDuration, SubtaskId};
 use crate::sim::Simulation;
@@ -15,9 +15,10 @@ impl Simulation {
     pub(crate) fn cancel_task(&mut self, t: SubtaskId) {
         let op = self.graph.operator_of(t);
         let (kind, keys) = (op.kind, op.key_space);
+        let now = self.now;
         let task = &mut self.tasks[t.idx()];
         task.attempt = Attempt(task.attempt.0 + 1);
-        task.reset_for_restart(kind, keys);
+        task.reset_for_restart(kind, keys, now);
         task.status = TaskStatus::Failed;
         self.gates[t.idx()].clear();
         self.checks.reset_subtask(t);
@@ -54,13 +55,15 @@ impl Simulation {
                 task.state = s.state.clone();
                 task.last_checkpoint = cp.id;
                 size = s.state.size_bytes(sbpk, record_bytes);
-                // Persisted in-flight data is put back first.
+                // Persisted in-flight data is put back first, as one buffer per input channel.
                 for (input, records) in &s.channel_state {
                     let c = inputs[input.idx()];
-                    for r in records {
-                        self.channels[c.idx()].push(Item::Record(*r), self.now, self.now);
-                        self.gates[t.idx()].on_push(self.now, *input);
-                    }
+                    let buffer = Buffer {
+                        bytes: records.iter().map(|r| r.n as u64).sum::<u64>() * record_bytes,
+                        records: records.clone(),
+                    };
+                    self.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), self.now, self.now);
+                    self.gates[t.idx()].on_push(self.now, *input);
                 }
             }
         }
@@ -87,5 +90,6 @@ impl Simulation {
         task.busy_until = now;
         task.wake_at = None;
         self.wake(t, now);
+        self.start_network_timers(t);
     }
 }

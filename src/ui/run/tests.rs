@@ -230,7 +230,7 @@ fn a_budget_stops_between_instants_and_play_resumes_exactly() {
 #[test]
 fn under_backpressure_unaligned_checkpoints_complete_where_aligned_ones_expire() {
     let mut sc = scenario();
-    sc.network.buffers_per_channel = 64;
+    sc.network.segment_size = 1 << 20;
     let mut r = Run::new(Simulation::new(sc).unwrap());
     r.play_to(SimTime::from_ms(1_000), &mut never()).unwrap();
     let mut c = r.sim().coordinator().config.clone();

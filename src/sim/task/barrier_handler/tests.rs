@@ -2,7 +2,7 @@
 //! fed to it, the commands it records and the state it moves to asserted.
 
 use super::*;
-use crate::sim::channel::Channel;
+use crate::sim::channel::{Buffer, Channel};
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::{ChannelId, SimDuration, SubtaskId};
 use crate::sim::scenario::Scenario;
@@ -31,7 +31,11 @@ impl World {
         )
         .expect("valid");
         let graph = ExecutionGraph::build(&s);
-        let channels = graph.channels.iter().map(|_| Channel::new(4)).collect();
+        let channels = graph
+            .channels
+            .iter()
+            .map(|_| Channel::new(4, 32_768))
+            .collect();
         World {
             graph,
             channels,
@@ -173,13 +177,11 @@ fn an_unaligned_barrier_snapshots_at_once_and_persists_the_records_it_overtook()
     let mut w = World::new(CheckpointingMode::ExactlyOnce);
     let c = w.input_channel(IN0);
     for seq in 0..2 {
-        let r = Record {
-            src: 0,
-            copy: 0,
-            seq,
-            key: 0,
+        let buffer = Buffer {
+            records: vec![Record::one(0, 0, seq, 0)],
+            bytes: 100,
         };
-        w.channels[c.idx()].push(Item::Record(r), SimTime::ZERO, SimTime::ZERO);
+        w.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), SimTime::ZERO, SimTime::ZERO);
     }
     let mut task = w.task(MAP);
     let b = Barrier {

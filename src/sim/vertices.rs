@@ -1,0 +1,88 @@
+//! Per-vertex figures, as Flink's `GET /jobs/:id` lists them for each job vertex (`metrics`:
+//! `read-records`, `write-records`, `read-bytes`, `write-bytes`, `accumulated-busy-time`,
+//! `accumulated-backpressured-time`) and as the vertex metrics `busyTimeMsPerSecond` and
+//! `backPressuredTimeMsPerSecond` name them. Here they add up over the whole run, across
+//! restarts, and the per-second figures are the subtasks' average over the run, so that a user
+//! can see whether the job moves what its sources were asked to emit, or why not.
+
+use super::scenario::OperatorKind;
+use super::Simulation;
+use serde::Serialize;
+
+/// `vertices[].metrics` of `GET /jobs/:id`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct VertexIo {
+    #[serde(rename = "read-bytes")]
+    pub read_bytes: u64,
+    #[serde(rename = "write-bytes")]
+    pub write_bytes: u64,
+    #[serde(rename = "read-records")]
+    pub read_records: u64,
+    #[serde(rename = "write-records")]
+    pub write_records: u64,
+    /// ms, summed over the vertex's subtasks.
+    #[serde(rename = "accumulated-busy-time")]
+    pub accumulated_busy_time: u64,
+    /// ms, summed over the vertex's subtasks.
+    #[serde(rename = "accumulated-backpressured-time")]
+    pub accumulated_backpressured_time: u64,
+}
+
+/// One job vertex.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VertexFigures {
+    pub name: String,
+    pub parallelism: u32,
+    pub metrics: VertexIo,
+    /// The subtasks' average share of time spent processing, ms per second.
+    #[serde(rename = "busyTimeMsPerSecond")]
+    pub busy_time_ms_per_second: u64,
+    /// The subtasks' average share of time spent waiting for an output buffer, ms per second.
+    #[serde(rename = "backPressuredTimeMsPerSecond")]
+    pub back_pressured_time_ms_per_second: u64,
+    /// Records written per second over the run (all subtasks).
+    #[serde(rename = "numRecordsOutPerSecond")]
+    pub num_records_out_per_second: f64,
+    /// Sources: records per second the scenario asks the vertex to emit (all subtasks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_records_per_second: Option<f64>,
+}
+
+impl Simulation {
+    /// Every job vertex's figures at the current time.
+    pub fn vertex_figures(&self) -> Vec<VertexFigures> {
+        let elapsed_us = self.now.0.max(1);
+        self.graph
+            .operators
+            .iter()
+            .zip(&self.scenario.job.operators)
+            .map(|(op, spec)| {
+                let first = op.first_subtask.idx();
+                let tasks = &self.tasks[first..first + op.parallelism as usize];
+                let mut io = VertexIo::default();
+                let (mut busy_us, mut bp_us) = (0u64, 0u64);
+                for t in tasks {
+                    io.read_bytes += t.bytes_in;
+                    io.write_bytes += t.bytes_out;
+                    io.read_records += t.records_in;
+                    io.write_records += t.records_out;
+                    busy_us += t.busy_us.min(elapsed_us);
+                    bp_us += t.backpressured_us + t.backpressured_for(self.now);
+                }
+                io.accumulated_busy_time = busy_us / 1000;
+                io.accumulated_backpressured_time = bp_us / 1000;
+                let per_second = |us: u64| us * 1000 / elapsed_us / op.parallelism.max(1) as u64;
+                VertexFigures {
+                    name: op.name.clone(),
+                    parallelism: op.parallelism,
+                    metrics: io,
+                    busy_time_ms_per_second: per_second(busy_us).min(1000),
+                    back_pressured_time_ms_per_second: per_second(bp_us).min(1000),
+                    num_records_out_per_second: io.write_records as f64 * 1e6 / elapsed_us as f64,
+                    asked_records_per_second: (op.kind == OperatorKind::Source)
+                        .then(|| spec.records_per_sec() * op.parallelism as f64),
+                }
+            })
+            .collect()
+    }
+}
