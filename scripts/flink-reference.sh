@@ -116,7 +116,10 @@ timeout --kill-after=10 "$CAP" java -Xmx1g -XX:+UseSerialGC \
 rm -rf "$WORK"
 
 # ---- compare ---------------------------------------------------------------------------------
-if grep -rqs 'flink-compare' "$ROOT/src/bin/"; then
+# FLINK_REFERENCE_COMPARE=0 skips the comparison (no release build): Flink side only.
+if [ "${FLINK_REFERENCE_COMPARE:-1}" = "0" ]; then
+  python3 "$REF/summary.py" "$OUTDIR"
+elif grep -rqs 'flink-compare' "$ROOT/src/bin/"; then
   (cd "$ROOT" && cargo run --quiet --release --bin barrierscope-sim -- flink-compare "$OUTDIR")
 else
   echo "(comparison unavailable: barrierscope-sim has no flink-compare subcommand yet; Flink side only)"

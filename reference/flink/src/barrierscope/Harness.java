@@ -147,9 +147,19 @@ public final class Harness {
             fi++;
         }
 
-        // ---- run -------------------------------------------------------------------------------
+        // ---- run (sampling per-vertex rates every ~2 s) -----------------------------------------
+        ArrayNode samples = M.createArrayNode();
+        Map<String, String> sampleNames = new LinkedHashMap<>();
+        long nextSample = t0 + SAMPLE_MS;
         long now;
-        while ((now = System.currentTimeMillis()) < end) Thread.sleep(Math.min(200, end - now));
+        while ((now = System.currentTimeMillis()) < end) {
+            if (now >= nextSample) {
+                sampleVertices(jid, sampleNames, samples);
+                nextSample += SAMPLE_MS;
+                continue;
+            }
+            Thread.sleep(Math.min(200, Math.min(nextSample, end) - now));
+        }
         long endAt = System.currentTimeMillis();
         log("end of run; capturing REST");
 
@@ -181,6 +191,7 @@ public final class Harness {
                         get(jp + "/checkpoints/details/" + cid + "/subtasks/" + e.getKey()));
             }
         }
+        writeVertices(flinkDir, jid, jobJson, vertexNames, samples);
         // What the operators saw, read at the same moment as the REST bodies.
         Map<String, Long> offsetsAtEnd = new TreeMap<>(Reg.offsets);
         List<Long> notifiedAtEnd;
@@ -355,11 +366,42 @@ public final class Harness {
         set(conf, "web.refresh-interval", "10 ms");
         set(conf, "rest.cache.checkpoint-statistics.timeout", "10 ms");
         set(conf, "rest.cache.execution-graph.timeout", "10 ms");
+        // Metric store refreshed every second (default 10 s) for flink/vertices.json's samples.
+        set(conf, "metrics.fetcher.update-interval", "1000 ms");
         set(conf, "web.checkpoints.history", 1000);
         set(conf, "web.exception-history-size", 1000);
         set(conf, "pipeline.operator-chaining.enabled", false);
-        // Small network buffers so that backpressure builds up within seconds at low rates.
-        set(conf, "taskmanager.memory.segment-size", "4 kb");
+        // Network buffers. network.segment_size (bytes) when given; when absent 4 KiB (not Flink's
+        // 32 KiB default) so that backpressure builds up within seconds at low rates and the
+        // captures in tests/flink/ (made before the field existed) stay reproducible.
+        JsonNode net = sc.path("network");
+        if (net.hasNonNull("segment_size")) {
+            set(conf, "taskmanager.memory.segment-size", net.get("segment_size").asLong() + " b");
+        } else {
+            set(conf, "taskmanager.memory.segment-size", "4 kb");
+        }
+        // Output flusher: execution.buffer-timeout.interval (Flink's default 100 ms applies when
+        // absent); a negative value (-1, the old setBufferTimeout(-1)) disables the flusher
+        // (execution.buffer-timeout.enabled false: a buffer is sent only when full).
+        if (net.hasNonNull("buffer_timeout_ms")) {
+            long bt = net.get("buffer_timeout_ms").asLong();
+            if (bt < 0) {
+                set(conf, "execution.buffer-timeout.enabled", false);
+            } else {
+                set(conf, "execution.buffer-timeout.enabled", true);
+                set(conf, "execution.buffer-timeout.interval", bt + " ms");
+            }
+        }
+        // Buffer debloating (Flink's defaults, off and 1 s, when absent).
+        JsonNode bd = net.path("buffer_debloat");
+        if (bd.isObject()) {
+            if (bd.hasNonNull("enabled")) {
+                set(conf, "taskmanager.network.memory.buffer-debloat.enabled", bd.get("enabled").asBoolean());
+            }
+            if (bd.hasNonNull("target_ms")) {
+                set(conf, "taskmanager.network.memory.buffer-debloat.target", bd.get("target_ms").asLong() + " ms");
+            }
+        }
         // Checkpoint storage on the flaky:// file system (storage_outage), files always written.
         set(conf, "state.backend.type", "hashmap");
         set(conf, "execution.checkpointing.storage", "filesystem");
@@ -511,6 +553,90 @@ public final class Harness {
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         return r.body();
+    }
+
+    // ================================================================================================
+    // Per-vertex figures (flink/vertices.json)
+    // ================================================================================================
+    static final long SAMPLE_MS = 2000;
+    /** Subtask metrics read for every vertex, aggregated over its subtasks (min, max, avg, sum). */
+    static final String SUBTASK_METRICS = String.join(",",
+            "busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond",
+            "numRecordsInPerSecond", "numRecordsOutPerSecond", "numBytesInPerSecond", "numBytesOutPerSecond",
+            "numBuffersOutPerSecond",
+            "Shuffle.Netty.Input.Buffers.inputQueueLength", "Shuffle.Netty.Input.Buffers.inputQueueSize",
+            "Shuffle.Netty.Input.Buffers.inPoolUsage",
+            "Shuffle.Netty.Output.Buffers.outputQueueLength", "Shuffle.Netty.Output.Buffers.outputQueueSize",
+            "Shuffle.Netty.Output.Buffers.outPoolUsage",
+            "debloatedBufferSize", "estimatedTimeToConsumeBuffersMs",
+            // Cumulative counters: the *PerSecond rates are 60 s MeterViews (a 35 s run never
+            // fills the window), so rates over a window come from differences of these.
+            "numRecordsIn", "numRecordsOut", "numBytesIn", "numBytesOut",
+            "accumulateBusyTimeMs", "accumulateBackPressuredTimeMs", "accumulateIdleTimeMs");
+
+    /** Per vertex: the wanted metrics the vertex has (Flink answers [] when one name is unknown). */
+    final Map<String, String> availableMetrics = new HashMap<>();
+
+    /** The aggregated subtask metrics of a vertex ([] while Flink's metric store has none yet). */
+    JsonNode subtaskMetrics(String jid, String vid) throws Exception {
+        String base = "/jobs/" + jid + "/vertices/" + vid + "/subtasks/metrics";
+        String names = availableMetrics.get(vid);
+        if (names == null) {
+            Set<String> have = new HashSet<>();
+            for (JsonNode m : M.readTree(get(base))) have.add(m.path("id").asText());
+            List<String> keep = new ArrayList<>();
+            for (String w : SUBTASK_METRICS.split(",")) if (have.contains(w)) keep.add(w);
+            // With debloating on, each input gate has its own debloatedBufferSize
+            // (Shuffle.Netty.Input.<gate>.debloatedBufferSize or similar): take whatever is there.
+            for (String h : new TreeSet<>(have)) if (h.endsWith("debloatedBufferSize") && !keep.contains(h)) keep.add(h);
+            if (keep.isEmpty()) return M.createArrayNode(); // the metric store is still empty: ask again next time
+            names = String.join(",", keep);
+            availableMetrics.put(vid, names);
+        }
+        return M.readTree(get(base + "?get=" + names + "&agg=min,max,avg,sum"));
+    }
+
+    /** One sample: {at_ms, vertices: {operator: [{id, min, max, avg, sum}, ...]}}. Errors are recorded, not fatal. */
+    void sampleVertices(String jid, Map<String, String> names, ArrayNode samples) {
+        ObjectNode s = M.createObjectNode();
+        s.put("at_ms", System.currentTimeMillis() - Reg.t0);
+        ObjectNode vs = s.putObject("vertices");
+        try {
+            if (names.isEmpty()) {
+                for (JsonNode v : M.readTree(get("/jobs/" + jid)).path("vertices")) {
+                    names.put(v.path("id").asText(), opNameOfVertex(v.path("name").asText()));
+                }
+            }
+            for (var e : names.entrySet()) vs.set(e.getValue(), subtaskMetrics(jid, e.getKey()));
+        } catch (Exception e) {
+            s.put("error", e.toString());
+        }
+        samples.add(s);
+    }
+
+    /**
+     * flink/vertices.json: per vertex (by operator name) the job's vertex `metrics` object of
+     * GET /jobs/:id (read-records, write-records, read-bytes, write-bytes, ...), the aggregated
+     * subtask metrics at the end, and every ~2 s sample taken during the run.
+     */
+    void writeVertices(Path flinkDir, String jid, String jobJson, Map<String, String> vertexNames, ArrayNode samples) throws Exception {
+        ObjectNode out = M.createObjectNode();
+        out.put("sample_interval_ms", SAMPLE_MS);
+        out.put("subtask_metrics", SUBTASK_METRICS);
+        ObjectNode atEnd = out.putObject("at_end");
+        atEnd.put("at_ms", System.currentTimeMillis() - Reg.t0);
+        ObjectNode vs = atEnd.putObject("vertices");
+        for (JsonNode v : M.readTree(jobJson).path("vertices")) {
+            String vid = v.path("id").asText();
+            ObjectNode o = vs.putObject(vertexNames.getOrDefault(vid, vid));
+            o.put("id", vid);
+            o.put("name", v.path("name").asText());
+            o.put("parallelism", v.path("parallelism").asInt());
+            o.set("metrics", v.path("metrics"));
+            o.set("subtask_metrics", subtaskMetrics(jid, vid));
+        }
+        out.set("samples", samples);
+        M.writeValue(flinkDir.resolve("vertices.json").toFile(), out);
     }
 
     /** Stores a REST body exactly as received. */
