@@ -4,6 +4,7 @@
 //! fails the test with both sides printed. `docs/flink-conformance.md` must be the page these
 //! cases generate (`BARRIERSCOPE_BLESS=1` rewrites it).
 
+use barrierscope::conformance::magnitude::{magnitude_markdown, run_magnitude_case, MagnitudeCase};
 use barrierscope::conformance::{case_dirs, markdown, run_case, side_by_side, CaseResult};
 use std::path::Path;
 
@@ -59,7 +60,11 @@ fn every_golden_case_pins_a_rule_and_has_a_flink_capture() {
 
 #[test]
 fn the_conformance_page_is_generated_from_the_golden_cases() {
-    let page = markdown(&cases());
+    let page = format!(
+        "{}\n{}",
+        markdown(&cases()),
+        magnitude_markdown(&magnitude_cases())
+    );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/flink-conformance.md");
     if std::env::var_os("BARRIERSCOPE_BLESS").is_some() {
         std::fs::write(&path, &page).expect("write docs/flink-conformance.md");
@@ -69,4 +74,39 @@ fn the_conformance_page_is_generated_from_the_golden_cases() {
         committed == page,
         "docs/flink-conformance.md is out of date: run `BARRIERSCOPE_BLESS=1 cargo test --test flink_conformance`"
     );
+}
+
+fn magnitude_cases() -> Vec<MagnitudeCase> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/flink-magnitude");
+    case_dirs(&root)
+        .expect("tests/flink-magnitude")
+        .iter()
+        .map(|d| run_magnitude_case(d).unwrap_or_else(|e| panic!("{}: {e}", d.display())))
+        .collect()
+}
+
+#[test]
+fn in_flight_magnitudes_agree_with_real_flink_within_a_factor_of_two() {
+    let cases = magnitude_cases();
+    assert!(cases.len() >= 5, "{} magnitude cases", cases.len());
+    let mut report = String::new();
+    for c in &cases {
+        assert!(
+            c.flink.checkpoints >= 3,
+            "{}: too few Flink checkpoints",
+            c.name
+        );
+        assert!(
+            c.sim.checkpoints >= 3,
+            "{}: too few simulated checkpoints",
+            c.name
+        );
+        for k in c.checks.iter().filter(|k| !k.agree) {
+            report.push_str(&format!(
+                "{}: {}: Flink {:.0}, BarrierScope {:.0}\n",
+                c.name, k.figure, k.flink, k.sim
+            ));
+        }
+    }
+    assert!(report.is_empty(), "magnitudes differ:\n{report}");
 }

@@ -93,7 +93,11 @@ fn soak_24_hours_of_bench_medium_with_random_faults() {
         let c = sim.stats().counts;
         let kb = rss_kb();
         rss.push(kb);
-        let in_channels: u64 = sim.channels().iter().map(|c| c.buffers_in_use() as u64).sum();
+        let in_channels: u64 = sim
+            .channels()
+            .iter()
+            .map(|c| c.buffers_in_use() as u64)
+            .sum();
         println!(
             "{hour:4} | {:6.1} | {} | {} / {} | {} | {} / {} | {} | {in_channels} | {kb}",
             started.elapsed().as_secs_f64(),

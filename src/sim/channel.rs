@@ -58,11 +58,15 @@ pub struct Barrier {
 }
 
 /// A network buffer (Flink's `Buffer` over a `MemorySegment`): the records serialized into it.
+/// A flush sends the part of a segment written so far as a slice and the producer goes on
+/// writing into the same segment; the segment is free again once its last slice is consumed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Buffer {
     pub records: Vec<Record>,
     /// Bytes of data in it (`records` times the record size).
     pub bytes: u64,
+    /// The last slice of its segment (the segment was finished: full, or before an event).
+    pub ends_segment: bool,
 }
 
 impl Buffer {
@@ -96,9 +100,14 @@ pub struct Channel {
     pub queue: VecDeque<InFlight>,
     /// Priority events: barriers of unaligned checkpoints, which overtake `queue`.
     pub priority: VecDeque<InFlight>,
-    /// The buffer the producer is filling (Flink's `BufferBuilder`); not yet sent.
+    /// What the producer wrote into its current segment since the last flush (Flink's
+    /// `BufferBuilder`); not yet sent.
     pub building: Buffer,
-    /// Buffers in `queue`.
+    /// Bytes of the current segment already sent as slices by flushes.
+    pub segment_flushed: u64,
+    /// Whether the last slice of the current segment is still queued.
+    pub segment_slice_queued: bool,
+    /// Finished segments in `queue` (not counting the current one).
     pub buffers: u32,
     /// Buffers this channel may hold, the one being filled included.
     pub capacity: u32,
@@ -124,10 +133,15 @@ impl Channel {
         }
     }
 
-    /// The producer may write a record: the buffer being filled has room, or a new buffer can
-    /// be had.
+    /// The producer's current segment holds data (written, or sent as slices not all consumed).
+    fn segment_open(&self) -> bool {
+        !self.building.records.is_empty() || self.segment_flushed > 0
+    }
+
+    /// The producer may write a record: its current segment has room, or a new segment can be
+    /// had.
     pub fn has_space(&self) -> bool {
-        !self.building.records.is_empty() || self.buffers < self.capacity
+        self.segment_open() || self.buffers < self.capacity
     }
 
     /// Every buffer is taken: a producer with more to write waits.
@@ -135,41 +149,80 @@ impl Channel {
         !self.has_space()
     }
 
-    /// Buffers in use: queued ones plus the one being filled.
+    /// Segments in use: finished ones queued plus the current one.
     pub fn buffers_in_use(&self) -> u32 {
-        self.buffers + u32::from(!self.building.records.is_empty())
+        self.buffers + u32::from(self.segment_open())
     }
 
-    /// Writes a record run into the buffer being filled. Returns true when that buffer is now
-    /// full and must be sent ([`Channel::finish`]). Writing past the capacity happens only with
-    /// an overdraft (flushing output before an unaligned snapshot).
+    /// Writes a record run into the current segment. Returns true when the segment is now full
+    /// and must be finished ([`Channel::finish`]). Writing past the capacity happens only with an
+    /// overdraft (flushing output before an unaligned snapshot).
     pub fn write(&mut self, r: Record, bytes: u64) -> bool {
         self.building.records.push(r);
         self.building.bytes += bytes;
         self.total_records += r.n as u64;
         self.total_bytes += bytes;
-        self.building.bytes >= self.buffer_size
+        self.segment_flushed + self.building.bytes >= self.buffer_size
     }
 
-    /// Sends the buffer being filled, if it holds anything. Returns whether it did.
+    /// Finishes the current segment (full, or before an event): what was written since the last
+    /// flush is sent as its last slice. Returns whether an item was queued.
     pub fn finish(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+        if !self.segment_open() {
+            return false;
+        }
+        self.segment_flushed = 0;
+        if self.building.records.is_empty() {
+            // Everything was sent already: its last queued slice becomes the segment's end, or
+            // the segment is free if that slice was consumed.
+            if self.segment_slice_queued {
+                self.segment_slice_queued = false;
+                if let Some(Item::Buffer(b)) = self
+                    .queue
+                    .iter_mut()
+                    .rev()
+                    .map(|f| &mut f.item)
+                    .find(|i| matches!(i, Item::Buffer(_)))
+                {
+                    b.ends_segment = true;
+                    self.buffers += 1;
+                }
+            }
+            return false;
+        }
+        let mut b = std::mem::take(&mut self.building);
+        b.ends_segment = true;
+        self.segment_slice_queued = false;
+        self.buffers += 1;
+        self.enqueue(b, now, visible_at);
+        true
+    }
+
+    /// The output flusher: sends what was written since the last flush as a slice; the
+    /// producer goes on writing into the same segment. Returns whether an item was queued.
+    pub fn flush(&mut self, now: SimTime, visible_at: SimTime) -> bool {
         if self.building.records.is_empty() {
             return false;
         }
         let b = std::mem::take(&mut self.building);
-        self.buffers += 1;
+        self.segment_flushed += b.bytes;
+        self.segment_slice_queued = true;
+        self.enqueue(b, now, visible_at);
+        true
+    }
+
+    fn enqueue(&mut self, b: Buffer, now: SimTime, visible_at: SimTime) {
         self.queue.push_back(InFlight {
             item: Item::Buffer(Box::new(b)),
             sent_at: now,
             visible_at,
             overtaken: 0,
         });
-        true
     }
 
     /// Appends an item at the tail (a restored buffer of persisted channel state, an event).
     pub fn push(&mut self, item: Item, now: SimTime, visible_at: SimTime) {
-        if matches!(item, Item::Buffer(_)) {
+        if matches!(&item, Item::Buffer(b) if b.ends_segment) {
             self.buffers += 1;
         }
         self.queue.push_back(InFlight {
@@ -194,8 +247,13 @@ impl Channel {
     /// Removes the head of the regular queue.
     pub fn pop(&mut self) -> Option<InFlight> {
         let f = self.queue.pop_front()?;
-        if matches!(f.item, Item::Buffer(_)) {
-            self.buffers -= 1;
+        if let Item::Buffer(b) = &f.item {
+            if b.ends_segment {
+                self.buffers -= 1;
+            } else if !self.queue.iter().any(|f| matches!(f.item, Item::Buffer(_))) {
+                // The last slice of the current segment was consumed.
+                self.segment_slice_queued = false;
+            }
         }
         for p in self.priority.iter_mut() {
             p.overtaken = p.overtaken.saturating_sub(1);
@@ -238,6 +296,8 @@ impl Channel {
         self.queue.clear();
         self.priority.clear();
         self.building = Buffer::default();
+        self.segment_flushed = 0;
+        self.segment_slice_queued = false;
         self.buffers = 0;
         self.blocked = false;
         self.producer_waiting = false;

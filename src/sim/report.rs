@@ -6,8 +6,8 @@
 //! whole milliseconds of simulated time.
 
 use super::invariants::ExactlyOnceFigures;
-use super::vertices::VertexFigures;
 use super::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
+use super::vertices::VertexFigures;
 use super::Simulation;
 use serde::Serialize;
 use std::collections::BTreeMap;

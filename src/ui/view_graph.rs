@@ -5,10 +5,11 @@
 //! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
 
 use super::app::{Action, App, Msg, UiState};
+use super::format::bytes;
 use super::layout::{Layout, Line, BUS_Y};
 use super::model::persisted_in_channel;
 pub use super::model::task_view;
-use crate::sim::channel::{Barrier, InFlight, Item};
+use crate::sim::channel::{Barrier, Buffer, InFlight, Item};
 use crate::sim::ids::SimTime;
 use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::{RpcKind, Simulation};
@@ -53,6 +54,40 @@ fn lane_positions(items: &[InFlight], now: SimTime, line_len: f64) -> Vec<f64> {
         .collect()
 }
 
+/// A network buffer in a channel: a record dot when it carries one record (the lessons), else
+/// a segment outline filled as far as its bytes go, with its record count.
+fn buffer_svg(
+    b: &Buffer,
+    (x, y): (f64, f64),
+    names: (&str, &str),
+    overtaken_by: Option<u64>,
+) -> Html {
+    let count = b.record_count();
+    let persisted = overtaken_by.map(|id| format!(" The unaligned barrier of checkpoint {id} overtook it: it is persisted as channel state (persisted_data) and restored with the checkpoint.")).unwrap_or_default();
+    let cls = classes!(
+        "record",
+        (count > 1).then_some("buffer"),
+        overtaken_by.is_some().then_some("overtaken")
+    );
+    let data_overtaken = overtaken_by.map(|id| id.to_string());
+    if let [r] = b.records.as_slice() {
+        if r.n == 1 {
+            return html! {
+                <circle class={cls} cx={fmt(x)} cy={fmt(y)} r="3.4" data-overtaken={data_overtaken}>
+                    <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer ({}) of the channel {} → {}.{persisted}", r.seq, r.src, r.key, bytes(b.bytes), names.0, names.1) }</title>
+                </circle>
+            };
+        }
+    }
+    let first = b.records.first().map(|r| r.seq).unwrap_or(0);
+    html! {
+        <g class={cls} data-records={count.to_string()} data-overtaken={data_overtaken}>
+            <rect class="buffer-frame" x={fmt(x - 4.0)} y={fmt(y - 4.0)} width="8" height="8" rx="1.5" />
+            <title>{ format!("A network buffer of {count} records ({}, from record {first} on) in the channel {} → {}.{persisted}", bytes(b.bytes), names.0, names.1) }</title>
+        </g>
+    }
+}
+
 fn item_svg(
     f: &InFlight,
     u: f64,
@@ -63,15 +98,10 @@ fn item_svg(
     overtaken_by: Option<u64>,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
-    match f.item {
-        Item::Record(r) => html! {
-            <circle class={classes!("record", overtaken_by.is_some().then_some("overtaken"))} cx={fmt(x)} cy={fmt(y)} r="3.4"
-                data-overtaken={overtaken_by.map(|id| id.to_string())}>
-                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer of the channel {} → {}.{}", r.seq, r.src, r.key, names.0, names.1,
-                    overtaken_by.map(|id| format!(" The unaligned barrier of checkpoint {id} overtook it: it is persisted as channel state (persisted_data) and restored with the checkpoint.")).unwrap_or_default()) }</title>
-            </circle>
-        },
+    match &f.item {
+        Item::Buffer(b) => buffer_svg(b, (x, y), names, overtaken_by),
         Item::Barrier(b) => {
+            let b = *b;
             let cls = classes!(
                 "barrier",
                 if priority || b.unaligned {
@@ -327,19 +357,19 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
                 format!("BLOCKED for alignment: {to} received the barrier on this input and consumes nothing more from it until the barrier has arrived on all its inputs. ")
             } else { String::new() };
             let pressure = if full {
-                format!("Full: {}/{} buffers in use, so {from} cannot emit to it and is backpressured. ", ch.records, ch.capacity)
-            } else { format!("{}/{} buffers in use. ", ch.records, ch.capacity) };
+                format!("Full: {}/{} buffers in use ({} in flight), so {from} cannot emit to it and is backpressured. ", ch.buffers_in_use(), ch.capacity, bytes(ch.bytes_in_flight()))
+            } else { format!("{}/{} buffers in use ({} in flight). ", ch.buffers_in_use(), ch.capacity, bytes(ch.bytes_in_flight())) };
             let title = format!("Channel {from} → {to} ({}). {state}{pressure}Click to slow {to} down (its inputs fill up and {from} is backpressured).", partitioning_name(g.edges[info.edge as usize].2));
             let consumer = to.clone();
             let slow = link.callback(move |_| Msg::Action(Action::Slow(consumer.clone())));
-            let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
             // An unaligned barrier in flight overtakes the first `overtaken` queued items: they
             // are persisted as channel state (marked on the graph).
-            let overtaken = ch.priority.iter().find_map(|f| match f.item {
+            let overtaken = ch.priority.iter().find_map(|f| match &f.item {
                 Item::Barrier(b) => Some((b.id.0, f.overtaken as usize)),
                 _ => None,
             }).unwrap_or((0, 0));
-            let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
             let len = line.len();
             let qpos = lane_positions(&queue, now, len);
             let ppos = lane_positions(&prio, now, len);
@@ -350,15 +380,15 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
                 if i < overtaken.1 {
                     return Some(overtaken.0);
                 }
-                match f.item {
-                    Item::Record(r) => persisted.iter().find(|(_, p)| *p == r).map(|(id, _)| *id),
+                match &f.item {
+                    Item::Buffer(b) => persisted.iter().find(|(_, p)| b.records.contains(p)).map(|(id, _)| *id),
                     _ => None,
                 }
             }).collect();
             let arc = overtake_arc(layout, line, &marks, &qpos, (from, to));
             let (bx, by) = line.at(1.0, 0.0);
             html! {
-                <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()}>
+                <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.queued_record_count().to_string()} data-buffers={ch.buffers_in_use().to_string()}>
                     <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
                         <title>{ title.clone() }</title>
                     </line>
@@ -412,15 +442,15 @@ fn bundles(sim: &Simulation, layout: &Layout) -> Html {
         let ch = &sim.channels()[c];
         let s = &mut stats[info.edge as usize];
         s.channels += 1;
-        s.records += ch.records as u64;
+        s.records += ch.queued_record_count() + ch.building.record_count();
         s.blocked += ch.blocked as usize;
         s.full += ch.is_full() as usize;
         for (lane, prio) in [(&ch.queue, false), (&ch.priority, true)] {
-            let items: Vec<InFlight> = lane.iter().take(MAX_ITEMS_PER_CHANNEL).copied().collect();
+            let items: Vec<InFlight> = lane.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
             let pos = lane_positions(&items, now, 200.0);
             for (f, u) in items.iter().zip(pos) {
-                match f.item {
-                    Item::Record(_) => {
+                match &f.item {
+                    Item::Buffer(_) => {
                         let b = ((u * BINS as f64) as usize).min(BINS - 1);
                         s.bins[b] += 1;
                     }

@@ -360,7 +360,7 @@ pub fn inspector(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                             <tr class={classes!(ch.blocked.then_some("blocked"))}>
                                 <td>{ format!("from {from}") }</td>
                                 <td>{ match got { Some(true) => "received", Some(false) => "waiting", None => "—" } }</td>
-                                <td class="num">{ format!("{}/{}", ch.records, ch.capacity) }</td>
+                                <td class="num">{ format!("{}/{}", ch.buffers_in_use(), ch.capacity) }</td>
                                 <td>{ if ch.blocked { "BLOCKED" } else if ch.is_full() { "full" } else { "open" } }</td>
                             </tr>
                         }

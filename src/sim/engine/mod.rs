@@ -20,7 +20,7 @@ use super::gate::InputGate;
 use super::graph::ExecutionGraph;
 use super::ids::{SimDuration, SimTime};
 use super::invariants::{ExactlyOnceOracle, InvariantChecker};
-use super::network::debloat::BufferDebloater;
+use super::network::debloat::{BufferDebloater, STARTING_BUFFER_SIZE};
 use super::network::ChannelBudget;
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
 use super::stats::CheckpointStats;
@@ -93,9 +93,15 @@ impl Simulation {
             .map(|s| InputGate::new(s.inputs.len()))
             .collect();
         let segment = scenario.network.segment_size;
-        let channels = ChannelBudget::of_graph(&graph)
+        // With buffer debloating, buffers start at Flink's starting segment size.
+        let first_size = if scenario.network.buffer_debloat.enabled {
+            STARTING_BUFFER_SIZE.min(segment)
+        } else {
+            segment
+        };
+        let channels = ChannelBudget::of_graph(&graph, scenario.network.local_channels)
             .iter()
-            .map(|b| Channel::new(b.total(), segment))
+            .map(|b| Channel::new(b.total(), first_size))
             .collect();
         let net = &scenario.network;
         let flush_every_record = net.buffer_timeout_enabled && net.buffer_timeout_ms == 0;

@@ -5,9 +5,11 @@
 //!
 //! A channel here is one queue from the producer's result subpartition to the consumer's input
 //! channel. Its capacity in buffers is the consumer's credit (exclusive buffers plus its share of
-//! the gate's floating buffers) plus what the producer's subpartition may queue (its share of
-//! the result partition's pool, at most `MAX_BUFFERS_PER_CHANNEL`). Flink hands floating buffers
-//! out on demand; here each channel gets a fixed, even share (docs/model.md).
+//! the gate's floating buffers; none for a local channel) plus what the producer's subpartition
+//! may queue (its share of the result partition's pool, `subpartitions * 2 + 8`, at most
+//! `MAX_BUFFERS_PER_CHANNEL`). Flink 2.x hard-codes these counts
+//! (`NettyShuffleEnvironmentConfiguration`) and hands floating and pool buffers out on demand;
+//! here each channel gets a fixed, even share (docs/model.md).
 
 pub mod debloat;
 
@@ -30,8 +32,8 @@ pub struct ChannelBudget {
 }
 
 impl ChannelBudget {
-    /// The budget of a channel into a gate of `gate_channels` input channels, from a result
-    /// partition of `subpartitions` subpartitions.
+    /// The budget of a remote channel into a gate of `gate_channels` input channels, from a
+    /// result partition of `subpartitions` subpartitions (a local channel: [`Self::local`]).
     pub fn new(gate_channels: u32, subpartitions: u32) -> ChannelBudget {
         let gate_channels = gate_channels.max(1);
         let subpartitions = subpartitions.max(1);
@@ -44,13 +46,21 @@ impl ChannelBudget {
         }
     }
 
+    /// A `LocalInputChannel` reads the producer's subpartition directly: no buffers of its own.
+    pub fn local(self) -> ChannelBudget {
+        ChannelBudget {
+            receiver: 0,
+            ..self
+        }
+    }
+
     pub fn total(&self) -> u32 {
         self.receiver + self.sender
     }
 
     /// The budget of every channel of `g`, in channel order. A gate is the consumer's input
     /// channels of one job edge; a result partition is the producer's channels of one job edge.
-    pub fn of_graph(g: &ExecutionGraph) -> Vec<ChannelBudget> {
+    pub fn of_graph(g: &ExecutionGraph, local: bool) -> Vec<ChannelBudget> {
         g.channels
             .iter()
             .map(|c| {
@@ -65,7 +75,12 @@ impl ChannelBudget {
                     .find(|o| o.edge == c.edge)
                     .map(|o| o.channels.len() as u32)
                     .unwrap_or(1);
-                ChannelBudget::new(gate, partition)
+                let b = ChannelBudget::new(gate, partition);
+                if local {
+                    b.local()
+                } else {
+                    b
+                }
             })
             .collect()
     }

@@ -254,6 +254,12 @@ pub struct NetworkSpec {
     /// Flink's `taskmanager.network.memory.buffer-debloat.*`.
     #[serde(default)]
     pub buffer_debloat: BufferDebloatSpec,
+    /// Every channel is a `LocalInputChannel` (producer and consumer in one TaskManager, as in
+    /// Flink's MiniCluster): the consumer holds no buffers of its own, only the producer's output
+    /// pool bounds the data in flight. False (the default): every channel is remote, with the
+    /// consumer's exclusive and floating buffers (credit-based flow control).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub local_channels: bool,
 }
 
 impl Default for NetworkSpec {
@@ -267,6 +273,7 @@ impl Default for NetworkSpec {
             buffer_timeout_ms: default_buffer_timeout_ms(),
             buffer_timeout_enabled: true,
             buffer_debloat: BufferDebloatSpec::default(),
+            local_channels: false,
         }
     }
 }

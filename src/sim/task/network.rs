@@ -34,8 +34,10 @@ impl Simulation {
             let task = &mut self.tasks[t.idx()];
             task.pending_output.pop_front();
             task.bytes_out += bytes;
-            if full || self.flush_every_record {
+            if full {
                 self.finish_buffer(c);
+            } else if self.flush_every_record {
+                self.flush_buffer(c);
             } else if was_empty {
                 self.tasks[t.idx()].dirty_outputs.push(c);
             }
@@ -58,6 +60,15 @@ impl Simulation {
         }
     }
 
+    /// Sends what was written into channel `c`'s current segment since the last flush, as a
+    /// slice (the output flusher, or a buffer timeout of 0), and tells the consumer.
+    pub(crate) fn flush_buffer(&mut self, c: ChannelId) {
+        let visible_at = self.now.plus(self.latency);
+        if self.channels[c.idx()].flush(self.now, visible_at) {
+            self.notify_consumer(c, visible_at);
+        }
+    }
+
     /// Tells the consumer of `c` that an item arrives at `visible_at`.
     fn notify_consumer(&mut self, c: ChannelId, visible_at: SimTime) {
         let info = &self.graph.channels[c.idx()];
@@ -74,7 +85,7 @@ impl Simulation {
         }
         let dirty = std::mem::take(&mut task.dirty_outputs);
         for &c in &dirty {
-            self.finish_buffer(c);
+            self.flush_buffer(c);
         }
         let mut dirty = dirty;
         dirty.clear();

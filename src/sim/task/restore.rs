@@ -61,6 +61,7 @@ impl Simulation {
                     let buffer = Buffer {
                         bytes: records.iter().map(|r| r.n as u64).sum::<u64>() * record_bytes,
                         records: records.clone(),
+                        ends_segment: true,
                     };
                     self.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), self.now, self.now);
                     self.gates[t.idx()].on_push(self.now, *input);

@@ -180,6 +180,7 @@ fn an_unaligned_barrier_snapshots_at_once_and_persists_the_records_it_overtook()
         let buffer = Buffer {
             records: vec![Record::one(0, 0, seq, 0)],
             bytes: 100,
+            ends_segment: true,
         };
         w.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), SimTime::ZERO, SimTime::ZERO);
     }
