@@ -118,7 +118,7 @@ fn random_scenario(rng: &mut fastrand::Rng) -> Value {
             "aligned_timeout_ms": aligned_timeout,
             "num_retained": rng.u32(1..4)
         },
-        "network": {"latency_ms": latency, "buffers_per_channel": rng.u32(1..10)},
+        "network": {"latency_ms": latency, "segment_size": 4096u64 << rng.u32(0..4), "buffer_timeout_ms": rng.u64(0..200)},
         "restart_delay_ms": restart_delay,
         "faults": faults
     })

@@ -78,7 +78,7 @@ impl Buffer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Buffer(Box<Buffer>),
+    Buffer(Buffer),
     Barrier(Barrier),
     /// Flink's `CancelCheckpointMarker`: the checkpoint was aborted upstream.
     Cancel(CheckpointId),
@@ -190,7 +190,7 @@ impl Channel {
             }
             return false;
         }
-        let mut b = std::mem::take(&mut self.building);
+        let mut b = self.take_building();
         b.ends_segment = true;
         self.segment_slice_queued = false;
         self.buffers += 1;
@@ -204,16 +204,29 @@ impl Channel {
         if self.building.records.is_empty() {
             return false;
         }
-        let b = std::mem::take(&mut self.building);
+        let b = self.take_building();
         self.segment_flushed += b.bytes;
         self.segment_slice_queued = true;
         self.enqueue(b, now, visible_at);
         true
     }
 
+    /// Takes what was written since the last flush; the next one starts with room for as many
+    /// record runs (one allocation instead of a few growths).
+    fn take_building(&mut self) -> Buffer {
+        let room = self.building.records.len();
+        std::mem::replace(
+            &mut self.building,
+            Buffer {
+                records: Vec::with_capacity(room),
+                ..Buffer::default()
+            },
+        )
+    }
+
     fn enqueue(&mut self, b: Buffer, now: SimTime, visible_at: SimTime) {
         self.queue.push_back(InFlight {
-            item: Item::Buffer(Box::new(b)),
+            item: Item::Buffer(b),
             sent_at: now,
             visible_at,
             overtaken: 0,

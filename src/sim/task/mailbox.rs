@@ -15,6 +15,9 @@ use std::rc::Rc;
 
 /// A source whose record runs come faster than this wakes once per tick and emits the runs due.
 pub const SOURCE_TICK: SimDuration = SimDuration(10_000);
+/// A busy subtask takes an input buffer that has arrived while at most this much of its work is
+/// still ahead (see [`Simulation::may_take_next_buffer`]).
+pub const BATCH_WINDOW: SimDuration = SimDuration(1_000);
 
 impl Simulation {
     /// The main loop of a subtask (Flink's mailbox loop): priority events, then pending output,
@@ -39,7 +42,10 @@ impl Simulation {
                 return;
             }
             self.process_priority_events(t);
-            if self.now < self.tasks[t.idx()].busy_until && !self.run_on_to_busy_end(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && !self.run_on_to_busy_end(t)
+                && !self.may_take_next_buffer(t)
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -55,7 +61,10 @@ impl Simulation {
             if !progressed {
                 return;
             }
-            if self.now < self.tasks[t.idx()].busy_until && !self.run_on_to_busy_end(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && !self.run_on_to_busy_end(t)
+                && !self.may_take_next_buffer(t)
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -76,6 +85,33 @@ impl Simulation {
         self.now = at;
         self.narrate();
         true
+    }
+
+    /// A busy subtask may take its next input buffer now, its processing queued behind the
+    /// current work, when that buffer has already arrived and the busy time still ahead is at
+    /// most [`BATCH_WINDOW`] (not in a synchronous snapshot, never past an event: a barrier is
+    /// always taken at its own time). This bounds the events per buffer; its outputs are written
+    /// up to `BATCH_WINDOW` early (docs/model.md).
+    fn may_take_next_buffer(&mut self, t: SubtaskId) -> bool {
+        let task = &self.tasks[t.idx()];
+        if task.busy_until.0.saturating_sub(self.now.0) > BATCH_WINDOW.0
+            || task.in_sync().is_some()
+            || self.graph.operator_of(t).kind == OperatorKind::Source
+        {
+            return false;
+        }
+        let gate = &self.gates[t.idx()];
+        if gate.next_priority_time().is_some() {
+            return false;
+        }
+        let Some(&(visible, input)) = gate.available.front() else {
+            return false;
+        };
+        let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
+        let ch = &self.channels[c.idx()];
+        visible <= self.now
+            && !ch.blocked
+            && matches!(ch.queue.front(), Some(f) if matches!(f.item, Item::Buffer(_)))
     }
 
     /// Emits the next record run of a source if it is due. Returns whether it did anything.
@@ -223,7 +259,7 @@ impl Simulation {
             }
         }
         let d = SimDuration(per_record.0.saturating_mul(count));
-        task.busy_until = self.now.plus(d);
+        task.busy_until = task.busy_until.max(self.now).plus(d);
         task.busy_us += d.0;
         if kind != OperatorKind::Sink {
             task.records_out += count;

@@ -63,7 +63,7 @@ impl Simulation {
                         records: records.clone(),
                         ends_segment: true,
                     };
-                    self.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), self.now, self.now);
+                    self.channels[c.idx()].push(Item::Buffer(buffer), self.now, self.now);
                     self.gates[t.idx()].on_push(self.now, *input);
                 }
             }

@@ -371,14 +371,16 @@ public final class Harness {
         set(conf, "web.checkpoints.history", 1000);
         set(conf, "web.exception-history-size", 1000);
         set(conf, "pipeline.operator-chaining.enabled", false);
-        // Network buffers. network.segment_size (bytes) when given; when absent 4 KiB (not Flink's
-        // 32 KiB default) so that backpressure builds up within seconds at low rates and the
-        // captures in tests/flink/ (made before the field existed) stay reproducible.
+        // Network buffers: network.segment_size (bytes), Flink's 32 KiB when absent, as in the
+        // simulation. The captures in tests/flink/ were made with 4 KiB and say so in their
+        // scenario files. The MiniCluster has one TaskManager, so every channel is local: a
+        // scenario compared with it sets network.local_channels.
         JsonNode net = sc.path("network");
-        if (net.hasNonNull("segment_size")) {
-            set(conf, "taskmanager.memory.segment-size", net.get("segment_size").asLong() + " b");
-        } else {
-            set(conf, "taskmanager.memory.segment-size", "4 kb");
+        long segment = net.hasNonNull("segment_size") ? net.get("segment_size").asLong() : 32768;
+        set(conf, "taskmanager.memory.segment-size", segment + " b");
+        if (!net.path("local_channels").asBoolean(false)) {
+            System.err.println("[harness] note: network.local_channels is not set; the MiniCluster's"
+                    + " channels are all local, the simulation's will be remote");
         }
         // Output flusher: execution.buffer-timeout.interval (Flink's default 100 ms applies when
         // absent); a negative value (-1, the old setBufferTimeout(-1)) disables the flusher

@@ -182,7 +182,7 @@ fn an_unaligned_barrier_snapshots_at_once_and_persists_the_records_it_overtook()
             bytes: 100,
             ends_segment: true,
         };
-        w.channels[c.idx()].push(Item::Buffer(Box::new(buffer)), SimTime::ZERO, SimTime::ZERO);
+        w.channels[c.idx()].push(Item::Buffer(buffer), SimTime::ZERO, SimTime::ZERO);
     }
     let mut task = w.task(MAP);
     let b = Barrier {
