@@ -148,6 +148,16 @@ struct WallStats {
     #[serde(flatten)]
     counts: RunCounts,
     records_per_wall_s: u64,
+    /// The process's peak resident memory, KiB (Linux: `VmHWM` of /proc/self/status).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_rss_kib: Option<u64>,
+}
+
+/// The process's peak resident memory in KiB, where the OS tells it.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `run SCENARIO.json [--seed N] [--until-ms T] [--stats]`.
@@ -171,6 +181,7 @@ fn run_scenario(a: &RunArgs) -> Result<String, String> {
             wall_s: (wall * 1e4).round() / 1e4,
             counts,
             records_per_wall_s: (counts.records_moved as f64 / wall.max(1e-9)).round() as u64,
+            peak_rss_kib: peak_rss_kib(),
         };
         eprintln!(
             "{}",

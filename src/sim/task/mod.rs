@@ -224,6 +224,10 @@ pub struct Task {
     pub backpressured_us: u64,
     /// Time spent processing records, µs (Flink's `busyTimeMsPerSecond`).
     pub busy_us: u64,
+    /// Since when this attempt runs (RUNNING), if it does.
+    pub running_since: Option<SimTime>,
+    /// Time spent RUNNING by earlier attempts, µs.
+    pub running_us: u64,
     /// Output channels whose buffer being filled holds data (the output flusher sends them).
     pub dirty_outputs: Vec<ChannelId>,
     /// Records read and written (runs expanded), as Flink's `read-records` / `write-records`.
@@ -284,6 +288,8 @@ impl Task {
             backpressured_since: None,
             backpressured_us: 0,
             busy_us: 0,
+            running_since: Some(SimTime::ZERO),
+            running_us: 0,
             dirty_outputs: Vec::new(),
             records_in: 0,
             records_out: 0,
@@ -325,7 +331,21 @@ impl Task {
         self.bytes_in = old.bytes_in;
         self.bytes_out = old.bytes_out;
         self.busy_us = old.busy_us;
+        self.running_since = None;
+        self.running_us = old.running_us + old.running_for(now);
         self.backpressured_us = old.backpressured_us + old.backpressured_for(now);
+    }
+
+    /// Time spent RUNNING by now, over every attempt, µs.
+    pub fn running_total(&self, now: SimTime) -> u64 {
+        self.running_us + self.running_for(now)
+    }
+
+    /// How long this attempt has been RUNNING by now, µs (0 if it is not).
+    pub fn running_for(&self, now: SimTime) -> u64 {
+        self.running_since
+            .map(|s| now.0.saturating_sub(s.0))
+            .unwrap_or(0)
     }
 
     /// How long the subtask has been backpressured by now, µs (0 if it is not).

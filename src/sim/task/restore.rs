@@ -87,6 +87,7 @@ impl Simulation {
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
         task.status = TaskStatus::Running;
+        task.running_since = Some(now);
         task.next_emit_at = now;
         task.busy_until = now;
         task.wake_at = None;
