@@ -23,6 +23,8 @@ pub mod panic;
 #[cfg(target_arch = "wasm32")]
 mod view_graph;
 #[cfg(target_arch = "wasm32")]
+mod view_log_help;
+#[cfg(target_arch = "wasm32")]
 mod view_panels;
 #[cfg(target_arch = "wasm32")]
 mod view_stats;

@@ -20,6 +20,7 @@ use super::run::{Frame, Goal, Run};
 use super::scenarios::Tab;
 use super::scenarios::{self, SHIPPED};
 use super::share::{ScenarioRef, ShareLink};
+use super::view_log_help::{log_lines, HelpOverlay, LogPanel};
 use super::view_tabs::{TabPanel, Tabs};
 use super::{view_graph, view_panels, view_stats, view_timeline};
 use crate::sim::ids::SimTime;
@@ -629,11 +630,11 @@ impl Component for App {
                             <TabPanel tab={Tab::Checkpoints} active={tab}>{ view_stats::checkpoints(sim, &self.ui, link) }</TabPanel>
                             <TabPanel tab={Tab::ExactlyOnce} active={tab}>{ view_panels::exactly_once(sim, eo) }</TabPanel>
                             <TabPanel tab={Tab::Settings} active={tab}>{ view_panels::settings(sim, &self.ui, link) }</TabPanel>
-                            <TabPanel tab={Tab::Log} active={tab}>{ view_panels::log(sim) }</TabPanel>
+                            <TabPanel tab={Tab::Log} active={tab}><LogPanel lines={log_lines(sim)} /></TabPanel>
                         </div>
                     </aside>
                 </div>
-                if self.show_help { { view_panels::help(link) } }
+                if self.show_help { <HelpOverlay on_close={link.callback(|()| Msg::Help(false))} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
             </main>
         }
