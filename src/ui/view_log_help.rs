@@ -2,49 +2,12 @@
 //! their data and callbacks as props (they know nothing of the App or its messages) and render
 //! again only when their props change.
 
-use crate::sim::{LogKind, Simulation};
+use super::panel_model::LogLine;
 use yew::prelude::*;
-
-/// Most lines the Log panel shows (the newest).
-const LOG_LINES: usize = 60;
-
-/// One line of the Log panel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogLine {
-    /// When it happened, in simulated ms (a narration step: the step's time).
-    pub at_ms: u64,
-    /// Its kind, lower-case (a CSS class: `abort`, `decline`, `step`, …).
-    pub kind: String,
-    pub text: String,
-}
-
-/// The latest lines of the simulation's log, newest first, for [`LogPanel`].
-pub fn log_lines(sim: &Simulation) -> Vec<LogLine> {
-    let steps = &sim.scenario().steps;
-    sim.log_entries()
-        .iter()
-        .rev()
-        .take(LOG_LINES)
-        .map(|e| LogLine {
-            // Narration lines are timed by their step (the log stamps them when reached).
-            at_ms: if e.kind == LogKind::Step {
-                steps
-                    .iter()
-                    .find(|s| s.text == e.text)
-                    .map(|s| s.at_ms)
-                    .unwrap_or(e.at.as_ms())
-            } else {
-                e.at.as_ms()
-            },
-            kind: format!("{:?}", e.kind).to_lowercase(),
-            text: e.text.clone(),
-        })
-        .collect()
-}
 
 #[derive(Properties, PartialEq)]
 pub struct LogProps {
-    /// The lines to show, newest first (see [`log_lines`]).
+    /// The lines to show, newest first (see [`super::panel_model::log_lines`]).
     pub lines: Vec<LogLine>,
 }
 
@@ -56,7 +19,7 @@ pub fn log_panel(props: &LogProps) -> Html {
             <h2>{ "Log" }</h2>
             <ol class="log-lines" data-testid="log">
             { for props.lines.iter().map(|l| html! {
-                <li class={classes!("log-line", l.kind.clone())}><span class="at">{ format!("{} ms", l.at_ms) }</span><span class="text">{ l.text.clone() }</span></li>
+                <li class={classes!("log-line", l.kind)}><span class="at">{ format!("{} ms", l.at_ms) }</span><span class="text">{ l.text.clone() }</span></li>
             }) }
             </ol>
         </section>
