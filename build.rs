@@ -2,7 +2,8 @@
 //! that the scenario picker and share links work offline and synchronously. The order is the
 //! one `static/scenarios/index.json` names (`{"scenarios": [NAME, ...]}`, each NAME a key such as
 //! `happy-path` or a file name such as `happy-path.json`); files it does not name follow in
-//! file-name order, benchmarks last. Generates `$OUT_DIR/scenarios.rs`.
+//! file-name order, benchmarks last. Each file is embedded minified (same JSON, no layout
+//! whitespace). Generates `$OUT_DIR/scenarios.rs`.
 
 use std::env;
 use std::fs;
@@ -47,13 +48,25 @@ fn main() {
         let path = dir.join(f);
         let key = f.trim_end_matches(".json");
         out.push_str(&format!(
-            "    Shipped {{ key: {key:?}, json: include_str!({:?}) }},\n",
-            path.to_string_lossy()
+            "    Shipped {{ key: {key:?}, json: {:?} }},\n",
+            minified(&path)
         ));
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR")).join("scenarios.rs");
     fs::write(dest, out).expect("write scenarios.rs");
+}
+
+/// A scenario file without its layout whitespace (the browser bundle carries every shipped
+/// scenario; the files themselves stay readable). A file that is not JSON is embedded as it is,
+/// so that the app reports it the way it reports any broken scenario.
+fn minified(path: &Path) -> String {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => v.to_string(),
+        Err(_) => text,
+    }
 }
 
 /// The names `index.json` lists, in order: `{"scenarios": [NAME, ...]}` (or a bare array). No

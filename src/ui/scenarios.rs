@@ -136,6 +136,15 @@ pub fn key_of(s: &Scenario) -> Option<&'static str> {
     })
 }
 
+/// For the view models' tests: a fresh run of shipped scenario `key`, played to `ms`.
+#[cfg(test)]
+pub fn shipped_run_at(key: &str, ms: u64) -> crate::sim::Simulation {
+    let s = find(key).expect("shipped").parse().expect("parses");
+    let mut sim = crate::sim::Simulation::new(s).expect("validates");
+    sim.run_until(crate::sim::ids::SimTime::from_ms(ms));
+    sim
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,29 +2,22 @@
 //! barriers and cancellation markers in flight (or one bundle per operator pair with counts when
 //! there are too many channels), subtask states, backpressure, and the RPCs (triggers, acks,
 //! declines) travelling between subtasks and the coordinator's bus at the top. Every element
-//! carries an SVG `<title>` saying in one sentence what it is, in Flink's words.
+//! carries an SVG `<title>` saying in one sentence what it is, in Flink's words. It knows
+//! nothing of the App: clicks come back through the `Callback`s of [`GraphCallbacks`].
 
-use super::app::{Action, App, Msg, UiState};
-use super::format::bytes;
+use super::actions::Action;
+use super::format::{bytes, fixed};
+use super::graph_model::{
+    lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, BINS, SLOT,
+};
 use super::layout::{Layout, Line, BUS_Y};
-use super::model::persisted_in_channel;
-pub use super::model::task_view;
-use crate::sim::channel::{Barrier, Buffer, InFlight, Item};
-use crate::sim::ids::SimTime;
+use crate::sim::channel::Barrier;
+use crate::sim::graph::ExecutionGraph;
+use crate::sim::ids::SubtaskId;
 use crate::sim::scenario::{OperatorKind, Partitioning};
-use crate::sim::{RpcKind, Simulation};
-use std::collections::BTreeMap;
-use yew::html::Scope;
+use crate::sim::RpcKind;
+use std::rc::Rc;
 use yew::prelude::*;
-
-/// Most items drawn in one channel (the rest are counted in its tooltip).
-const MAX_ITEMS_PER_CHANNEL: usize = 48;
-/// Most RPC dots drawn at once.
-const MAX_RPCS: usize = 400;
-/// Spacing of queued items at the consumer's end, in SVG units.
-const SLOT: f64 = 9.0;
-/// Density bins along an aggregated bundle.
-const BINS: usize = 24;
 
 fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
     let what = if b.savepoint {
@@ -39,57 +32,46 @@ fn barrier_title(b: &Barrier, priority: bool, from: &str, to: &str) -> String {
     }
 }
 
-/// Positions of the items of one lane: arrived items queue from the consumer's end backwards.
-fn lane_positions(items: &[InFlight], now: SimTime, line_len: f64) -> Vec<f64> {
-    let slot_u = SLOT / line_len.max(1.0);
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let span = f.visible_at.0.saturating_sub(f.sent_at.0).max(1) as f64;
-            let flight = (now.0.saturating_sub(f.sent_at.0)) as f64 / span;
-            let slot = 1.0 - (i as f64 + 0.5) * slot_u;
-            flight.clamp(0.0, 1.0).min(slot).max(0.02)
-        })
-        .collect()
-}
-
 /// A network buffer in a channel: a record dot when it carries one record (the lessons), else
-/// a segment outline filled as far as its bytes go, with its record count.
+/// a small segment glyph with its record count in the tooltip.
 fn buffer_svg(
-    b: &Buffer,
+    kind: &LaneKind,
     (x, y): (f64, f64),
     names: (&str, &str),
     overtaken_by: Option<u64>,
 ) -> Html {
-    let count = b.record_count();
+    let LaneKind::Buffer {
+        records,
+        bytes: size,
+        first,
+    } = *kind
+    else {
+        return Html::default();
+    };
     let persisted = overtaken_by.map(|id| format!(" The unaligned barrier of checkpoint {id} overtook it: it is persisted as channel state (persisted_data) and restored with the checkpoint.")).unwrap_or_default();
     let cls = classes!(
         "record",
-        (count > 1).then_some("buffer"),
+        (records > 1).then_some("buffer"),
         overtaken_by.is_some().then_some("overtaken")
     );
     let data_overtaken = overtaken_by.map(|id| id.to_string());
-    if let [r] = b.records.as_slice() {
-        if r.n == 1 {
-            return html! {
-                <circle class={cls} cx={fmt(x)} cy={fmt(y)} r="3.4" data-overtaken={data_overtaken}>
-                    <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer ({}) of the channel {} → {}.{persisted}", r.seq, r.src, r.key, bytes(b.bytes), names.0, names.1) }</title>
-                </circle>
-            };
-        }
-    }
-    let first = b.records.first().map(|r| r.seq).unwrap_or(0);
-    html! {
-        <g class={cls} data-records={count.to_string()} data-overtaken={data_overtaken}>
-            <rect class="buffer-frame" x={fmt(x - 4.0)} y={fmt(y - 4.0)} width="8" height="8" rx="1.5" />
-            <title>{ format!("A network buffer of {count} records ({}, from record {first} on) in the channel {} → {}.{persisted}", bytes(b.bytes), names.0, names.1) }</title>
-        </g>
+    match first {
+        Some(r) if records == 1 => html! {
+            <circle class={cls} cx={fmt(x)} cy={fmt(y)} r="3.4" data-overtaken={data_overtaken}>
+                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer ({}) of the channel {} → {}.{persisted}", r.seq, r.src, r.key, bytes(size), names.0, names.1) }</title>
+            </circle>
+        },
+        _ => html! {
+            <g class={cls} data-records={records.to_string()} data-overtaken={data_overtaken}>
+                <rect class="buffer-frame" x={fmt(x - 4.0)} y={fmt(y - 4.0)} width="8" height="8" rx="1.5" />
+                <title>{ format!("A network buffer of {records} records ({}{}) in the channel {} → {}.{persisted}", bytes(size), first.map(|r| format!(", from record {} of source subtask {}", r.seq, r.src)).unwrap_or_default(), names.0, names.1) }</title>
+            </g>
+        },
     }
 }
 
 fn item_svg(
-    f: &InFlight,
+    f: &LaneItem,
     u: f64,
     line: &Line,
     lane_off: f64,
@@ -98,10 +80,9 @@ fn item_svg(
     overtaken_by: Option<u64>,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
-    match &f.item {
-        Item::Buffer(b) => buffer_svg(b, (x, y), names, overtaken_by),
-        Item::Barrier(b) => {
-            let b = *b;
+    match f.kind {
+        LaneKind::Buffer { .. } => buffer_svg(&f.kind, (x, y), names, overtaken_by),
+        LaneKind::Barrier(b) => {
             let cls = classes!(
                 "barrier",
                 if priority || b.unaligned {
@@ -124,7 +105,7 @@ fn item_svg(
                 </g>
             }
         }
-        Item::Cancel(id) => html! {
+        LaneKind::Cancel(id) => html! {
             <g class="cancel-marker" data-testid="cancel-marker" data-checkpoint={id.0.to_string()}>
                 <title>{ format!("CancelCheckpointMarker of checkpoint {id}: checkpoint {id} was aborted upstream; it tells {} to stop aligning it and to decline it.", names.1) }</title>
                 <path d={format!("M{} {} l8 8 m0 -8 l-8 8", fmt(x - 4.0), fmt(y - 4.0))} />
@@ -284,31 +265,59 @@ fn overtake_label(layout: &Layout, line: &Line, start: f64, text: String, n: usi
 }
 
 fn fmt(v: f64) -> String {
-    format!("{v:.1}")
+    fixed(v, 1)
 }
 
-pub fn graph(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) -> Html {
-    let g = sim.graph();
+#[derive(Properties)]
+pub struct GraphProps {
+    /// What to draw at this instant.
+    pub scene: GraphScene,
+    /// The run's execution graph and where it goes on screen (both change only with the run or
+    /// the graph area's size: compared by pointer).
+    pub graph: Rc<ExecutionGraph>,
+    pub layout: Rc<Layout>,
+    /// The subtask in the inspector.
+    pub selected: Option<SubtaskId>,
+    /// A subtask clicked (or Enter on it): select it, or None to close the inspector.
+    pub on_select: Callback<Option<SubtaskId>>,
+    /// A channel clicked (slow its consumer down) or an ack in flight clicked (lose it).
+    pub on_action: Callback<Action>,
+}
+
+impl PartialEq for GraphProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.graph, &other.graph)
+            && Rc::ptr_eq(&self.layout, &other.layout)
+            && self.selected == other.selected
+            && self.on_select == other.on_select
+            && self.on_action == other.on_action
+            && self.scene == other.scene
+    }
+}
+
+/// The job graph (hook `graph`).
+#[function_component(Graph)]
+pub fn graph(props: &GraphProps) -> Html {
+    let (scene, g, layout) = (&props.scene, &*props.graph, &*props.layout);
     let view_box = format!("0 0 {} {}", fmt(layout.width), fmt(layout.height));
     html! {
         <svg class={classes!("graph", layout.compact.then_some("compact"))} data-testid="graph" viewBox={view_box}
             preserveAspectRatio="xMidYMin meet" role="img"
-            aria-label={format!("Job graph of {}: {} subtasks, {} channels", sim.scenario().name, g.subtasks.len(), g.channels.len())}>
+            aria-label={format!("Job graph of {}: {} subtasks, {} channels", scene.scenario_name, g.subtasks.len(), g.channels.len())}>
             <g class="bus">
                 <line x1="0" y1={fmt(BUS_Y)} x2={fmt(layout.width)} y2={fmt(BUS_Y)} />
                 <text x="6" y={fmt(BUS_Y + 14.0)}>{ "RPC to/from the JobManager: trigger ↓ sources · acknowledge / decline ↑ from every subtask" }</text>
                 <title>{ "The CheckpointCoordinator runs in the JobManager: it sends trigger RPCs to the source subtasks only, and every subtask acknowledges (or declines) each checkpoint with an RPC." }</title>
             </g>
-            { operators(sim, layout) }
-            if layout.aggregated { { bundles(sim, layout) } } else { { channels(sim, layout, link) } }
-            { subtasks(sim, layout, ui, link) }
-            { rpcs(sim, layout, link) }
+            { operators(g, layout) }
+            if layout.aggregated { { bundles(scene, g, layout) } } else { { channels(scene, g, layout, &props.on_action) } }
+            { subtasks(scene, g, layout, props.selected, &props.on_select) }
+            { rpcs(scene, g, layout, &props.on_action) }
         </svg>
     }
 }
 
-fn operators(sim: &Simulation, layout: &Layout) -> Html {
-    let g = sim.graph();
+fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
     html! {
         <g class="operators">
         { for g.operators.iter().enumerate().map(|(i, op)| {
@@ -340,55 +349,39 @@ fn operators(sim: &Simulation, layout: &Layout) -> Html {
     }
 }
 
-fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
-    let g = sim.graph();
-    let now = sim.now();
+fn channels(
+    scene: &GraphScene,
+    g: &ExecutionGraph,
+    layout: &Layout,
+    on_action: &Callback<Action>,
+) -> Html {
+    let now = scene.now;
     html! {
         <g class="channels">
-        { for g.channels.iter().enumerate().map(|(c, info)| {
-            let ch = &sim.channels()[c];
+        { for g.channels.iter().zip(&scene.channels).enumerate().map(|(c, (info, ch))| {
+            let ChannelScene { queue, marks, priority: prio, .. } = ch;
             let line = &layout.channels[c];
             let from = &g.subtasks[info.from.idx()].name;
             let to = &g.subtasks[info.to.idx()].name;
-            let full = ch.is_full();
+            let full = ch.full;
             let cls = classes!("channel", ch.blocked.then_some("blocked"), full.then_some("full"),
                 ch.producer_waiting.then_some("waiting"));
             let state = if ch.blocked {
                 format!("BLOCKED for alignment: {to} received the barrier on this input and consumes nothing more from it until the barrier has arrived on all its inputs. ")
             } else { String::new() };
             let pressure = if full {
-                format!("Full: {}/{} buffers in use ({} in flight), so {from} cannot emit to it and is backpressured. ", ch.buffers_in_use(), ch.capacity, bytes(ch.bytes_in_flight()))
-            } else { format!("{}/{} buffers in use ({} in flight). ", ch.buffers_in_use(), ch.capacity, bytes(ch.bytes_in_flight())) };
+                format!("Full: {}/{} buffers in use ({} in flight), so {from} cannot emit to it and is backpressured. ", ch.buffers, ch.capacity, bytes(ch.bytes))
+            } else { format!("{}/{} buffers in use ({}, {} records in flight). ", ch.buffers, ch.capacity, bytes(ch.bytes), ch.records) };
             let title = format!("Channel {from} → {to} ({}). {state}{pressure}Click to slow {to} down (its inputs fill up and {from} is backpressured).", partitioning_name(g.edges[info.edge as usize].2));
             let consumer = to.clone();
-            let slow = link.callback(move |_| Msg::Action(Action::Slow(consumer.clone())));
-            let queue: Vec<InFlight> = ch.queue.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
-            // An unaligned barrier in flight overtakes the first `overtaken` queued items: they
-            // are persisted as channel state (marked on the graph).
-            let overtaken = ch.priority.iter().find_map(|f| match &f.item {
-                Item::Barrier(b) => Some((b.id.0, f.overtaken as usize)),
-                _ => None,
-            }).unwrap_or((0, 0));
-            let prio: Vec<InFlight> = ch.priority.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
+            let slow = on_action.reform(move |_: MouseEvent| Action::Slow(consumer.clone()));
             let len = line.len();
-            let qpos = lane_positions(&queue, now, len);
-            let ppos = lane_positions(&prio, now, len);
-            // Records persisted as channel state by an unaligned checkpoint that has not
-            // completed: they stay marked while they wait in the channel.
-            let persisted = if ch.queue.is_empty() { Vec::new() } else { persisted_in_channel(sim, c) };
-            let marks: Vec<Option<u64>> = queue.iter().enumerate().map(|(i, f)| {
-                if i < overtaken.1 {
-                    return Some(overtaken.0);
-                }
-                match &f.item {
-                    Item::Buffer(b) => persisted.iter().find(|(_, p)| b.records.contains(p)).map(|(id, _)| *id),
-                    _ => None,
-                }
-            }).collect();
-            let arc = overtake_arc(layout, line, &marks, &qpos, (from, to));
+            let qpos = lane_positions(queue, now, len);
+            let ppos = lane_positions(prio, now, len);
+            let arc = overtake_arc(layout, line, marks, &qpos, (from, to));
             let (bx, by) = line.at(1.0, 0.0);
             html! {
-                <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.queued_record_count().to_string()} data-buffers={ch.buffers_in_use().to_string()}>
+                <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()} data-buffers={ch.buffers.to_string()}>
                     <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
                         <title>{ title.clone() }</title>
                     </line>
@@ -400,7 +393,7 @@ fn channels(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
                             <title>{ title.clone() }</title>
                         </rect>
                     }
-                    if !ch.priority.is_empty() {
+                    if !prio.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
                     { for queue.iter().zip(qpos.iter()).zip(marks.iter()).map(|((f, u), m)| item_svg(f, *u, line, 0.0, false, (from, to), *m)) }
@@ -422,49 +415,8 @@ fn partitioning_name(p: Partitioning) -> &'static str {
     }
 }
 
-#[derive(Default)]
-struct BundleStats {
-    channels: usize,
-    records: u64,
-    blocked: usize,
-    full: usize,
-    bins: [u32; BINS],
-    /// Per checkpoint: (channels carrying its barrier, sum of positions, priority ones, savepoint).
-    barriers: BTreeMap<u64, (usize, f64, usize, bool)>,
-    cancels: usize,
-}
-
-fn bundles(sim: &Simulation, layout: &Layout) -> Html {
-    let g = sim.graph();
-    let now = sim.now();
-    let mut stats: Vec<BundleStats> = (0..g.edges.len()).map(|_| BundleStats::default()).collect();
-    for (c, info) in g.channels.iter().enumerate() {
-        let ch = &sim.channels()[c];
-        let s = &mut stats[info.edge as usize];
-        s.channels += 1;
-        s.records += ch.queued_record_count() + ch.building.record_count();
-        s.blocked += ch.blocked as usize;
-        s.full += ch.is_full() as usize;
-        for (lane, prio) in [(&ch.queue, false), (&ch.priority, true)] {
-            let items: Vec<InFlight> = lane.iter().take(MAX_ITEMS_PER_CHANNEL).cloned().collect();
-            let pos = lane_positions(&items, now, 200.0);
-            for (f, u) in items.iter().zip(pos) {
-                match &f.item {
-                    Item::Buffer(_) => {
-                        let b = ((u * BINS as f64) as usize).min(BINS - 1);
-                        s.bins[b] += 1;
-                    }
-                    Item::Barrier(b) => {
-                        let e = s.barriers.entry(b.id.0).or_insert((0, 0.0, 0, b.savepoint));
-                        e.0 += 1;
-                        e.1 += u;
-                        e.2 += prio as usize;
-                    }
-                    Item::Cancel(_) => s.cancels += 1,
-                }
-            }
-        }
-    }
+fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
+    let stats = &scene.bundles;
     html! {
         <g class="bundles">
         { for stats.iter().enumerate().map(|(e, s)| {
@@ -474,8 +426,8 @@ fn bundles(sim: &Simulation, layout: &Layout) -> Html {
             let max_bin = s.bins.iter().copied().max().unwrap_or(0).max(1);
             let (mx, my) = line.at(0.5, 0.0);
             let title = format!(
-                "{} channels {fname} → {tname} ({}), drawn as one bundle: {} records in flight, {} channels blocked for alignment, {} channels full (their producers are backpressured).",
-                s.channels, partitioning_name(part), s.records, s.blocked, s.full);
+                "{} channels {fname} → {tname} ({}), drawn as one bundle: {} records ({}) in flight in {} of their {} network buffers, {} channels blocked for alignment, {} channels full (their producers are backpressured).",
+                s.channels, partitioning_name(part), s.records, bytes(s.bytes), s.buffers, s.capacity, s.blocked, s.full);
             html! {
                 <g class={classes!("bundle", (s.blocked > 0).then_some("blocked"), (s.full > 0).then_some("full"))}
                     data-testid={format!("bundle-{fname}-{tname}")} data-channels={s.channels.to_string()}
@@ -486,7 +438,7 @@ fn bundles(sim: &Simulation, layout: &Layout) -> Html {
                     { for s.bins.iter().enumerate().filter(|(_, n)| **n > 0).map(|(b, n)| {
                         let (x, y) = line.at((b as f64 + 0.5) / BINS as f64, 0.0);
                         let op = 0.25 + 0.75 * (*n as f64 / max_bin as f64);
-                        html! { <rect class="density" x={fmt(x - 3.5)} y={fmt(y - 5.0)} width="7" height="10" fill-opacity={format!("{op:.2}")} /> }
+                        html! { <rect class="density" x={fmt(x - 3.5)} y={fmt(y - 5.0)} width="7" height="10" fill-opacity={fixed(op, 2)} /> }
                     }) }
                     { for s.barriers.iter().map(|(id, (n, sum, prio, sp))| {
                         let u = sum / *n as f64;
@@ -501,7 +453,7 @@ fn bundles(sim: &Simulation, layout: &Layout) -> Html {
                         }
                     }) }
                     <text class="bundle-label" x={fmt(mx)} y={fmt(my + 26.0)}>
-                        { format!("{} ch · {} rec", s.channels, s.records) }
+                        { format!("{} ch · {} · {}/{} buf", s.channels, bytes(s.bytes), s.buffers, s.capacity) }
                         if s.blocked > 0 { <tspan class="blocked-count">{ format!(" · {} blocked", s.blocked) }</tspan> }
                         if s.full > 0 { <tspan class="full-count">{ format!(" · {} full", s.full) }</tspan> }
                         <title>{ title }</title>
@@ -513,31 +465,38 @@ fn bundles(sim: &Simulation, layout: &Layout) -> Html {
     }
 }
 
-fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) -> Html {
-    let g = sim.graph();
+fn subtasks(
+    scene: &GraphScene,
+    g: &ExecutionGraph,
+    layout: &Layout,
+    selected_task: Option<SubtaskId>,
+    on_select: &Callback<Option<SubtaskId>>,
+) -> Html {
     html! {
         <g class="subtasks">
         { for g.subtasks.iter().map(|info| {
             let t = info.id;
             let r = &layout.subtasks[t.idx()];
-            let task = &sim.tasks()[t.idx()];
-            let v = task_view(sim, t);
+            let v = &scene.tasks[t.idx()];
             let op = &g.operators[info.op.idx()];
-            let selected = ui.selected_task == Some(t);
+            let selected = selected_task == Some(t);
             let toggle = if selected { None } else { Some(t) };
-            let onclick = link.callback(move |_| Msg::SelectTask(toggle));
+            let onclick = on_select.reform(move |_: MouseEvent| toggle);
             // Enter on a focused subtask opens its inspector, as a click does.
-            let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
-                (e.key() == "Enter").then_some(Msg::SelectTask(toggle))
+            let on_enter = on_select.clone();
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" {
+                    on_enter.emit(toggle);
+                }
             });
-            let bp = task.backpressured;
-            let slow = task.slow_milli != 1000;
+            let bp = v.backpressured;
+            let slow = v.slow_milli != 1000;
             let mut title = v.explain.clone();
             if bp {
                 title.push_str(" It is backpressured: an output channel is full, so it waits for a free buffer.");
             }
             if slow {
-                title.push_str(&format!(" It runs {}× slower (injected fault).", task.slow_milli as f64 / 1000.0));
+                title.push_str(&format!(" It runs {}× slower (injected fault).", super::format::milli(v.slow_milli)));
             }
             title.push_str(" Click to inspect it and inject faults.");
             html! {
@@ -553,7 +512,7 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
                     if !layout.compact {
                         <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ info.name.clone() }</text>
                         <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
-                        if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", task.slow_milli as f64 / 1000.0) }</text> }
+                        if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
                     }
                 </g>
             }
@@ -562,12 +521,16 @@ fn subtasks(sim: &Simulation, layout: &Layout, ui: &UiState, link: &Scope<App>) 
     }
 }
 
-fn rpcs(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
-    let now = sim.now();
-    let g = sim.graph();
+fn rpcs(
+    scene: &GraphScene,
+    g: &ExecutionGraph,
+    layout: &Layout,
+    on_action: &Callback<Action>,
+) -> Html {
+    let now = scene.now;
     html! {
         <g class="rpcs">
-        { for sim.rpcs_in_flight().take(MAX_RPCS).map(|r| {
+        { for scene.rpcs.iter().map(|r| {
             let node = &layout.subtasks[r.task.idx()];
             let span = r.arrives_at.0.saturating_sub(r.sent_at.0).max(1) as f64;
             let f = (now.0.saturating_sub(r.sent_at.0) as f64 / span).clamp(0.0, 1.0);
@@ -584,7 +547,7 @@ fn rpcs(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
             let kind = match r.kind { RpcKind::Trigger => "trigger", RpcKind::Ack => "ack", RpcKind::Decline => "decline" };
             let onclick = (r.kind == RpcKind::Ack).then(|| {
                 let (task, id) = (name.clone(), r.id.0);
-                link.callback(move |_| Msg::Action(Action::LoseAck(task.clone(), id)))
+                on_action.reform(move |_: MouseEvent| Action::LoseAck(task.clone(), id))
             });
             html! {
                 <g class={cls} data-testid={format!("rpc-{kind}")} data-checkpoint={r.id.0.to_string()} data-task={name.clone()} {onclick}>
@@ -599,6 +562,7 @@ fn rpcs(sim: &Simulation, layout: &Layout, link: &Scope<App>) -> Html {
 }
 
 /// The key to the symbols (HTML, under the graph).
+#[function_component(Legend)]
 pub fn legend() -> Html {
     html! {
         <div class="legend" aria-label="Legend">

@@ -2,20 +2,14 @@
 //! its REST API: overview counts, latest completed / failed / savepoint / restore, the history
 //! table (newest first; clicking a row expands it in place, as Flink's UI does, with the
 //! per-subtask details of that checkpoint as it finished, and a separate "show in animation"
-//! jumps to its trigger time) and the summary (min / avg / max).
+//! jumps to its trigger time) and the summary (min / avg / max). Yew function components whose
+//! props are the view model of [`super::stats_model`] and `Callback`s.
 
-use super::app::{App, Msg, UiState};
 use super::format::{bytes, dur_us};
-use crate::sim::ids::{CheckpointId, SimTime};
-use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
-use crate::sim::Simulation;
-use std::rc::Rc;
-use yew::html::Scope;
+use super::stats_model::{DetailsView, StatsView, SummaryLine, HISTORY_ROWS};
+use crate::sim::ids::SimTime;
+use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts};
 use yew::prelude::*;
-
-/// Rows rendered before "show all", in a box that scrolls after about ten (Flink's
-/// `web.checkpoints.history` default is 10 rows; a few more stay reachable here).
-pub const HISTORY_ROWS: usize = 30;
 
 use super::model::status_class;
 
@@ -33,17 +27,25 @@ fn ms_opt(t: Option<SimTime>) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
-pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
-    let stats = sim.stats();
-    let history = stats.history();
-    let shown: Vec<&CheckpointStatsEntry> = if ui.show_all_history {
-        history.iter().rev().collect()
-    } else {
-        history.iter().rev().take(HISTORY_ROWS).collect()
-    };
+#[derive(Properties, PartialEq)]
+pub struct CheckpointsProps {
+    pub view: StatsView,
+    /// A row clicked (or Enter on it): expand it in place, or fold it.
+    pub on_expand: Callback<u64>,
+    /// "Show in animation": jump to the checkpoint's trigger time.
+    pub on_show: Callback<u64>,
+    /// "Show all" / "show the latest N only".
+    pub on_show_all: Callback<bool>,
+}
+
+/// The Checkpoints tab (hook `checkpoints`).
+#[function_component(Checkpoints)]
+pub fn checkpoints(props: &CheckpointsProps) -> Html {
+    let v = &props.view;
+    let all = v.show_all;
     html! {
         <section class="panel checkpoints" data-testid="checkpoints" aria-label="Checkpoints">
-            { latest(sim) }
+            { latest(v) }
             <div class="table-scroll history-scroll">
             <table class="history" data-testid="history">
                 <thead>
@@ -59,24 +61,24 @@ pub fn checkpoints(sim: &Simulation, ui: &UiState, link: &Scope<App>) -> Html {
                     </tr>
                 </thead>
                 <tbody>
-                    if shown.is_empty() {
-                        <tr class="empty"><td colspan="8">{ if sim.coordinator().config.interval_ms.is_none() {
+                    if v.rows.is_empty() {
+                        <tr class="empty"><td colspan="8">{ if v.checkpointing_off {
                             "Checkpointing is off (no interval): trigger one by hand or set an interval." } else {
                             "No checkpoint triggered yet: the first comes after a random delay between min pause and the interval." } }</td></tr>
                     }
-                    { for shown.iter().map(|e| history_row(sim, e, ui, link)) }
+                    { for v.rows.iter().map(|e| history_row(e, v, props)) }
                 </tbody>
             </table>
             </div>
-            if history.len() > HISTORY_ROWS {
-                <button class="link" onclick={ let all = ui.show_all_history; link.callback(move |_| Msg::ShowAllHistory(!all)) }>
-                    { if ui.show_all_history { format!("Show the latest {HISTORY_ROWS} only") } else { format!("Show all {} checkpoints", history.len()) } }
+            if v.total > HISTORY_ROWS {
+                <button class="link" onclick={props.on_show_all.reform(move |_: MouseEvent| !all)}>
+                    { if all { format!("Show the latest {HISTORY_ROWS} only") } else { format!("Show all {} checkpoints", v.total) } }
                 </button>
             }
-            if ui.selected_checkpoint.is_none() {
+            if v.selected.is_none() {
                 <p class="hint">{ "Click a row for the per-subtask details of that checkpoint." }</p>
             }
-            { summary(sim) }
+            { summary(&v.summary) }
         </section>
     }
 }
@@ -114,22 +116,20 @@ pub fn counts_view(props: &CountsProps) -> Html {
     }
 }
 
-fn history_row(
-    sim: &Simulation,
-    e: &CheckpointStatsEntry,
-    ui: &UiState,
-    link: &Scope<App>,
-) -> Html {
+fn history_row(e: &CheckpointStatsEntry, v: &StatsView, props: &CheckpointsProps) -> Html {
     let id = e.id.0;
-    let expanded = ui.selected_checkpoint == Some(id);
+    let expanded = v.selected == Some(id);
     let title = match (e.status, e.failure_reason) {
         (CheckpointStatus::Failed, Some(r)) => format!("Checkpoint {id} FAILED: {} ({}) — {} Click for its per-subtask details.", r.message(), r.name(), r.explain()),
         (CheckpointStatus::InProgress, _) => format!("Checkpoint {id} is pending: {} of {} subtasks have acknowledged. Click for its per-subtask details.", e.num_acknowledged_subtasks, e.num_subtasks),
         _ => format!("Checkpoint {id} COMPLETED: every subtask acknowledged and its metadata is written. Click for its per-subtask details."),
     };
-    let toggle = link.callback(move |_| Msg::ExpandCheckpoint(id));
-    let on_key = link.batch_callback(move |k: KeyboardEvent| {
-        (k.key() == "Enter").then_some(Msg::ExpandCheckpoint(id))
+    let toggle = props.on_expand.reform(move |_: MouseEvent| id);
+    let on_enter = props.on_expand.clone();
+    let on_key = Callback::from(move |k: KeyboardEvent| {
+        if k.key() == "Enter" {
+            on_enter.emit(id);
+        }
     });
     html! {
         <>
@@ -138,7 +138,7 @@ fn history_row(
             onclick={toggle} onkeydown={on_key} tabindex="0" aria-expanded={expanded.to_string()} title={title}>
             <td class="num">{ if expanded { "▾ " } else { "▸ " } }{ id.to_string() }{ if e.is_savepoint { " SP" } else { "" } }</td>
             <td>{ badge(e.status) }
-                <span class={classes!("type", e.checkpoint_type().to_lowercase())} title={format!("checkpoint_type: {}", e.checkpoint_type())}>
+                <span class={classes!("type", match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => "unaligned_checkpoint", "SAVEPOINT" => "savepoint", _ => "checkpoint" })} title={format!("checkpoint_type: {}", e.checkpoint_type())}>
                     { match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => " unaligned", "SAVEPOINT" => " savepoint", _ => "" } }</span>
                 if let Some(r) = e.failure_reason { <div class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</div> }
             </td>
@@ -149,44 +149,40 @@ fn history_row(
             <td class="num">{ bytes(e.state_size) }</td>
             <td class="num">{ bytes(e.persisted_data) }</td>
         </tr>
-        if expanded {
+        if let (true, Some(d)) = (expanded, &v.details) {
             <tr class="details-row" data-testid={format!("checkpoint-details-{id}")}>
-                <td colspan="8">{ details(sim, e, ui.finished_checkpoint.as_ref(), link) }</td>
+                <td colspan="8">{ details(d, props.on_show.reform(move |_: MouseEvent| id)) }</td>
             </tr>
         }
         </>
     }
 }
 
-fn latest(sim: &Simulation) -> Html {
-    let stats = sim.stats();
-    let get = |id: Option<CheckpointId>| id.and_then(|i| stats.get(i));
-    let completed = get(stats.latest_completed);
-    let failed = get(stats.latest_failed);
-    let savepoint = get(stats.latest_savepoint);
+fn latest(v: &StatsView) -> Html {
+    let id_or_none = |id: Option<u64>| id.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into());
     html! {
         <dl class="latest" data-testid="latest">
             <dt>{ "Latest completed" }</dt>
-            <dd data-testid="latest-completed">{ match completed {
+            <dd data-testid="latest-completed">{ match &v.latest_completed.1 {
                 Some(e) => format!("#{} · completed at {} · {} ms end to end · {}", e.id, ms_opt(e.completion_timestamp), e.end_to_end_duration_us() / 1000, bytes(e.state_size)),
-                None => stats.latest_completed.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()),
+                None => id_or_none(v.latest_completed.0),
             } }</dd>
             <dt>{ "Latest failed" }</dt>
-            <dd data-testid="latest-failed">{ match failed {
+            <dd data-testid="latest-failed">{ match &v.latest_failed.1 {
                 Some(e) => html! { <>
                     { format!("#{} · failed at {} · ", e.id, ms_opt(e.failure_timestamp)) }
                     if let Some(r) = e.failure_reason { <span class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</span>
                         <span class="explain">{ format!(" — {}", r.explain()) }</span> }
                 </> },
-                None => html! { { stats.latest_failed.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()) } },
+                None => html! { { id_or_none(v.latest_failed.0) } },
             } }</dd>
             <dt>{ "Latest savepoint" }</dt>
-            <dd>{ match savepoint {
+            <dd>{ match &v.latest_savepoint.1 {
                 Some(e) => format!("#{} · completed at {}", e.id, ms_opt(e.completion_timestamp)),
-                None => stats.latest_savepoint.map(|i| format!("#{i}")).unwrap_or_else(|| "none".into()),
+                None => id_or_none(v.latest_savepoint.0),
             } }</dd>
             <dt>{ "Latest restore" }</dt>
-            <dd data-testid="latest-restored">{ match stats.latest_restored {
+            <dd data-testid="latest-restored">{ match v.latest_restored {
                 Some(r) => format!("from #{} at {} ms{}", r.id, r.restore_timestamp.as_ms(), if r.is_savepoint { " (savepoint)" } else { "" }),
                 None => "none".into(),
             } }</dd>
@@ -194,27 +190,11 @@ fn latest(sim: &Simulation) -> Html {
     }
 }
 
-/// The per-subtask details of an expanded row: of the checkpoint as it finished when the run
-/// has seen it finish (`finished`, kept even after jumping back to its trigger), else as it is.
-fn details(
-    sim: &Simulation,
-    now: &CheckpointStatsEntry,
-    finished: Option<&Rc<CheckpointStatsEntry>>,
-    link: &Scope<App>,
-) -> Html {
-    let id = now.id.0;
-    let e: &CheckpointStatsEntry = match finished {
-        Some(f) if f.id == now.id && f.subtasks.is_some() => f,
-        _ => now,
-    };
-    let as_of = match (e.status, e.completion_timestamp.or(e.failure_timestamp)) {
-        (CheckpointStatus::InProgress, _) | (_, None) => {
-            format!("pending at {} ms", sim.now().as_ms())
-        }
-        (s, Some(t)) => format!("{} at {} ms", s.name(), t.as_ms()),
-    };
-    let g = sim.graph();
-    let show = link.callback(move |_| Msg::ShowInAnimation(id));
+/// The per-subtask details of an expanded row, with its "show in animation" button.
+fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
+    let e: &CheckpointStatsEntry = &d.entry;
+    let id = e.id.0;
+    let as_of = &d.as_of;
     let na = || html! { <td class="num na">{ "n/a" }</td> };
     html! {
         <div class="details" data-testid="checkpoint-details">
@@ -244,7 +224,7 @@ fn details(
                 </tr></thead>
                 <tbody>
                 { for subs.iter().enumerate().map(|(i, s)| {
-                    let name = g.subtasks.get(i).map(|t| t.name.clone()).unwrap_or_default();
+                    let name = d.names.get(i).cloned().unwrap_or_default();
                     match s {
                         Some(s) => { let m = &s.metrics; html! {
                             <tr data-testid={format!("checkpoint-subtask-{name}")}>
@@ -271,37 +251,30 @@ fn details(
                 </tbody>
             </table>
             } else {
-                <p class="hint">{ format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", sim.stats().detail_limit()) }</p>
+                <p class="hint">{ format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", d.detail_limit) }</p>
             }
         </div>
     }
 }
 
-fn summary(sim: &Simulation) -> Html {
-    let s = sim.stats();
-    let row = |name: &'static str,
-               rest: &'static str,
-               v: &StatsSummary,
-               f: &dyn Fn(u64) -> String| {
-        html! {
-            <tr title={rest}>
-                <td>{ name }</td>
-                <td class="num">{ if v.count == 0 { "n/a".into() } else { f(v.min) } }</td>
-                <td class="num">{ if v.count == 0 { "n/a".into() } else { f(v.avg()) } }</td>
-                <td class="num">{ if v.count == 0 { "n/a".into() } else { f(v.max) } }</td>
-                <td class="num">{ if v.count == 0 { "n/a".into() } else { f(v.percentile(99)) } }</td>
-            </tr>
-        }
-    };
-    let ms = |v: u64| format!("{v} ms");
-    let b = |v: u64| bytes(v);
+fn summary(lines: &[SummaryLine]) -> Html {
     html! {
         <table class="summary" data-testid="summary">
             <thead><tr><th>{ "Summary (completed)" }</th><th>{ "Min" }</th><th>{ "Avg" }</th><th>{ "Max" }</th><th>{ "p99" }</th></tr></thead>
             <tbody>
-                { row("End to end duration", "summary.end_to_end_duration", &s.end_to_end_duration, &ms) }
-                { row("Checkpointed data size", "summary.state_size / checkpointed_size", &s.state_size, &b) }
-                { row("Persisted data", "summary.persisted_data", &s.persisted_data, &b) }
+            { for lines.iter().map(|l| {
+                let f = |v: u64| if l.bytes { bytes(v) } else { format!("{v} ms") };
+                let cell = |i: usize| l.figures.map_or_else(|| "n/a".to_string(), |v| f(v[i]));
+                html! {
+                    <tr title={l.field}>
+                        <td>{ l.name }</td>
+                        <td class="num">{ cell(0) }</td>
+                        <td class="num">{ cell(1) }</td>
+                        <td class="num">{ cell(2) }</td>
+                        <td class="num">{ cell(3) }</td>
+                    </tr>
+                }
+            }) }
             </tbody>
         </table>
     }

@@ -1,89 +1,68 @@
 //! The timeline: a strip of the checkpoints over simulated time coloured by status (Flink's
 //! colours), the injected faults, the failovers and the narration steps, with the slider that
 //! scrubs back and forward (value = simulated ms on screen, max = furthest ms reached). While
-//! rewound, the checkpoints ahead (as they were at the furthest point) are drawn faded.
+//! rewound, the checkpoints ahead (as they were at the furthest point) are drawn faded. A yew
+//! function component: its props are the view model of [`super::timeline_model`] and a
+//! `Callback`.
 
-use super::app::{App, Msg, UiState};
-use super::model::lanes;
-use super::run::{Run, StripEntry};
+use super::format::fixed;
+use super::timeline_model::{Tick, TimelineView};
 use crate::sim::stats::CheckpointStatus;
 use web_sys::HtmlInputElement;
-use yew::html::Scope;
 use yew::prelude::*;
 
 const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
 
-pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
-    let sim = run.sim();
-    let now = sim.now();
-    let furthest = run.furthest().now;
-    let span_us = furthest.0.max(now.0).max(1_000_000) as f64;
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub view: TimelineView,
+    /// Go to a simulated time in ms (the slider, or a click on the strip).
+    pub on_scrub: Callback<u64>,
+}
+
+/// The timeline (hooks `timeline-strip`, `timeline-slider`, `strip-legend`).
+#[function_component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let v = &props.view;
+    let (now, furthest, selected) = (v.now, v.furthest, v.selected);
+    let span_us = v.span_us() as f64;
     let x = |us: u64| (us as f64 / span_us * W).clamp(0.0, W);
-    let end_of = |e: &StripEntry| e.end.map(|t| t.0).unwrap_or(now.0);
-    // Older checkpoints from the run's strip, the recent ones as the simulation has them now,
-    // and (while rewound) the ones ahead as they were at the furthest point.
-    let recent: Vec<StripEntry> = sim.stats().history().iter().map(StripEntry::from).collect();
-    let current: Vec<&StripEntry> = run.older().iter().chain(recent.iter()).collect();
-    let last_id = current.last().map(|e| e.last_id);
-    let ahead: Vec<&StripEntry> = run
-        .ahead()
-        .iter()
-        .filter(|e| Some(e.id) > last_id || e.trigger > now)
-        .collect();
-    let ahead_end = |e: &StripEntry| e.end.map(|t| t.0).unwrap_or(furthest.0);
-    let all: Vec<&StripEntry> = current.iter().chain(ahead.iter()).copied().collect();
-    let lane_of = lanes(&all, &|e| {
-        if Some(e.id) > last_id {
-            ahead_end(e)
-        } else {
-            end_of(e)
-        }
-    });
-    let n_lanes = lane_of.iter().copied().max().map(|l| l + 1).unwrap_or(1);
-    let h = TOP * 2.0 + n_lanes as f64 * LANE_H + 10.0;
-    let on_scrub = link.callback(|e: InputEvent| {
+    let h = TOP * 2.0 + v.lanes as f64 * LANE_H + 10.0;
+    let on_slider = props.on_scrub.reform(|e: InputEvent| {
         let i: HtmlInputElement = e.target_unchecked_into();
-        Msg::Scrub(i.value().parse().unwrap_or(0))
+        i.value().parse().unwrap_or(0)
     });
-    let on_click = {
-        let span = span_us;
-        link.callback(move |e: MouseEvent| {
-            let el: web_sys::Element = e.target_unchecked_into();
-            let svg = el.closest("svg").ok().flatten().unwrap_or(el);
-            let rect = svg.get_bounding_client_rect();
-            let f = ((e.client_x() as f64 - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0);
-            Msg::Scrub((f * span / 1000.0) as u64)
-        })
+    let on_click = props.on_scrub.reform(move |e: MouseEvent| {
+        let el: web_sys::Element = e.target_unchecked_into();
+        let svg = el.closest("svg").ok().flatten().unwrap_or(el);
+        let rect = svg.get_bounding_client_rect();
+        let f = ((e.client_x() as f64 - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0);
+        (f * span_us / 1000.0) as u64
+    });
+    let tick = |cls: &'static str, t: &Tick, y: String, width: &'static str, height: String| {
+        html! {
+            <rect class={cls} x={fixed(x(t.at_us), 2)} y={y} width={width} height={height}>
+                <title>{ t.title.clone() }</title>
+            </rect>
+        }
     };
-    let faults = sim.faults();
-    let restarts = run
-        .older_restarts()
-        .iter()
-        .map(|m| (m.at, m.cause.as_str(), m.restored_checkpoint_id))
-        .chain(
-            sim.job()
-                .restarts
-                .iter()
-                .map(|r| (r.at, r.cause.as_str(), r.restored_checkpoint_id)),
-        );
-    let steps = &sim.scenario().steps;
     html! {
         <div class="timeline" aria-label="Timeline">
-            <svg class="strip" data-testid="timeline-strip" viewBox={format!("0 0 {W} {h:.1}")} preserveAspectRatio="none"
+            <svg class="strip" data-testid="timeline-strip" viewBox={format!("0 0 1000 {}", fixed(h, 1))} preserveAspectRatio="none"
                 onclick={on_click} role="img" aria-label="Checkpoints over simulated time">
-                <rect class="strip-bg" x="0" y="0" width={W.to_string()} height={format!("{h:.1}")} />
+                <rect class="strip-bg" x="0" y="0" width="1000" height={fixed(h, 1)} />
                 if now < furthest {
-                    <rect class="ahead-zone" x={format!("{:.2}", x(now.0))} y="0" width={format!("{:.2}", x(furthest.0) - x(now.0))} height={format!("{h:.1}")}>
+                    <rect class="ahead-zone" x={fixed(x(now.0), 2)} y="0" width={fixed(x(furthest.0) - x(now.0), 2)} height={fixed(h, 1)}>
                         <title>{ "Ahead of the frame on screen: the run as it went on up to the furthest point reached (injecting a fault here forks it)" }</title>
                     </rect>
                 }
-                { for all.iter().zip(lane_of.iter()).map(|(e, lane)| {
-                    let is_ahead = Some(e.id) > last_id;
-                    let (s, t) = (e.trigger.0, if is_ahead { ahead_end(e) } else { end_of(e) });
+                { for v.bars.iter().map(|b| {
+                    let (e, is_ahead, lane) = (&b.entry, b.ahead, &b.lane);
+                    let (s, t) = (b.start_us, b.end_us);
                     let cls = classes!("cp", match e.status { CheckpointStatus::Completed => "completed", CheckpointStatus::Failed => "failed", CheckpointStatus::InProgress => "in-progress" },
-                        e.savepoint.then_some("savepoint"), is_ahead.then_some("ahead"), (ui.selected_checkpoint == Some(e.id.0)).then_some("selected"));
+                        e.savepoint.then_some("savepoint"), is_ahead.then_some("ahead"), (selected == Some(e.id.0)).then_some("selected"));
                     let what = if e.count() > 1 {
                         format!("Checkpoints {} to {} (merged; the worst status is shown)", e.id, e.last_id)
                     } else {
@@ -95,43 +74,32 @@ pub fn timeline(run: &Run, ui: &UiState, link: &Scope<App>) -> Html {
                         e.failure_reason.map(|r| format!(" — {} ({}): {}", r.message(), r.name(), r.explain())).unwrap_or_default(),
                         if is_ahead { " (ahead of the frame on screen)" } else { "" });
                     html! {
-                        <rect class={cls} data-checkpoint={e.id.0.to_string()} x={format!("{:.2}", x(s))} y={format!("{:.1}", TOP + *lane as f64 * LANE_H)}
-                            width={format!("{:.2}", (x(t) - x(s)).max(1.5))} height={format!("{:.1}", LANE_H - 2.0)}>
+                        <rect class={cls} data-checkpoint={e.id.0.to_string()} x={fixed(x(s), 2)} y={fixed(TOP + *lane as f64 * LANE_H, 1)}
+                            width={fixed((x(t) - x(s)).max(1.5), 2)} height={fixed(LANE_H - 2.0, 1)}>
                             <title>{ title }</title>
                         </rect>
                     }
                 }) }
-                { for steps.iter().map(|s| html! {
-                    <rect class="step-tick" x={format!("{:.2}", x(s.at_ms * 1000))} y={format!("{:.1}", h - 6.0)} width="1.2" height="6">
-                        <title>{ format!("{} ms: {}", s.at_ms, s.text) }</title>
-                    </rect>
-                }) }
-                { for faults.iter().filter(|f| f.at_ms * 1000 <= furthest.0.max(now.0)).map(|f| html! {
-                    <rect class="fault-tick" x={format!("{:.2}", x(f.at_ms * 1000))} y="0" width="2" height={format!("{h:.1}")}>
-                        <title>{ format!("{} ms: fault {}", f.at_ms, f.fault.label()) }</title>
-                    </rect>
-                }) }
-                { for restarts.map(|(at, cause, restored)| html! {
-                    <rect class="restart-tick" x={format!("{:.2}", x(at.0))} y="0" width="2" height={format!("{h:.1}")}>
-                        <title>{ format!("{} ms: failover ({cause}){}", at.as_ms(), restored.map(|c| format!(", restored checkpoint {c}")).unwrap_or_default()) }</title>
-                    </rect>
-                }) }
-                <rect class="now-cursor" x={format!("{:.2}", x(now.0) - 1.0)} y="0" width="2" height={format!("{h:.1}")} />
+                { for v.steps.iter().map(|t| tick("step-tick", t, fixed(h - 6.0, 1), "1.2", "6".into())) }
+                { for v.faults.iter().map(|t| tick("fault-tick", t, "0".into(), "2", fixed(h, 1))) }
+                { for v.restarts.iter().map(|t| tick("restart-tick", t, "0".into(), "2", fixed(h, 1))) }
+                <rect class="now-cursor" x={fixed(x(now.0) - 1.0, 2)} y="0" width="2" height={fixed(h, 1)} />
             </svg>
             <div class="slider-row">
                 <span class="t0">{ "0 ms" }</span>
                 <input data-testid="timeline-slider" type="range" min="0" max={furthest.as_ms().to_string()} step="1"
-                    value={now.as_ms().to_string()} oninput={on_scrub}
+                    value={now.as_ms().to_string()} oninput={on_slider}
                     title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
                 <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
-                { strip_legend() }
+                <StripLegend />
             </div>
         </div>
     }
 }
 
 /// The key to the timeline strip's colours and ticks.
+#[function_component(StripLegend)]
 fn strip_legend() -> Html {
     html! {
         <span class="strip-legend" data-testid="strip-legend" aria-label="Timeline legend">

@@ -1,4 +1,4 @@
-//! The top bar, the share buttons, the banners (error, notice, invariant) and the Export /
+//! The top bar, the banners (error, notice, invariant) and the Export /
 //! Import dialogs.
 
 use super::*;
@@ -27,7 +27,7 @@ impl App {
         });
         let on_speed = link.callback(|e: InputEvent| {
             let i: HtmlInputElement = e.target_unchecked_into();
-            Msg::Speed(i.value().parse().unwrap_or(SPEED_LOG_DEFAULT))
+            Msg::Speed(crate::ui::format::parse_number(&i.value()).unwrap_or(SPEED_LOG_DEFAULT))
         });
         let now = sim.now();
         let sub_ms = now.0 % 1000;
@@ -64,12 +64,12 @@ impl App {
                     <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
                 </div>
                 <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
-                    <input data-testid="speed" type="range" min={SPEED_LOG_MIN.to_string()} max={SPEED_LOG_MAX.to_string()} step="0.05"
-                        value={format!("{:.2}", self.ui.speed_log)} oninput={on_speed} aria-label="Speed (log scale)" />
+                    <input data-testid="speed" type="range" min={crate::ui::format::number(SPEED_LOG_MIN)} max={crate::ui::format::number(SPEED_LOG_MAX)} step="0.05"
+                        value={crate::ui::format::fixed(self.ui.speed_log, 2)} oninput={on_speed} aria-label="Speed (log scale)" />
                     <span class="speed-value">{ crate::ui::format::speed(self.speed()) }</span>
                 </label>
                 <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
-                    title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", SLOWMO_BUDGET_MS / 1000.0)}>
+                    title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", crate::ui::format::number(SLOWMO_BUDGET_MS / 1000.0))}>
                     <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
                         onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
                     <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() } }</span>
@@ -84,17 +84,6 @@ impl App {
                 </div>
 
             </header>
-        }
-    }
-
-    pub(super) fn view_share(&self, link: &Scope<App>) -> Html {
-        html! {
-            <div class="share" role="group" aria-label="Share">
-                    <button data-testid="share" onclick={link.callback(|_| Msg::CopyLink)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
-                    <button data-testid="export" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Export)))} title="Export the scenario as JSON">{ "Export" }</button>
-                    <button data-testid="import" onclick={link.callback(|_| Msg::Dialog(Some(Dialog::Import)))} title="Import a scenario from JSON">{ "Import" }</button>
-                    <button data-testid="help" onclick={link.callback(|_| Msg::Help(true))} title="Keyboard shortcuts (?)">{ "?" }</button>
-                </div>
         }
     }
 

@@ -209,7 +209,8 @@ impl App {
         let label = fault.label();
         let why = match &fault {
             Scheduled::Fault(Fault::Slow { task, factor, duration_ms }) => format!(
-                " {task} now needs {factor}× longer per record for {duration_ms} ms. It shows only when records arrive faster than it can process them: then its input channels fill up (orange), upstream is backpressured and aligned barriers queue behind the data; a subtask with spare capacity just keeps up."
+                " {task} now needs {}× longer per record for {duration_ms} ms. It shows only when records arrive faster than it can process them: then its input channels fill up (orange), upstream is backpressured and aligned barriers queue behind the data; a subtask with spare capacity just keeps up.",
+                crate::ui::format::number(*factor)
             ),
             _ => String::new(),
         };

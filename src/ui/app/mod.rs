@@ -1,27 +1,42 @@
-//! The App component: owns the run and the UI state, and routes every message. Its jobs live
-//! in submodules: [`playback`] (the one animation loop, which exists only while playing),
+//! The App component: owns the run and the UI state, and lays out the panels. Its jobs live
+//! in submodules: [`route`] (what each message does), [`callbacks`] (the panels' callbacks,
+//! made once), [`playback`] (the one animation loop, which exists only while playing),
 //! [`hash`] (the share link in the URL), [`forms`] (settings, faults, scenario, seed), [`keys`]
 //! (shortcuts) and [`dialogs`] (top bar, banners, Export / Import). Every user action reaches
 //! the simulation only as an input recorded on the run's timeline.
 
+mod callbacks;
 mod dialogs;
 mod forms;
 mod hash;
 mod keys;
 mod msg;
 mod playback;
+mod route;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
+use super::graph_model::GraphScene;
+use super::inspector_model::InspectorView;
 use super::layout::Layout;
 use super::narration::{self, Memo, Script};
+use super::panel_model::{log_lines, newest_event, newest_notable_event};
+use super::panel_model::{CoordinatorView, ExactlyOnceView};
 use super::panic::{self, PanicContext};
 use super::run::{Frame, Goal, Run};
 use super::scenarios::Tab;
 use super::scenarios::{self, SHIPPED};
 use super::share::{ScenarioRef, ShareLink};
+use super::stats_model::StatsView;
+use super::timeline_model::TimelineView;
+use super::view_graph::{Graph, Legend};
+use super::view_log_help::{HelpOverlay, LogPanel};
+use super::view_panels::{Coordinator, ExactlyOnce, Inspector, Settings};
+use super::view_stats::{Checkpoints, CountsView};
+use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
 use super::view_tabs::{TabPanel, Tabs};
-use super::{view_graph, view_panels, view_stats, view_timeline};
+use super::view_timeline::Timeline;
+use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
 use crate::sim::scenario::{
@@ -56,7 +71,11 @@ type ResizeCallback =
 
 pub struct App {
     run: Run,
+    /// The run's execution graph (shared with the Graph component; new with each layout).
+    graph: Rc<ExecutionGraph>,
     layout: Rc<Layout>,
+    /// The panels' callbacks, made once.
+    cb: callbacks::Callbacks,
     /// The shipped scenario on screen, unchanged (None: imported or from a link's JSON).
     scenario_key: Option<&'static str>,
     base: Rc<Scenario>,
@@ -185,7 +204,8 @@ impl App {
     }
 
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
-        self.layout = Rc::new(Layout::new(run.sim().graph(), self.aspect));
+        self.graph = Rc::new(run.sim().graph().clone());
+        self.layout = Rc::new(Layout::new(&self.graph, self.aspect));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
         self.run = run;
@@ -223,261 +243,6 @@ impl App {
     }
 }
 
-impl App {
-    /// Handles one message; returns whether to render.
-    fn route(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        match msg {
-            Msg::Frame(ts) => return self.on_frame(ctx, ts),
-            Msg::Resize => {
-                let Some(el) = self.graph_ref.cast::<web_sys::Element>() else {
-                    return false;
-                };
-                let (w, h) = (el.client_width() as f64, el.client_height() as f64);
-                if w < 50.0 || h < 50.0 {
-                    return false;
-                }
-                // Quantised, so that the same window size always gives the same layout.
-                let aspect = (w / (h - 26.0).max(40.0) * 50.0).round() / 50.0;
-                if self.aspect == Some(aspect) {
-                    return false;
-                }
-                self.aspect = Some(aspect);
-                self.layout = Rc::new(Layout::new(self.run.sim().graph(), self.aspect));
-            }
-            Msg::TogglePlay => {
-                if self.ui.playing {
-                    self.pause();
-                } else {
-                    self.notice = None;
-                    // The description is whole at the start; playing gives the graph its room.
-                    self.ui.show_description = false;
-                    self.play(ctx);
-                }
-            }
-            Msg::Pause | Msg::Hidden => {
-                if !self.ui.playing {
-                    return false;
-                }
-                self.pause();
-            }
-            Msg::Step => {
-                self.notice = None;
-                self.ui.show_description = false;
-                if self.ui.playing {
-                    self.pause();
-                }
-                let r = self.run.step().map(|_| ());
-                self.report(r);
-                self.update_hash();
-            }
-            Msg::StepCheckpoint | Msg::StepBackCheckpoint => {
-                self.notice = None;
-                self.ui.show_description = false;
-                if self.ui.playing {
-                    self.pause();
-                }
-                let r = if matches!(msg, Msg::StepCheckpoint) {
-                    self.run.step_checkpoint()
-                } else {
-                    self.run.step_back_checkpoint()
-                };
-                match r {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        self.notice = Some("No checkpoint event that way.".into());
-                    }
-                    Err(e) => self.error = Some(e.to_string()),
-                }
-                self.update_hash();
-            }
-            Msg::UndoFork => self.undo_fork(),
-            Msg::Tab(t) => self.ui.tab = t,
-            Msg::StepBack => {
-                if self.ui.playing {
-                    self.pause();
-                }
-                let r = self.run.step_back();
-                self.report(r);
-                self.update_hash();
-            }
-            Msg::Speed(v) => {
-                if !v.is_finite() {
-                    return false;
-                }
-                self.ui.speed_log = v.clamp(SPEED_LOG_MIN, SPEED_LOG_MAX);
-            }
-            Msg::Reset => {
-                let seed = self.run.sim().scenario().seed;
-                self.restart_with_seed(seed);
-                self.error = None;
-                self.notice = None;
-            }
-            Msg::Seed(v) => match v.trim().parse::<u64>() {
-                Ok(seed) => {
-                    self.error = None;
-                    self.restart_with_seed(seed)
-                }
-                Err(_) => {
-                    self.error = Some(format!(
-                        "seed: `{}` is not a whole number from 0 to 18446744073709551615",
-                        v.trim()
-                    ));
-                    self.ui.form_gen += 1;
-                }
-            },
-            Msg::PickScenario(key) => self.select_scenario(&key),
-            Msg::Config(field, value) => self.apply_config(field, value),
-            Msg::SelectTask(t) => self.ui.selected_task = t,
-            Msg::ExpandCheckpoint(id) => {
-                if self.ui.selected_checkpoint == Some(id) {
-                    self.ui.selected_checkpoint = None;
-                } else {
-                    self.ui.selected_checkpoint = Some(id);
-                    self.ui.finished_checkpoint = None;
-                    self.keep_finished_checkpoint();
-                }
-            }
-            Msg::ShowInAnimation(id) => {
-                self.ui.selected_checkpoint = Some(id);
-                self.keep_finished_checkpoint();
-                let trigger = self
-                    .run
-                    .sim()
-                    .stats()
-                    .get(crate::sim::ids::CheckpointId(id))
-                    .map(|e| e.trigger_timestamp);
-                if let Some(t) = trigger {
-                    if self.ui.playing {
-                        self.pause();
-                    }
-                    let r = self.run.seek(Goal::at(t));
-                    self.report(r);
-                    self.update_hash();
-                }
-            }
-            Msg::JumpTo(ms) => {
-                if self.ui.playing {
-                    self.pause();
-                }
-                let furthest = self.run.furthest().now.as_ms();
-                if ms > furthest {
-                    let r = self
-                        .run
-                        .play_to(SimTime::from_ms(ms), &mut || false)
-                        .map(|_| ());
-                    self.report(r);
-                } else {
-                    let r = self.run.seek_ms(ms);
-                    self.report(r);
-                }
-                self.update_hash();
-            }
-            Msg::Scrub(ms) => {
-                self.notice = None;
-                if self.ui.playing {
-                    self.pause();
-                }
-                let r = self.run.seek_ms(ms);
-                self.report(r);
-                self.update_hash();
-            }
-            Msg::Action(a) => {
-                self.act(a);
-            }
-            Msg::Key(e) => return self.on_key(ctx, e),
-            Msg::Help(v) => self.show_help = v,
-            Msg::ShowAllHistory(v) => self.ui.show_all_history = v,
-            Msg::Dialog(d) => {
-                self.dialog = d;
-                if d == Some(Dialog::Import) {
-                    self.import_text.clear();
-                }
-            }
-            Msg::ImportText(t) => {
-                self.import_text = t;
-                return false;
-            }
-            Msg::DoImport => match Scenario::from_json(&self.import_text) {
-                Ok(s) => match build(&s) {
-                    Ok(run) => {
-                        self.pause();
-                        let key = scenarios::key_of(&s);
-                        self.install(key, s, run);
-                        self.dialog = None;
-                        self.error = None;
-                        self.notice = Some("Scenario imported.".into());
-                        self.update_hash();
-                    }
-                    Err(e) => self.error = Some(format!("Import rejected: {e}")),
-                },
-                Err(e) => {
-                    self.error = Some(format!("Import rejected (the current run is kept): {e}"))
-                }
-            },
-            Msg::DismissError => {
-                self.error = None;
-                self.notice = None;
-            }
-            Msg::HashChanged => {
-                let hash = current_hash();
-                if hash.trim_start_matches('#') == self.last_hash {
-                    return false;
-                }
-                if self.ui.playing {
-                    self.pause();
-                }
-                self.error = None;
-                self.load_hash(&hash, false);
-                self.update_hash();
-            }
-            Msg::CopyLink => {
-                self.update_hash();
-                let href = window().location().href().unwrap_or_default();
-                let clip = window().navigator().clipboard();
-                let _ = clip.write_text(&href);
-                self.notice =
-                    Some("Share link copied: it reproduces this run and this frame.".into());
-            }
-            Msg::Download => {
-                dialogs::download_json(
-                    &format!("{}.json", self.scenario_key.unwrap_or("scenario")),
-                    &self.run.sim().scenario().to_json(),
-                );
-            }
-            Msg::SlowFactor(v) => match v.trim().parse::<f64>() {
-                Ok(f) if f.is_finite() && f > 0.0 => self.ui.slow_factor = f,
-                _ => {
-                    self.error = Some(format!(
-                        "slow-down factor: `{}` is not a number > 0",
-                        v.trim()
-                    ))
-                }
-            },
-            Msg::SlowMs(v) => match v.trim().parse::<u64>() {
-                Ok(ms) if ms > 0 => self.ui.slow_ms = ms,
-                _ => {
-                    self.error = Some(format!(
-                        "slow-down duration: `{}` is not a whole number of ms > 0",
-                        v.trim()
-                    ))
-                }
-            },
-            Msg::OutageMs(v) => match v.trim().parse::<u64>() {
-                Ok(ms) if ms > 0 => self.ui.outage_ms = ms,
-                _ => {
-                    self.error = Some(format!(
-                        "outage duration: `{}` is not a whole number of ms > 0",
-                        v.trim()
-                    ))
-                }
-            },
-            Msg::ToggleDescription => self.ui.show_description = !self.ui.show_description,
-            Msg::SlowMo(v) => self.ui.slowmo = v,
-        }
-        true
-    }
-}
-
 impl Component for App {
     type Message = Msg;
     type Properties = ();
@@ -506,10 +271,13 @@ impl Component for App {
                 link.send_message(Msg::HashChanged)
             }));
         }
-        let layout = Rc::new(Layout::new(run.sim().graph(), None));
+        let graph = Rc::new(run.sim().graph().clone());
+        let layout = Rc::new(Layout::new(&graph, None));
         let mut app = App {
             run,
+            graph,
             layout,
+            cb: callbacks::Callbacks::new(ctx.link()),
             scenario_key: key,
             base: Rc::new(scenario),
             ui: UiState {
@@ -601,39 +369,66 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let sim = self.run.sim();
-        let eo = self.exactly_once();
-        let tab = self.ui.tab;
+        let (ui, cb) = (&self.ui, &self.cb);
+        let tab = ui.tab;
+        let later_inputs = self
+            .run
+            .timeline()
+            .len()
+            .saturating_sub(self.run.frame().inputs);
+        let stats = StatsView::of(
+            sim,
+            ui.show_all_history,
+            ui.selected_checkpoint,
+            ui.finished_checkpoint.as_ref(),
+        );
         html! {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
                 { self.view_banners(link) }
-                { view_panels::story(sim, &self.ui, link, self.view_share(link), self.scenario_key.is_none(), self.narration()) }
+                <Story name={sim.scenario().name.clone()} description={sim.scenario().description.clone()}
+                    show_description={ui.show_description} imported={self.scenario_key.is_none()}
+                    narration={self.narration()} latest={newest_notable_event(sim)}
+                    on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_help={cb.open_help.clone()} />
+                </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
-                        { view_panels::toolbar(sim, &self.ui, link, self.run.timeline().len().saturating_sub(self.run.frame().inputs)) }
-                        { view_panels::coordinator(sim) }
+                        <Toolbar storage_down={sim.is_storage_down()} outage_ms={ui.outage_ms} later_inputs={later_inputs}
+                            on_action={cb.action.clone()} on_outage_ms={cb.outage_ms.clone()} />
+                        <Coordinator view={CoordinatorView::of(sim)} />
                         <div class="graph-wrap">
                             <div class="graph-area" ref={self.graph_ref.clone()}>
-                                { view_graph::graph(sim, &self.layout, &self.ui, link) }
-                                { view_graph::legend() }
+                                <Graph scene={GraphScene::of(sim, self.layout.aggregated)} graph={self.graph.clone()} layout={self.layout.clone()}
+                                    selected={ui.selected_task} on_select={cb.select_task.clone()} on_action={cb.action.clone()} />
+                                <Legend />
                             </div>
                         </div>
-                        { view_timeline::timeline(&self.run, &self.ui, link) }
+                        <Timeline view={TimelineView::of(&self.run, ui.selected_checkpoint)} on_scrub={cb.scrub.clone()} />
                     </section>
                     <aside class="sidebar" aria-label="Checkpoint statistics and settings">
-                        { view_panels::inspector(sim, &self.ui, link) }
-                        <view_stats::CountsView counts={sim.stats().counts} />
-                        <view_panels::LatestEvent event={view_panels::newest_event(sim)} />
-                        <Tabs active={tab} on_select={link.callback(Msg::Tab)} />
+                        if let Some(view) = ui.selected_task.and_then(|t| InspectorView::of(sim, t)) {
+                            <Inspector view={view} slow_factor={ui.slow_factor} slow_ms={ui.slow_ms}
+                                on_close={cb.close_inspector.clone()} on_action={cb.action.clone()}
+                                on_slow_factor={cb.slow_factor.clone()} on_slow_ms={cb.slow_ms.clone()} />
+                        }
+                        <CountsView counts={sim.stats().counts} />
+                        <LatestEvent event={newest_event(sim)} />
+                        <Tabs active={tab} on_select={cb.tab.clone()} />
                         <div class="tab-body">
-                            <TabPanel tab={Tab::Checkpoints} active={tab}>{ view_stats::checkpoints(sim, &self.ui, link) }</TabPanel>
-                            <TabPanel tab={Tab::ExactlyOnce} active={tab}>{ view_panels::exactly_once(sim, eo) }</TabPanel>
-                            <TabPanel tab={Tab::Settings} active={tab}>{ view_panels::settings(sim, &self.ui, link) }</TabPanel>
-                            <TabPanel tab={Tab::Log} active={tab}>{ view_panels::log(sim) }</TabPanel>
+                            <TabPanel tab={Tab::Checkpoints} active={tab}>
+                                <Checkpoints view={stats} on_expand={cb.expand_checkpoint.clone()}
+                                    on_show={cb.show_in_animation.clone()} on_show_all={cb.show_all_history.clone()} />
+                            </TabPanel>
+                            <TabPanel tab={Tab::ExactlyOnce} active={tab}><ExactlyOnce view={ExactlyOnceView::of(sim, self.exactly_once())} /></TabPanel>
+                            <TabPanel tab={Tab::Settings} active={tab}>
+                                <Settings config={sim.coordinator().config.clone()} form_gen={ui.form_gen} on_change={cb.config.clone()} />
+                            </TabPanel>
+                            <TabPanel tab={Tab::Log} active={tab}><LogPanel lines={log_lines(sim)} /></TabPanel>
                         </div>
                     </aside>
                 </div>
-                if self.show_help { { view_panels::help(link) } }
+                if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
             </main>
         }

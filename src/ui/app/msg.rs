@@ -5,37 +5,8 @@ use crate::sim::stats::CheckpointStatsEntry;
 use std::rc::Rc;
 use web_sys::KeyboardEvent;
 
+pub use super::super::actions::{Action, ConfigField};
 use super::super::scenarios::Tab;
-
-/// A checkpoint setting of the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigField {
-    Interval,
-    Mode,
-    Timeout,
-    MinPause,
-    MaxConcurrent,
-    TolerableFailed,
-    Unaligned,
-    AlignedTimeout,
-    NumRetained,
-}
-
-/// A fault or manual action from a button.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Kill(String),
-    Slow(String),
-    DropAck(String),
-    /// Lose the subtask's acknowledgement of a checkpoint, in flight (a click on its dot).
-    LoseAck(String, u64),
-    FailSnapshotSync(String),
-    FailSnapshotAsync(String),
-    StorageOutage,
-    CoordinatorFailover,
-    TriggerCheckpoint,
-    TriggerSavepoint,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialog {

@@ -1,0 +1,331 @@
+//! The view model of the job graph: what the `Graph` component draws of the simulation at one
+//! instant. Per subtask what it shows (state, phase, detail line, backpressure, slow-down), per
+//! channel the items in flight with the records an unaligned barrier overtook or that are
+//! persisted as channel state (or, above the aggregation threshold, one bundle per job edge with
+//! counts and a density histogram), and the RPCs in flight. Where items sit along a channel
+//! ([`lane_positions`]) is computed here too. Pure Rust, tested natively; the static execution
+//! graph and the layout travel beside it (they change only with the run).
+
+use super::model::{persisted_in_channel, task_view};
+use crate::sim::channel::{Barrier, InFlight, Item, Record};
+use crate::sim::ids::{CheckpointId, SimTime};
+use crate::sim::{RpcInFlight, Simulation};
+use std::collections::BTreeMap;
+
+/// Most items drawn in one channel (the rest are counted in its tooltip).
+pub const MAX_ITEMS_PER_CHANNEL: usize = 48;
+/// Most RPC dots drawn at once.
+pub const MAX_RPCS: usize = 400;
+/// Spacing of queued items at the consumer's end, in SVG units.
+pub const SLOT: f64 = 9.0;
+/// Density bins along an aggregated bundle.
+pub const BINS: usize = 24;
+
+/// What an item in a channel is, as the graph draws it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LaneKind {
+    /// A network buffer: its records (runs expanded), bytes and first record run.
+    Buffer {
+        records: u64,
+        bytes: u64,
+        first: Option<Record>,
+    },
+    Barrier(Barrier),
+    Cancel(CheckpointId),
+}
+
+/// One item in flight in a channel lane (what the graph needs of an [`InFlight`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LaneItem {
+    pub kind: LaneKind,
+    pub sent_at: SimTime,
+    pub visible_at: SimTime,
+}
+
+impl LaneItem {
+    pub fn of(f: &InFlight) -> LaneItem {
+        let kind = match &f.item {
+            Item::Buffer(b) => LaneKind::Buffer {
+                records: b.record_count(),
+                bytes: b.bytes,
+                first: b.records.first().copied(),
+            },
+            Item::Barrier(b) => LaneKind::Barrier(*b),
+            Item::Cancel(id) => LaneKind::Cancel(*id),
+        };
+        LaneItem {
+            kind,
+            sent_at: f.sent_at,
+            visible_at: f.visible_at,
+        }
+    }
+}
+
+/// Position (0: producer, 1: consumer) of the `i`-th item of a lane at `now`: arrived items
+/// queue from the consumer's end backwards, `SLOT` apart on a line `line_len` long.
+pub fn lane_position(
+    i: usize,
+    sent_at: SimTime,
+    visible_at: SimTime,
+    now: SimTime,
+    line_len: f64,
+) -> f64 {
+    let slot_u = SLOT / line_len.max(1.0);
+    let span = visible_at.0.saturating_sub(sent_at.0).max(1) as f64;
+    let flight = (now.0.saturating_sub(sent_at.0)) as f64 / span;
+    let slot = 1.0 - (i as f64 + 0.5) * slot_u;
+    flight.clamp(0.0, 1.0).min(slot).max(0.02)
+}
+
+/// Positions of the items of one lane (see [`lane_position`]).
+pub fn lane_positions(items: &[LaneItem], now: SimTime, line_len: f64) -> Vec<f64> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, f)| lane_position(i, f.sent_at, f.visible_at, now, line_len))
+        .collect()
+}
+
+/// What one subtask shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskNode {
+    /// `running`, `aligning`, `snapshotting`, `failed` or `restoring`.
+    pub state: &'static str,
+    pub phase: Option<&'static str>,
+    pub detail: String,
+    pub explain: String,
+    pub backpressured: bool,
+    /// Processing time factor in thousandths (1000: normal speed).
+    pub slow_milli: u64,
+}
+
+/// One channel's lanes: the queue and the priority lane (unaligned barriers).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelScene {
+    pub blocked: bool,
+    pub full: bool,
+    pub producer_waiting: bool,
+    /// Records sent and not yet consumed.
+    pub records: u64,
+    /// Buffers in use (the one being filled included) and the most the channel may hold.
+    pub buffers: u32,
+    pub capacity: u32,
+    /// Bytes sent and not consumed plus those in the buffer being filled.
+    pub bytes: u64,
+    pub queue: Vec<LaneItem>,
+    /// Per queued item: the checkpoint whose unaligned barrier overtook it or that persisted it
+    /// as channel state.
+    pub marks: Vec<Option<u64>>,
+    pub priority: Vec<LaneItem>,
+}
+
+/// One job edge drawn as a bundle of its channels.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BundleStats {
+    pub channels: usize,
+    pub records: u64,
+    /// Bytes in flight over every channel of the edge.
+    pub bytes: u64,
+    /// Buffers in use over every channel, and the most they may hold.
+    pub buffers: u64,
+    pub capacity: u64,
+    pub blocked: usize,
+    pub full: usize,
+    pub bins: [u32; BINS],
+    /// Per checkpoint: (channels carrying its barrier, sum of positions, priority ones, savepoint).
+    pub barriers: BTreeMap<u64, (usize, f64, usize, bool)>,
+    pub cancels: usize,
+}
+
+/// What the graph draws at one instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphScene {
+    pub now: SimTime,
+    pub scenario_name: String,
+    pub tasks: Vec<TaskNode>,
+    /// Per channel (empty when the layout bundles them).
+    pub channels: Vec<ChannelScene>,
+    /// Per job edge (empty unless the layout bundles the channels).
+    pub bundles: Vec<BundleStats>,
+    pub rpcs: Vec<RpcInFlight>,
+}
+
+impl GraphScene {
+    /// The scene of `sim`; `aggregated`: draw one bundle per job edge instead of the channels.
+    pub fn of(sim: &Simulation, aggregated: bool) -> Self {
+        let g = sim.graph();
+        let tasks = g
+            .subtasks
+            .iter()
+            .map(|info| {
+                let task = &sim.tasks()[info.id.idx()];
+                let v = task_view(sim, info.id);
+                TaskNode {
+                    state: v.state,
+                    phase: v.phase,
+                    detail: v.detail,
+                    explain: v.explain,
+                    backpressured: task.backpressured,
+                    slow_milli: task.slow_milli,
+                }
+            })
+            .collect();
+        let (channels, bundles) = if aggregated {
+            (Vec::new(), bundles(sim))
+        } else {
+            let channels = (0..g.channels.len()).map(|c| channel(sim, c)).collect();
+            (channels, Vec::new())
+        };
+        GraphScene {
+            now: sim.now(),
+            scenario_name: sim.scenario().name.clone(),
+            tasks,
+            channels,
+            bundles,
+            rpcs: sim.rpcs_in_flight().take(MAX_RPCS).copied().collect(),
+        }
+    }
+}
+
+fn channel(sim: &Simulation, c: usize) -> ChannelScene {
+    let ch = &sim.channels()[c];
+    let queue: Vec<LaneItem> = ch
+        .queue
+        .iter()
+        .take(MAX_ITEMS_PER_CHANNEL)
+        .map(LaneItem::of)
+        .collect();
+    // An unaligned barrier in flight overtakes the first `overtaken` queued items: they are
+    // persisted as channel state (marked on the graph).
+    let (overtaker, overtaken) = ch
+        .priority
+        .iter()
+        .find_map(|f| match f.item {
+            Item::Barrier(b) => Some((b.id.0, f.overtaken as usize)),
+            _ => None,
+        })
+        .unwrap_or((0, 0));
+    // Records persisted as channel state by an unaligned checkpoint that has not completed:
+    // they stay marked while they wait in the channel.
+    let persisted = if ch.queue.is_empty() {
+        Vec::new()
+    } else {
+        persisted_in_channel(sim, c)
+    };
+    let marks = ch
+        .queue
+        .iter()
+        .take(MAX_ITEMS_PER_CHANNEL)
+        .enumerate()
+        .map(|(i, f)| match &f.item {
+            _ if i < overtaken => Some(overtaker),
+            Item::Buffer(b) => persisted
+                .iter()
+                .find(|(_, p)| b.records.contains(p))
+                .map(|(id, _)| *id),
+            _ => None,
+        })
+        .collect();
+    ChannelScene {
+        blocked: ch.blocked,
+        full: ch.is_full(),
+        producer_waiting: ch.producer_waiting,
+        records: ch.queued_record_count(),
+        buffers: ch.buffers_in_use(),
+        capacity: ch.capacity,
+        bytes: ch.bytes_in_flight(),
+        queue,
+        marks,
+        priority: ch
+            .priority
+            .iter()
+            .take(MAX_ITEMS_PER_CHANNEL)
+            .map(LaneItem::of)
+            .collect(),
+    }
+}
+
+fn bundles(sim: &Simulation) -> Vec<BundleStats> {
+    let g = sim.graph();
+    let now = sim.now();
+    let mut stats = vec![BundleStats::default(); g.edges.len()];
+    for (c, info) in g.channels.iter().enumerate() {
+        let ch = &sim.channels()[c];
+        let s = &mut stats[info.edge as usize];
+        s.channels += 1;
+        s.blocked += ch.blocked as usize;
+        s.full += ch.is_full() as usize;
+        s.buffers += ch.buffers_in_use() as u64;
+        s.capacity += ch.capacity as u64;
+        s.bytes += ch.building.bytes;
+        s.records += ch.building.record_count();
+        for (lane, prio) in [(&ch.queue, false), (&ch.priority, true)] {
+            for (i, f) in lane.iter().enumerate() {
+                match &f.item {
+                    Item::Buffer(b) => {
+                        s.bytes += b.bytes;
+                        s.records += b.record_count();
+                        if i < MAX_ITEMS_PER_CHANNEL {
+                            let u = lane_position(i, f.sent_at, f.visible_at, now, 200.0);
+                            let bin = ((u * BINS as f64) as usize).min(BINS - 1);
+                            s.bins[bin] += 1;
+                        }
+                    }
+                    Item::Barrier(b) => {
+                        let u = lane_position(i, f.sent_at, f.visible_at, now, 200.0);
+                        let e = s.barriers.entry(b.id.0).or_insert((0, 0.0, 0, b.savepoint));
+                        e.0 += 1;
+                        e.1 += u;
+                        e.2 += prio as usize;
+                    }
+                    Item::Cancel(_) => s.cancels += 1,
+                }
+            }
+        }
+    }
+    stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::scenarios::shipped_run_at;
+
+    #[test]
+    fn lane_positions_queue_arrived_items_from_the_consumers_end() {
+        let sim = shipped_run_at("backpressure-aligned", 3000);
+        let ch = sim
+            .channels()
+            .iter()
+            .max_by_key(|c| c.queue.len())
+            .expect("channels");
+        let items: Vec<LaneItem> = ch.queue.iter().map(LaneItem::of).collect();
+        let pos = lane_positions(&items, sim.now(), 300.0);
+        assert_eq!(pos.len(), items.len());
+        assert!(pos.iter().all(|u| (0.02..=1.0).contains(u)));
+        // The i-th item is at most at its slot, i + 1/2 slots from the consumer's end.
+        let slot = SLOT / 300.0;
+        for (i, u) in pos.iter().enumerate() {
+            assert!(
+                *u <= (1.0 - (i as f64 + 0.5) * slot).max(0.02) + 1e-9,
+                "item {i} at {u}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_scene_has_a_node_per_subtask_and_either_channels_or_bundles() {
+        let sim = shipped_run_at("happy-path", 2000);
+        let g = sim.graph();
+        let s = GraphScene::of(&sim, false);
+        assert_eq!(s.tasks.len(), g.subtasks.len());
+        assert_eq!(s.channels.len(), g.channels.len());
+        assert!(s.bundles.is_empty());
+        assert!(s.channels.iter().all(|c| c.marks.len() == c.queue.len()));
+        let b = GraphScene::of(&sim, true);
+        assert!(b.channels.is_empty());
+        assert_eq!(b.bundles.len(), g.edges.len());
+        let per_edge: usize = b.bundles.iter().map(|e| e.channels).sum();
+        assert_eq!(per_edge, g.channels.len());
+    }
+}

@@ -1,0 +1,72 @@
+//! The Log panel and the keyboard-shortcuts Help overlay: yew function components that take
+//! their data and callbacks as props (they know nothing of the App or its messages) and render
+//! again only when their props change.
+
+use super::panel_model::LogLine;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LogProps {
+    /// The lines to show, newest first (see [`super::panel_model::log_lines`]).
+    pub lines: Vec<LogLine>,
+}
+
+/// The Log panel (hook `log`): the latest lines of the simulation's log, newest first.
+#[function_component(LogPanel)]
+pub fn log_panel(props: &LogProps) -> Html {
+    html! {
+        <section class="panel log" aria-label="Event log">
+            <h2>{ "Log" }</h2>
+            <ol class="log-lines" data-testid="log">
+            { for props.lines.iter().map(|l| html! {
+                <li class={classes!("log-line", l.kind)}><span class="at">{ format!("{} ms", l.at_ms) }</span><span class="text">{ l.text.clone() }</span></li>
+            }) }
+            </ol>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    /// Closes the overlay (its Close button, or a click outside the dialog).
+    pub on_close: Callback<()>,
+}
+
+/// The keyboard shortcuts, one row each.
+const SHORTCUTS: [(&str, &str); 10] = [
+    ("Space", "play / pause"),
+    ("→  or  l", "process the next event"),
+    ("←  or  h", "go back one event"),
+    (
+        "]  /  [",
+        "on to the next / back to the previous checkpoint event",
+    ),
+    ("+  /  -", "faster / slower (log scale, 0.01× to 100×)"),
+    (
+        "Home  /  End",
+        "jump to 0 ms / to the furthest point reached",
+    ),
+    ("c", "trigger a checkpoint"),
+    ("s", "trigger a savepoint"),
+    ("?", "show / hide this help"),
+    ("Esc", "close this help, a dialog or the inspector"),
+];
+
+/// The keyboard shortcuts overlay (hook `help-overlay`).
+#[function_component(HelpOverlay)]
+pub fn help_overlay(props: &HelpProps) -> Html {
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <div class="overlay" onclick={close.clone()} data-testid="help-overlay">
+            <div class="dialog help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts"
+                onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+                <h2>{ "Keyboard shortcuts" }</h2>
+                <table>
+                    { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
+                </table>
+                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
+                <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
+            </div>
+        </div>
+    }
+}
