@@ -8,9 +8,9 @@
 use super::actions::Action;
 use super::format::{bytes, fixed};
 use super::graph_model::{
-    lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, BINS, SLOT,
+    lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, TaskNode, BINS, SLOT,
 };
-use super::layout::{Layout, Line, BUS_Y};
+use super::layout::{Layout, Line, Rect, BUS_Y};
 use crate::sim::channel::Barrier;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SubtaskId;
@@ -476,47 +476,84 @@ fn subtasks(
         <g class="subtasks">
         { for g.subtasks.iter().map(|info| {
             let t = info.id;
-            let r = &layout.subtasks[t.idx()];
-            let v = &scene.tasks[t.idx()];
             let op = &g.operators[info.op.idx()];
-            let selected = selected_task == Some(t);
-            let toggle = if selected { None } else { Some(t) };
-            let onclick = on_select.reform(move |_: MouseEvent| toggle);
-            // Enter on a focused subtask opens its inspector, as a click does.
-            let on_enter = on_select.clone();
-            let onkeydown = Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" {
-                    on_enter.emit(toggle);
-                }
-            });
-            let bp = v.backpressured;
-            let slow = v.slow_milli != 1000;
-            let mut title = v.explain.clone();
-            if bp {
-                title.push_str(" It is backpressured: an output channel is full, so it waits for a free buffer.");
+            let mut node = scene.tasks[t.idx()].clone();
+            if layout.compact {
+                // Too small to print: the detail line changes with every record and would
+                // re-render every subtask on every frame.
+                node.detail.clear();
             }
-            if slow {
-                title.push_str(&format!(" It runs {}× slower (injected fault).", super::format::milli(v.slow_milli)));
-            }
-            title.push_str(" Click to inspect it and inject faults.");
             html! {
-                <g class={classes!("subtask", format!("state-{}", v.state), v.phase.map(|p| format!("phase-{p}")), selected.then_some("selected"), bp.then_some("backpressured"))}
-                    data-testid={format!("subtask-{}-{}", op.name, info.index)} data-state={v.state}
-                    data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
-                    onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{}: {}", info.name, v.detail)}>
-                    <title>{ title }</title>
-                    <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if layout.compact { "2" } else { "6" }} />
-                    if bp {
-                        <rect class="bp-bar" x={fmt(r.x + r.w - 5.0)} y={fmt(r.y)} width="5" height={fmt(r.h)} />
-                    }
-                    if !layout.compact {
-                        <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ info.name.clone() }</text>
-                        <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
-                        if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
-                    }
-                </g>
+                <SubtaskNode key={t.0} id={t} name={AttrValue::from(info.name.clone())}
+                    testid={AttrValue::from(format!("subtask-{}-{}", op.name, info.index))}
+                    node={node} rect={layout.subtasks[t.idx()].clone()} compact={layout.compact}
+                    selected={selected_task == Some(t)} on_select={on_select.clone()} />
             }
         }) }
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SubtaskNodeProps {
+    id: SubtaskId,
+    name: AttrValue,
+    testid: AttrValue,
+    node: TaskNode,
+    rect: Rect,
+    compact: bool,
+    selected: bool,
+    on_select: Callback<Option<SubtaskId>>,
+}
+
+/// One subtask: re-rendered only when what it shows changes (a large job has a thousand).
+#[function_component]
+fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
+    let (t, v, r) = (p.id, &p.node, &p.rect);
+    let toggle = if p.selected { None } else { Some(t) };
+    let onclick = p.on_select.reform(move |_: MouseEvent| toggle);
+    // Enter on a focused subtask opens its inspector, as a click does.
+    let on_enter = p.on_select.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            on_enter.emit(toggle);
+        }
+    });
+    let bp = v.backpressured;
+    let slow = v.slow_milli != 1000;
+    let mut title = v.explain.clone();
+    if bp {
+        title.push_str(
+            " It is backpressured: an output channel is full, so it waits for a free buffer.",
+        );
+    }
+    if slow {
+        title.push_str(&format!(
+            " It runs {}× slower (injected fault).",
+            super::format::milli(v.slow_milli)
+        ));
+    }
+    title.push_str(" Click to inspect it and inject faults.");
+    let label = if v.detail.is_empty() {
+        p.name.to_string()
+    } else {
+        format!("{}: {}", p.name, v.detail)
+    };
+    html! {
+        <g class={classes!("subtask", format!("state-{}", v.state), v.phase.map(|p| format!("phase-{p}")), p.selected.then_some("selected"), bp.then_some("backpressured"))}
+            data-testid={p.testid.clone()} data-state={v.state}
+            data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
+            onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={label}>
+            <title>{ title }</title>
+            <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if p.compact { "2" } else { "6" }} />
+            if bp {
+                <rect class="bp-bar" x={fmt(r.x + r.w - 5.0)} y={fmt(r.y)} width="5" height={fmt(r.h)} />
+            }
+            if !p.compact {
+                <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ p.name.clone() }</text>
+                <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
+                if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
+            }
         </g>
     }
 }
