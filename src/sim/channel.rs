@@ -105,8 +105,8 @@ pub struct Channel {
     pub building: Buffer,
     /// Bytes of the current segment already sent as slices by flushes.
     pub segment_flushed: u64,
-    /// Whether the last slice of the current segment is still queued.
-    pub segment_slice_queued: bool,
+    /// Slices of the current segment still queued (flushed, not consumed).
+    pub current_slices: u32,
     /// Finished segments in `queue` (not counting the current one).
     pub buffers: u32,
     /// Buffers this channel may hold, the one being filled included.
@@ -175,8 +175,8 @@ impl Channel {
         if self.building.records.is_empty() {
             // Everything was sent already: its last queued slice becomes the segment's end, or
             // the segment is free if that slice was consumed.
-            if self.segment_slice_queued {
-                self.segment_slice_queued = false;
+            if self.current_slices > 0 {
+                self.current_slices = 0;
                 if let Some(Item::Buffer(b)) = self
                     .queue
                     .iter_mut()
@@ -192,7 +192,7 @@ impl Channel {
         }
         let mut b = self.take_building();
         b.ends_segment = true;
-        self.segment_slice_queued = false;
+        self.current_slices = 0;
         self.buffers += 1;
         self.enqueue(b, now, visible_at);
         true
@@ -206,7 +206,7 @@ impl Channel {
         }
         let b = self.take_building();
         self.segment_flushed += b.bytes;
-        self.segment_slice_queued = true;
+        self.current_slices += 1;
         self.enqueue(b, now, visible_at);
         true
     }
@@ -263,9 +263,9 @@ impl Channel {
         if let Item::Buffer(b) = &f.item {
             if b.ends_segment {
                 self.buffers -= 1;
-            } else if !self.queue.iter().any(|f| matches!(f.item, Item::Buffer(_))) {
-                // The last slice of the current segment was consumed.
-                self.segment_slice_queued = false;
+            } else if self.buffers == 0 {
+                // No finished segment is queued ahead: a slice of the current segment.
+                self.current_slices = self.current_slices.saturating_sub(1);
             }
         }
         for p in self.priority.iter_mut() {
@@ -310,7 +310,7 @@ impl Channel {
         self.priority.clear();
         self.building = Buffer::default();
         self.segment_flushed = 0;
-        self.segment_slice_queued = false;
+        self.current_slices = 0;
         self.buffers = 0;
         self.blocked = false;
         self.producer_waiting = false;
@@ -415,5 +415,26 @@ mod tests {
         assert!(b.unaligned);
         assert_eq!(c.queue.len(), 2);
         assert_eq!(c.priority[0].overtaken, 1);
+    }
+
+    #[test]
+    fn flushed_slices_share_their_segment_until_it_is_finished() {
+        let mut c = Channel::new(1, 300);
+        c.write(rec(0), 100);
+        assert!(c.flush(SimTime(0), SimTime(1)));
+        assert_eq!(c.buffers_in_use(), 1, "one segment, sent as a slice");
+        assert!(c.has_space(), "the producer goes on writing into it");
+        c.write(rec(1), 100);
+        assert!(c.flush(SimTime(0), SimTime(1)));
+        c.pop();
+        assert_eq!(c.buffers_in_use(), 1, "still written into");
+        assert!(c.write(rec(2), 100), "300 bytes: full");
+        c.finish(SimTime(0), SimTime(1));
+        assert!(c.is_full(), "the finished segment waits for its consumer");
+        c.pop();
+        assert!(c.is_full(), "its last slice is still queued");
+        c.pop();
+        assert!(c.has_space());
+        assert_eq!(c.buffers_in_use(), 0);
     }
 }
