@@ -203,6 +203,19 @@ fn flink_compare(dir: &Path) -> Result<String, String> {
     for k in &case.skipped {
         out.push_str(&format!("not reproduced on Flink: {k}\n"));
     }
+    // The magnitudes (durations, start delay, alignment, persisted and processed data).
+    let m = barrierscope::conformance::magnitude::run_magnitude_case(dir)?;
+    out.push_str(&format!(
+        "\nmagnitudes (median over completed checkpoints after the first; within a factor of {}):\n",
+        barrierscope::conformance::magnitude::FACTOR
+    ));
+    for k in &m.checks {
+        let verdict = if k.agree { "agree" } else { "DIFFER" };
+        out.push_str(&format!(
+            "  {:<34} Flink {:>10.0}  BarrierScope {:>10.0}  {verdict}\n",
+            k.figure, k.flink, k.sim
+        ));
+    }
     Ok(out)
 }
 
