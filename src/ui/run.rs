@@ -28,8 +28,9 @@ pub use strip::{RestartMark, StripEntry};
 
 /// Most keyframes kept at once.
 pub const MAX_KEYFRAMES: usize = 48;
-/// Fewest keyframes kept, however big the job.
-pub const MIN_KEYFRAMES: usize = 8;
+/// Fewest keyframes kept, however big the job (a production-size job's clone weighs tens of
+/// megabytes: two keep the browser's heap within its budget; scrubbing re-simulates more).
+pub const MIN_KEYFRAMES: usize = 2;
 /// Memory the keyframes of one run may take, roughly, in bytes.
 pub const KEYFRAME_MEMORY: usize = 48 << 20;
 /// The first keyframe spacing, in simulated time.
