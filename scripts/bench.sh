@@ -14,6 +14,12 @@ section "build: native runner and release bundle"
 cargo build --release --bin barrierscope-sim
 build_dist
 
+section "what-if sweep: 6 variants of bench-large, 10 min simulated each (target <= 30 s wall on 2 cores)"
+target/release/barrierscope-sim sweep static/scenarios/bench-large.json --until-ms 600000 \
+    --set checkpointing.unaligned=false,true --set checkpointing.interval_ms=1000,5000,10000 \
+    --stats 2>target/bench/sweep.json
+cat target/bench/sweep.json
+
 section "criterion: the coordinator collecting 10,000 acks"
 cargo bench --bench coordinator -- --warm-up-time 1 --measurement-time 5 2>&1 | tee target/bench/criterion.txt
 

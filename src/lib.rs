@@ -5,6 +5,8 @@
 pub mod conformance;
 pub mod headless;
 pub mod sim;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sweep;
 pub mod ui;
 
 #[cfg(target_arch = "wasm32")]

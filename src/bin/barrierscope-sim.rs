@@ -2,7 +2,8 @@
 //! `barrierscope-sim run SCENARIO.json`) runs a scenario headless to its `duration_ms` and prints
 //! one JSON report (Flink's REST names) to stdout; `flink-compare` and `flink-conformance` set the
 //! simulation beside captures of a real Flink. Arguments are parsed with clap; every error is one
-//! line on stderr and exit status 2. New subcommands (`sweep`, `import`) go into [`Command`].
+//! line on stderr and exit status 2. `sweep` runs variants of a scenario side by side
+//! (src/sweep/, native only). New subcommands (`import`) go into [`Command`].
 
 use barrierscope::headless::{HeadlessRun, RunCounts, RunOptions};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -11,7 +12,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim sweep SCENARIO.json --set KEY=V1,V2 [--set ...] [--seeds N] [--until-ms T] [--format table|json|csv] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
 
 /// Apache Flink's checkpointing, simulated: run a scenario headless, or compare the simulation
 /// with a real Flink.
@@ -27,6 +28,10 @@ enum Command {
     /// Run a scenario to its duration_ms and print its checkpoint report (JSON) on stdout
     /// (the default: `barrierscope-sim SCENARIO.json` is `barrierscope-sim run SCENARIO.json`)
     Run(RunArgs),
+    /// What if: run every combination of --set values (each with N seeds) on every core and
+    /// print one row per variant (docs/what-if.md)
+    #[cfg(not(target_arch = "wasm32"))]
+    Sweep(SweepArgs),
     /// One real-Flink capture and the simulation, fact by fact
     FlinkCompare {
         /// A case directory: scenario.json and flink/ (the REST bodies of a real run)
@@ -57,6 +62,29 @@ struct RunArgs {
     stats: bool,
 }
 
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// The scenario file (docs/scenario-format.md)
+    scenario: PathBuf,
+    /// KEY=V1,V2,...: a scenario path (checkpointing.unaligned, job.operators.NAME.process_ms,
+    /// job.operators[1].parallelism) or Flink's option key
+    /// (execution.checkpointing.unaligned.enabled), and the values to try; repeat for more
+    #[arg(long = "set", value_name = "KEY=V1,V2", allow_hyphen_values = true)]
+    sets: Vec<String>,
+    /// Seeds per variant: 1 runs the scenario's seed, N runs seed+0 .. seed+N-1
+    #[arg(long, value_name = "N", default_value = "1", value_parser = whole_number, allow_hyphen_values = true)]
+    seeds: u64,
+    /// Stop every run at this simulated time, in ms (never past duration_ms)
+    #[arg(long, value_name = "T", value_parser = whole_number, allow_hyphen_values = true)]
+    until_ms: Option<u64>,
+    /// table (default), json or csv
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    format: String,
+    /// Print wall time, variants and runs as JSON on stderr
+    #[arg(long)]
+    stats: bool,
+}
+
 fn whole_number(v: &str) -> Result<u64, String> {
     v.parse::<u64>()
         .map_err(|_| format!("`{v}` is not a whole number"))
@@ -82,6 +110,7 @@ fn main() -> ExitCode {
 /// The words that are not a scenario file: the subcommands and clap's own.
 const NOT_A_FILE: &[&str] = &[
     "run",
+    "sweep",
     "flink-compare",
     "flink-conformance",
     "help",
@@ -109,6 +138,8 @@ fn run(mut args: Vec<String>) -> Result<String, String> {
     };
     match cli.command {
         Command::Run(a) => run_scenario(&a),
+        #[cfg(not(target_arch = "wasm32"))]
+        Command::Sweep(a) => sweep(&a),
         Command::FlinkCompare { case_dir } => flink_compare(&case_dir),
         Command::FlinkConformance { dir, markdown } => flink_conformance(&dir, markdown),
     }
@@ -189,6 +220,40 @@ fn run_scenario(a: &RunArgs) -> Result<String, String> {
         );
     }
     Ok(sim.report_json())
+}
+
+/// `sweep SCENARIO.json --set KEY=V1,V2 ... [--seeds N] [--until-ms T] [--format F] [--stats]`.
+#[cfg(not(target_arch = "wasm32"))]
+fn sweep(a: &SweepArgs) -> Result<String, String> {
+    use barrierscope::sweep::{self, output};
+    let path = a.scenario.display();
+    let format = output::Format::parse(&a.format)?;
+    let seeds = u32::try_from(a.seeds)
+        .ok()
+        .filter(|&n| (1..=100_000).contains(&n))
+        .ok_or("--seeds: must be between 1 and 100000")?;
+    let text =
+        std::fs::read_to_string(&a.scenario).map_err(|e| format!("{path}: cannot read: {e}"))?;
+    let options = sweep::SweepOptions {
+        seeds,
+        until_ms: a.until_ms,
+    };
+    let variants = sweep::prepare(&text, &a.sets, options).map_err(|e| format!("{path}: {e}"))?;
+    let started = std::time::Instant::now();
+    let rows = sweep::run_sweep(&variants, options);
+    let wall = started.elapsed().as_secs_f64();
+    if a.stats {
+        let stats = serde_json::json!({
+            "wall_s": (wall * 1e3).round() / 1e3,
+            "variants": variants.len(),
+            "runs": variants.len() * seeds as usize,
+            "threads": rayon::current_num_threads(),
+            "events": rows.iter().map(|r| r.events).sum::<u64>(),
+            "peak_rss_kib": peak_rss_kib(),
+        });
+        eprintln!("{stats}");
+    }
+    Ok(output::render(&rows, format))
 }
 
 /// `flink-compare CASE_DIR`: one capture and the simulation, fact by fact.
