@@ -153,6 +153,13 @@ pub struct GraphScene {
 impl GraphScene {
     /// The scene of `sim`; `aggregated`: draw one bundle per job edge instead of the channels.
     pub fn of(sim: &Simulation, aggregated: bool) -> Self {
+        Self::with_bundles(sim, aggregated.then(|| bundles(sim)))
+    }
+
+    /// The scene of `sim` with these bundles (`None`: draw every channel). The app reuses the
+    /// bundles of a big job for a few frames while playing (scanning every channel of a
+    /// production-size job takes milliseconds).
+    pub fn with_bundles(sim: &Simulation, bundles: Option<Vec<BundleStats>>) -> Self {
         let g = sim.graph();
         let tasks = g
             .subtasks
@@ -170,11 +177,12 @@ impl GraphScene {
                 }
             })
             .collect();
-        let (channels, bundles) = if aggregated {
-            (Vec::new(), bundles(sim))
-        } else {
-            let channels = (0..g.channels.len()).map(|c| channel(sim, c)).collect();
-            (channels, Vec::new())
+        let (channels, bundles) = match bundles {
+            Some(b) => (Vec::new(), b),
+            None => {
+                let channels = (0..g.channels.len()).map(|c| channel(sim, c)).collect();
+                (channels, Vec::new())
+            }
         };
         GraphScene {
             now: sim.now(),
@@ -245,7 +253,8 @@ fn channel(sim: &Simulation, c: usize) -> ChannelScene {
     }
 }
 
-fn bundles(sim: &Simulation) -> Vec<BundleStats> {
+/// One bundle per job edge: counts over every channel of the edge.
+pub fn bundles(sim: &Simulation) -> Vec<BundleStats> {
     let g = sim.graph();
     let now = sim.now();
     let mut stats = vec![BundleStats::default(); g.edges.len()];

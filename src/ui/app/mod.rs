@@ -16,7 +16,7 @@ mod route;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::GraphScene;
+use super::graph_model::{bundles, BundleStats, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::Layout;
 use super::narration::{self, Memo, Script};
@@ -91,6 +91,8 @@ pub struct App {
     import_text: String,
     last_hash: String,
     eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
+    /// The bundles of an aggregated graph, as last counted.
+    bundle_cache: RefCell<Option<BundleCache>>,
     /// The story the narration follows: the scenario it was recorded from (seed aside) and
     /// its script (None: no steps).
     script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
@@ -222,6 +224,7 @@ impl App {
         self.ui.slowmo = pace.closeup;
         self.undo = None;
         self.eo_cache.replace(None);
+        self.bundle_cache.replace(None);
         self.record_script();
     }
 
@@ -240,6 +243,33 @@ impl App {
         let figures = sim.exactly_once();
         self.eo_cache.replace(Some((key.0, key.1, t, figures)));
         figures
+    }
+}
+
+/// An aggregated graph's bundles as counted at (events processed, inputs, wall ms).
+type BundleCache = (u64, usize, f64, Vec<BundleStats>);
+
+impl App {
+    /// The graph's scene; an aggregated graph's bundles are recounted at most 10 times a
+    /// second while playing (a production-size job has over 100,000 channels to count).
+    fn graph_scene(&self) -> GraphScene {
+        let sim = self.run.sim();
+        if !self.layout.aggregated {
+            return GraphScene::of(sim, false);
+        }
+        let key = (sim.events_processed(), sim.inputs().len());
+        let t = now_ms();
+        if let Some((ev, k, at, bundles)) = &*self.bundle_cache.borrow() {
+            let fresh = (*ev, *k) == key;
+            let throttled = self.ui.playing && t - at < 100.0;
+            if fresh || throttled {
+                return GraphScene::with_bundles(sim, Some(bundles.clone()));
+            }
+        }
+        let b = bundles(sim);
+        self.bundle_cache
+            .replace(Some((key.0, key.1, t, b.clone())));
+        GraphScene::with_bundles(sim, Some(b))
     }
 }
 
@@ -307,6 +337,7 @@ impl Component for App {
             import_text: String::new(),
             last_hash: String::new(),
             eo_cache: RefCell::new(None),
+            bundle_cache: RefCell::new(None),
             script: None,
             narration_memo: RefCell::new(Memo::default()),
             undo: None,
@@ -399,7 +430,7 @@ impl Component for App {
                         <Coordinator view={CoordinatorView::of(sim)} />
                         <div class="graph-wrap">
                             <div class="graph-area" ref={self.graph_ref.clone()}>
-                                <Graph scene={GraphScene::of(sim, self.layout.aggregated)} graph={self.graph.clone()} layout={self.layout.clone()}
+                                <Graph scene={self.graph_scene()} graph={self.graph.clone()} layout={self.layout.clone()}
                                     selected={ui.selected_task} on_select={cb.select_task.clone()} on_action={cb.action.clone()} />
                                 <Legend />
                             </div>
