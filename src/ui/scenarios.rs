@@ -80,7 +80,7 @@ impl Tab {
             Tab::Settings => "Flink's checkpoint options, applied live",
             Tab::Log => "Every event of the run, newest first",
             Tab::Vertices => {
-                "Per job vertex, as Flink's web UI: records and bytes received and sent, busy and backpressured time; do the sources emit what they were asked?"
+                "Flink's job vertex table: records, bytes, busy and backpressured time"
             }
         }
     }

@@ -44,10 +44,25 @@ impl VertexRow {
     }
 }
 
+/// One job edge's channels: how full their network buffers are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EdgeRow {
+    pub from: String,
+    pub to: String,
+    pub channels: usize,
+    /// Buffers in use (those being filled included) and the most the channels may hold.
+    pub buffers: u64,
+    pub capacity: u64,
+    pub bytes: u64,
+    /// Channels full: their producers wait for a buffer.
+    pub full: usize,
+}
+
 /// What the Vertices tab shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VerticesView {
     pub rows: Vec<VertexRow>,
+    pub edges: Vec<EdgeRow>,
     /// Whether the sources emit what they were asked to, or why not.
     pub verdict: String,
     /// The sources emit at least 95% of what they were asked to.
@@ -116,7 +131,7 @@ impl VerticesView {
                 .filter(|r| r.busy >= BUSY)
                 .map(|r| {
                     format!(
-                        " {} is busy {} of its time (on average over its subtasks): it cannot keep up, so its input channels fill and the vertices before it wait for buffers (backpressure).",
+                        " {} is busy {}: it cannot keep up, its input channels fill and the vertices before it wait for buffers.",
                         r.name,
                         percent(r.busy)
                     )
@@ -128,7 +143,7 @@ impl VerticesView {
                 .max()
                 .unwrap_or(0);
             format!(
-                "The sources emit {} of the {} records/s asked (backpressured {}).{}",
+                "The sources emit {} of the {} records/s asked (backpressured {}; averages over the run).{}",
                 rate(emitted),
                 rate(asked),
                 percent(bp),
@@ -138,7 +153,29 @@ impl VerticesView {
                 })
             )
         };
-        VerticesView { rows, verdict, ok }
+        let mut edges: Vec<EdgeRow> = g
+            .edges
+            .iter()
+            .map(|(f, t, _)| EdgeRow {
+                from: g.operators[f.idx()].name.clone(),
+                to: g.operators[t.idx()].name.clone(),
+                ..EdgeRow::default()
+            })
+            .collect();
+        for (info, ch) in g.channels.iter().zip(sim.channels()) {
+            let e = &mut edges[info.edge as usize];
+            e.channels += 1;
+            e.buffers += u64::from(ch.buffers_in_use());
+            e.capacity += u64::from(ch.capacity);
+            e.bytes += ch.bytes_in_flight();
+            e.full += usize::from(ch.is_full());
+        }
+        VerticesView {
+            rows,
+            edges,
+            verdict,
+            ok,
+        }
     }
 }
 
@@ -161,6 +198,11 @@ mod tests {
         assert_eq!(src.level(), "ok");
         let sink = v.rows.last().expect("a sink");
         assert!(sink.records_received > 0 && sink.bytes_received > 0);
+        assert_eq!(v.edges.len(), 2);
+        assert!(v
+            .edges
+            .iter()
+            .all(|e| e.buffers <= e.capacity && e.full == 0));
     }
 
     #[test]
@@ -170,6 +212,15 @@ mod tests {
         let src = v.rows.iter().find(|r| r.rate.is_some()).expect("a source");
         assert_ne!(src.level(), "ok", "{src:?}");
         assert!(v.verdict.contains("is busy"), "{}", v.verdict);
+        // During the slow-down counter#0's input channels are full.
+        let v = VerticesView::of(&shipped_run_at("backpressure-aligned", 8_000));
+        let e = &v.edges[0];
+        assert_eq!((e.from.as_str(), e.to.as_str()), ("source", "counter"));
+        assert!(
+            e.full >= 1 && e.bytes > 0 && e.buffers <= e.capacity,
+            "{e:?}"
+        );
+        assert!(v.rows[0].backpressured_now >= 1, "{:?}", v.rows[0]);
     }
 
     #[test]

@@ -454,10 +454,10 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                             </g>
                         }
                     }) }
-                    <g class={classes!("fillbar", (s.full > 0).then_some("full"))} data-testid={format!("bundle-fill-{fname}-{tname}")} data-buffers={s.buffers.to_string()} data-capacity={s.capacity.to_string()}>
+                    <g class={classes!("fillbar", (s.full > 0).then_some("full"))}>
                         <rect class="fillbar-bg" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width="60" height="5" rx="2" />
                         <rect class="fillbar-v" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
-                        <title>{ format!("Fill level of the {} channels {fname} → {tname}: {} of their {} network buffers in use ({} in flight); a full channel backpressures its producer.", s.channels, s.buffers, s.capacity, bytes(s.bytes)) }</title>
+                        <title>{ title.clone() }</title>
                     </g>
                     <text class="bundle-label" x={fmt(mx)} y={fmt(my + 26.0)}>
                         { format!("{} ch · {} · {}/{} buf", s.channels, bytes(s.bytes), s.buffers, s.capacity) }

@@ -2,7 +2,7 @@
 //! with each vertex's busy and backpressured time, and for the sources the rate they emit against
 //! the rate they were asked for. A yew function component over [`super::vertex_model`].
 
-use super::format::bytes;
+use super::format::{bytes, fixed};
 use super::vertex_model::{percent, rate, VerticesView};
 use yew::prelude::*;
 
@@ -27,12 +27,12 @@ pub fn vertices(props: &VerticesProps) -> Html {
                 </tr></thead>
                 <tbody>
                 { for v.rows.iter().map(|r| html! {
-                    <tr data-testid={format!("vertex-row-{}", r.name)} data-busy={r.busy.to_string()} data-backpressured={r.backpressured.to_string()}>
+                    <tr data-testid={format!("vertex-row-{}", r.name)} data-backpressured={r.backpressured.to_string()}>
                         <td>
                             <span class="vname">{ r.name.clone() }</span><span class="muted">{ format!(" ×{}", r.parallelism) }</span>
                             if let Some((out, asked)) = r.rate {
                                 <div class={classes!("asked", (out < 0.95 * asked).then_some("short"))} data-testid={format!("vertex-rate-{}", r.name)}
-                                    title="numRecordsOutPerSecond against the rate the scenario asks the source to emit (records_per_sec × parallelism), per second of RUNNING">
+                                    title="numRecordsOutPerSecond against records_per_sec × parallelism">
                                     { format!("emitting {} of {} records/s asked", rate(out), rate(asked)) }</div>
                             }
                         </td>
@@ -46,6 +46,31 @@ pub fn vertices(props: &VerticesProps) -> Html {
                                 <div class="now" title="Subtasks waiting for an output buffer right now">{ format!("now {}/{}", r.backpressured_now, r.parallelism) }</div>
                             }</td>
                     </tr>
+                }) }
+                </tbody>
+            </table>
+            <table class="vertices-table edges">
+                <thead><tr>
+                    <th title="A job edge and its channels">{ "Channels" }</th>
+                    <th title="Network buffers in use of the most the channels may hold; a full channel backpressures its producer">{ "Buffers in use" }</th>
+                    <th title="Bytes sent and not yet consumed">{ "In flight" }</th>
+                </tr></thead>
+                <tbody>
+                { for v.edges.iter().map(|e| {
+                    let f = e.buffers as f64 / e.capacity.max(1) as f64;
+                    html! {
+                        <tr data-testid={format!("edge-row-{}-{}", e.from, e.to)} data-buffers={e.buffers.to_string()}>
+                            <td>{ format!("{} → {}", e.from, e.to) }<span class="muted">{ format!(" ×{}", e.channels) }</span></td>
+                            <td class={classes!("num", (e.full > 0).then_some("bp"), (e.full > 0).then_some("high"))}>
+                                <svg class="fill" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
+                                    <rect class="fillbar-bg" width="40" height="6" rx="2" />
+                                    <rect class="fillbar-v" width={fixed(40.0 * f, 1)} height="6" rx="2" />
+                                </svg>
+                                { format!(" {}/{}", e.buffers, e.capacity) }
+                            </td>
+                            <td class="num">{ bytes(e.bytes) }</td>
+                        </tr>
+                    }
                 }) }
                 </tbody>
             </table>

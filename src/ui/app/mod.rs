@@ -423,7 +423,10 @@ impl Component for App {
                                     on_show={cb.show_in_animation.clone()} on_show_all={cb.show_all_history.clone()} />
                             </TabPanel>
                             <TabPanel tab={Tab::ExactlyOnce} active={tab}><ExactlyOnce view={ExactlyOnceView::of(sim, self.exactly_once())} /></TabPanel>
-                            <TabPanel tab={Tab::Vertices} active={tab}><Vertices view={VerticesView::of(sim)} /></TabPanel>
+                            <TabPanel tab={Tab::Vertices} active={tab}>
+                                // Computed only while shown: it reads every channel.
+                                if tab == Tab::Vertices { <Vertices view={VerticesView::of(sim)} /> }
+                            </TabPanel>
                             <TabPanel tab={Tab::Settings} active={tab}>
                                 <Settings config={sim.coordinator().config.clone()} form_gen={ui.form_gen} on_change={cb.config.clone()} />
                             </TabPanel>
