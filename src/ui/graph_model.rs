@@ -24,10 +24,12 @@ pub const BINS: usize = 24;
 /// What an item in a channel is, as the graph draws it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LaneKind {
-    /// A network buffer: its records (runs expanded), bytes and first record run.
+    /// A network buffer: its records (runs expanded), bytes, how full its segment is (percent
+    /// of `network.segment_size`) and first record run.
     Buffer {
         records: u64,
         bytes: u64,
+        fill: u8,
         first: Option<Record>,
     },
     Barrier(Barrier),
@@ -43,11 +45,13 @@ pub struct LaneItem {
 }
 
 impl LaneItem {
-    pub fn of(f: &InFlight) -> LaneItem {
+    /// The item `f` of a channel whose segments are `segment` bytes.
+    pub fn of(f: &InFlight, segment: u64) -> LaneItem {
         let kind = match &f.item {
             Item::Buffer(b) => LaneKind::Buffer {
                 records: b.record_count(),
                 bytes: b.bytes,
+                fill: (b.bytes * 100 / segment.max(1)).min(100) as u8,
                 first: b.records.first().copied(),
             },
             Item::Barrier(b) => LaneKind::Barrier(*b),
@@ -197,11 +201,12 @@ impl GraphScene {
 
 fn channel(sim: &Simulation, c: usize) -> ChannelScene {
     let ch = &sim.channels()[c];
+    let segment = sim.scenario().network.segment_size;
     let queue: Vec<LaneItem> = ch
         .queue
         .iter()
         .take(MAX_ITEMS_PER_CHANNEL)
-        .map(LaneItem::of)
+        .map(|f| LaneItem::of(f, segment))
         .collect();
     // An unaligned barrier in flight overtakes the first `overtaken` queued items: they are
     // persisted as channel state (marked on the graph).
@@ -248,7 +253,7 @@ fn channel(sim: &Simulation, c: usize) -> ChannelScene {
             .priority
             .iter()
             .take(MAX_ITEMS_PER_CHANNEL)
-            .map(LaneItem::of)
+            .map(|f| LaneItem::of(f, segment))
             .collect(),
     }
 }
@@ -308,7 +313,7 @@ mod tests {
             .iter()
             .max_by_key(|c| c.queue.len())
             .expect("channels");
-        let items: Vec<LaneItem> = ch.queue.iter().map(LaneItem::of).collect();
+        let items: Vec<LaneItem> = ch.queue.iter().map(|f| LaneItem::of(f, 32768)).collect();
         let pos = lane_positions(&items, sim.now(), 300.0);
         assert_eq!(pos.len(), items.len());
         assert!(pos.iter().all(|u| (0.02..=1.0).contains(u)));
@@ -336,5 +341,22 @@ mod tests {
         assert_eq!(b.bundles.len(), g.edges.len());
         let per_edge: usize = b.bundles.iter().map(|e| e.channels).sum();
         assert_eq!(per_edge, g.channels.len());
+    }
+
+    #[test]
+    fn buffers_carry_their_segment_fill_and_bundles_their_fill_level() {
+        let sim = shipped_run_at("bench-small", 2050);
+        let b = GraphScene::of(&sim, true);
+        assert!(b
+            .bundles
+            .iter()
+            .all(|e| e.capacity > 0 && e.buffers <= e.capacity));
+        let segment = sim.scenario().network.segment_size;
+        let s = GraphScene::of(&sim, false);
+        for f in s.channels.iter().flat_map(|c| &c.queue) {
+            if let LaneKind::Buffer { bytes, fill, .. } = f.kind {
+                assert_eq!(u64::from(fill), (bytes * 100 / segment).min(100));
+            }
+        }
     }
 }

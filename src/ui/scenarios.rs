@@ -36,10 +36,17 @@ pub enum Tab {
     ExactlyOnce,
     Settings,
     Log,
+    Vertices,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Checkpoints, Tab::ExactlyOnce, Tab::Settings, Tab::Log];
+    pub const ALL: [Tab; 5] = [
+        Tab::Checkpoints,
+        Tab::ExactlyOnce,
+        Tab::Vertices,
+        Tab::Settings,
+        Tab::Log,
+    ];
 
     /// The tab's name in hooks (`tab-{key}`).
     pub fn key(self) -> &'static str {
@@ -48,6 +55,7 @@ impl Tab {
             Tab::ExactlyOnce => "exactly-once",
             Tab::Settings => "settings",
             Tab::Log => "log",
+            Tab::Vertices => "vertices",
         }
     }
 
@@ -57,6 +65,7 @@ impl Tab {
             Tab::ExactlyOnce => "Exactly-once",
             Tab::Settings => "Settings",
             Tab::Log => "Log",
+            Tab::Vertices => "Vertices",
         }
     }
 
@@ -70,6 +79,9 @@ impl Tab {
             }
             Tab::Settings => "Flink's checkpoint options, applied live",
             Tab::Log => "Every event of the run, newest first",
+            Tab::Vertices => {
+                "Flink's job vertex table: records, bytes, busy and backpressured time"
+            }
         }
     }
 }

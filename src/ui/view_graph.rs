@@ -43,6 +43,7 @@ fn buffer_svg(
     let LaneKind::Buffer {
         records,
         bytes: size,
+        fill,
         first,
     } = *kind
     else {
@@ -64,7 +65,8 @@ fn buffer_svg(
         _ => html! {
             <g class={cls} data-records={records.to_string()} data-overtaken={data_overtaken}>
                 <rect class="buffer-frame" x={fmt(x - 4.0)} y={fmt(y - 4.0)} width="8" height="8" rx="1.5" />
-                <title>{ format!("A network buffer of {records} records ({}{}) in the channel {} → {}.{persisted}", bytes(size), first.map(|r| format!(", from record {} of source subtask {}", r.seq, r.src)).unwrap_or_default(), names.0, names.1) }</title>
+                <rect class="buffer-fill" x={fmt(x - 3.0)} y={fmt(y + 3.0 - 0.06 * fill as f64)} width="6" height={fmt(0.06 * fill as f64)} />
+                <title>{ format!("A network buffer of {records} records ({}, {fill}% of its segment{}) in the channel {} → {}.{persisted}", bytes(size), first.map(|r| format!(", from record {} of source subtask {}", r.seq, r.src)).unwrap_or_default(), names.0, names.1) }</title>
             </g>
         },
     }
@@ -452,6 +454,11 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                             </g>
                         }
                     }) }
+                    <g class={classes!("fillbar", (s.full > 0).then_some("full"))}>
+                        <rect class="fillbar-bg" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width="60" height="5" rx="2" />
+                        <rect class="fillbar-v" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
+                        <title>{ title.clone() }</title>
+                    </g>
                     <text class="bundle-label" x={fmt(mx)} y={fmt(my + 26.0)}>
                         { format!("{} ch · {} · {}/{} buf", s.channels, bytes(s.bytes), s.buffers, s.capacity) }
                         if s.blocked > 0 { <tspan class="blocked-count">{ format!(" · {} blocked", s.blocked) }</tspan> }

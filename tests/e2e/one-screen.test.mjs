@@ -325,6 +325,29 @@ describe("checkpoints and controls", () => {
   });
 });
 
+describe("the Vertices tab", () => {
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`shows Flink's per-vertex figures and the backpressured sources in view (${size})`, async () => {
+      const { page, diag } = await openScenario(size, "backpressure-aligned");
+      await page.click(tid("tab-vertices"));
+      await setSpeed(page, 0.5);
+      await playUntil(page, () => Number(document.querySelector('[data-testid="vertex-row-source"]')?.dataset.backpressured) > 100, null, { timeout: 40_000 });
+      for (const v of ["source", "counter", "sink"]) assert.ok(await page.$(tid(`vertex-row-${v}`)), `a row for ${v}`);
+      assert.match(await page.textContent(tid("vertex-rate-source")), /emitting \d+ of 80 records\/s asked/);
+      assert.match(await page.textContent(tid("vertex-row-source")), /LOW|HIGH/);
+      assert.match(await page.textContent(tid("vertices-verdict")), /The sources emit \d+ of the 80 records\/s asked \(backpressured \d+%; averages over the run\)\. counter is busy/);
+      assert.ok(Number(await page.getAttribute(tid("edge-row-source-counter"), "data-buffers")) > 0, "buffers in use into counter");
+      // In view without scrolling the page: the table's rows inside the window.
+      const box = await page.locator(tid("vertex-row-sink")).boundingBox();
+      const vp = page.viewportSize();
+      assert.ok(box && box.y + box.height <= vp.height && box.x + box.width <= vp.width, `sink row at ${JSON.stringify(box)}`);
+      await screenshot(page, `vertices-${size}`);
+      await assertClean(diag);
+      await page.close();
+    });
+  }
+});
+
 describe("contrast", () => {
   for (const size of ["1024", "1280", "1920", "light"]) {
     test(`axe-core finds no contrast violations (${size})`, async () => {
@@ -334,7 +357,7 @@ describe("contrast", () => {
       await page.click("[data-testid^='checkpoint-row-']");
       await page.click(tid("subtask-counter-0"));
       const found = [];
-      for (const tab of ["checkpoints", "exactly-once", "settings", "log"]) {
+      for (const tab of ["checkpoints", "exactly-once", "vertices", "settings", "log"]) {
         await page.click(tid(`tab-${tab}`));
         for (const v of await contrastViolations(page)) found.push(`[${tab}] ${v}`);
       }

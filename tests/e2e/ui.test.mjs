@@ -64,7 +64,7 @@ const BACKPRESSURE = {
     ],
   },
   checkpointing: { interval_ms: 500, timeout_ms: 10000, tolerable_failed: 1000 },
-  network: { segment_size: 65536 },
+  network: { segment_size: 4096 },
   faults: [{ at_ms: 1000, kind: "slow", task: "sink#0", factor: 60, duration_ms: 60000 }],
 };
 

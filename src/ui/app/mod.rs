@@ -29,6 +29,7 @@ use super::scenarios::{self, SHIPPED};
 use super::share::{ScenarioRef, ShareLink};
 use super::stats_model::StatsView;
 use super::timeline_model::TimelineView;
+use super::vertex_model::VerticesView;
 use super::view_graph::{Graph, Legend};
 use super::view_log_help::{HelpOverlay, LogPanel};
 use super::view_panels::{Coordinator, ExactlyOnce, Inspector, Settings};
@@ -36,6 +37,7 @@ use super::view_stats::{Checkpoints, CountsView};
 use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
 use super::view_tabs::{TabPanel, Tabs};
 use super::view_timeline::Timeline;
+use super::view_vertices::Vertices;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -452,6 +454,10 @@ impl Component for App {
                                     on_show={cb.show_in_animation.clone()} on_show_all={cb.show_all_history.clone()} />
                             </TabPanel>
                             <TabPanel tab={Tab::ExactlyOnce} active={tab}><ExactlyOnce view={ExactlyOnceView::of(sim, self.exactly_once())} /></TabPanel>
+                            <TabPanel tab={Tab::Vertices} active={tab}>
+                                // Computed only while shown: it reads every channel.
+                                if tab == Tab::Vertices { <Vertices view={VerticesView::of(sim)} /> }
+                            </TabPanel>
                             <TabPanel tab={Tab::Settings} active={tab}>
                                 <Settings config={sim.coordinator().config.clone()} form_gen={ui.form_gen} on_change={cb.config.clone()} />
                             </TabPanel>

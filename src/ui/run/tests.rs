@@ -379,3 +379,22 @@ fn a_long_run_keeps_every_checkpoint_on_the_strip_and_a_bounded_history() {
     seen.extend(r.ahead().iter().flat_map(|e| e.id.0..=e.last_id.0));
     assert_eq!(seen, (1..=total as u64).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_scrubbed_frame_sits_exactly_at_its_time_even_when_a_subtask_is_busy_past_it() {
+    // happy-path: records at every 4 ms reach the sink, which is busy 0.1 ms with each; scrubbing
+    // to 1200 ms must not run on to the end of that work.
+    let s = crate::ui::scenarios::find("happy-path")
+        .expect("shipped")
+        .parse()
+        .expect("parses");
+    let mut r = Run::new(Simulation::new(s).expect("sim"));
+    for ms in [1200, 1201, 2500, 3333] {
+        r.play_to(SimTime::from_ms(ms), &mut never()).expect("play");
+        assert_eq!(r.sim().now(), SimTime::from_ms(ms));
+    }
+    for ms in [1200, 1201, 2500] {
+        r.seek_ms(ms).expect("seek");
+        assert_eq!(r.sim().now(), SimTime::from_ms(ms));
+    }
+}

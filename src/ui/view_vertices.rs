@@ -1,0 +1,79 @@
+//! The Vertices tab: Flink's job vertex table (records and bytes received and sent, parallelism)
+//! with each vertex's busy and backpressured time, and for the sources the rate they emit against
+//! the rate they were asked for. A yew function component over [`super::vertex_model`].
+
+use super::format::{bytes, fixed};
+use super::vertex_model::{percent, rate, VerticesView};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct VerticesProps {
+    pub view: VerticesView,
+}
+
+#[function_component(Vertices)]
+pub fn vertices(props: &VerticesProps) -> Html {
+    let v = &props.view;
+    html! {
+        <section class="panel vertices" data-testid="vertices" aria-label="Vertices">
+            <p class={classes!("verdict", if v.ok { "ok" } else { "warn" })} data-testid="vertices-verdict">{ v.verdict.clone() }</p>
+            <table class="vertices-table">
+                <thead><tr>
+                    <th title="The job vertex (operator) and its parallelism">{ "Vertex" }</th>
+                    <th title="read-records / read-bytes: what its subtasks received">{ "Received" }</th>
+                    <th title="write-records / write-bytes: what its subtasks sent">{ "Sent" }</th>
+                    <th title="busyTimeMsPerSecond: share of time spent processing, averaged over the subtasks' RUNNING time">{ "Busy" }</th>
+                    <th title="backPressuredTimeMsPerSecond: share of time waiting for an output buffer (Flink: OK up to 10%, LOW up to 50%, HIGH above)">{ "Backpressured" }</th>
+                </tr></thead>
+                <tbody>
+                { for v.rows.iter().map(|r| html! {
+                    <tr data-testid={format!("vertex-row-{}", r.name)} data-backpressured={r.backpressured.to_string()}>
+                        <td>
+                            <span class="vname">{ r.name.clone() }</span><span class="muted">{ format!(" ×{}", r.parallelism) }</span>
+                            if let Some((out, asked)) = r.rate {
+                                <div class={classes!("asked", (out < 0.95 * asked).then_some("short"))} data-testid={format!("vertex-rate-{}", r.name)}
+                                    title="numRecordsOutPerSecond against records_per_sec × parallelism">
+                                    { format!("emitting {} of {} records/s asked", rate(out), rate(asked)) }</div>
+                            }
+                        </td>
+                        <td class="num">{ r.records_received.to_string() }<div class="muted">{ bytes(r.bytes_received) }</div></td>
+                        <td class="num">{ r.records_sent.to_string() }<div class="muted">{ bytes(r.bytes_sent) }</div></td>
+                        <td class="num">{ percent(r.busy) }</td>
+                        <td class={classes!("num", "bp", r.level())}>
+                            { percent(r.backpressured) }
+                            if r.level() != "ok" { <span class="level">{ if r.level() == "high" { " HIGH" } else { " LOW" } }</span> }
+                            if r.backpressured_now > 0 {
+                                <div class="now" title="Subtasks waiting for an output buffer right now">{ format!("now {}/{}", r.backpressured_now, r.parallelism) }</div>
+                            }</td>
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+            <table class="vertices-table edges">
+                <thead><tr>
+                    <th title="A job edge and its channels">{ "Channels" }</th>
+                    <th title="Network buffers in use of the most the channels may hold; a full channel backpressures its producer">{ "Buffers in use" }</th>
+                    <th title="Bytes sent and not yet consumed">{ "In flight" }</th>
+                </tr></thead>
+                <tbody>
+                { for v.edges.iter().map(|e| {
+                    let f = e.buffers as f64 / e.capacity.max(1) as f64;
+                    html! {
+                        <tr data-testid={format!("edge-row-{}-{}", e.from, e.to)} data-buffers={e.buffers.to_string()}>
+                            <td>{ format!("{} → {}", e.from, e.to) }<span class="muted">{ format!(" ×{}", e.channels) }</span></td>
+                            <td class={classes!("num", (e.full > 0).then_some("bp"), (e.full > 0).then_some("high"))}>
+                                <svg class="fill" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
+                                    <rect class="fillbar-bg" width="40" height="6" rx="2" />
+                                    <rect class="fillbar-v" width={fixed(40.0 * f, 1)} height="6" rx="2" />
+                                </svg>
+                                { format!(" {}/{}", e.buffers, e.capacity) }
+                            </td>
+                            <td class="num">{ bytes(e.bytes) }</td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
