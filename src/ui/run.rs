@@ -426,9 +426,6 @@ impl Run {
     /// `run_until(t)`, but gives up between two instants when `stop` says so. Returns whether
     /// `t` was reached. Stopping early always leaves a clean frame (every event at `now` done).
     fn run_until_budget(&mut self, t: SimTime, stop: &mut dyn FnMut() -> bool) -> bool {
-        // As `run_until(t)`: a busy subtask runs on to the end of its work only up to `t`, so
-        // the frame sits exactly at `t` (the run_until calls below reset the horizon).
-        self.sim.horizon = t;
         let mut n = 0u64;
         while let Some(at) = self.sim.next_event_time() {
             if at > t {

@@ -53,11 +53,8 @@ impl ShareLink {
             }
             ScenarioRef::Inline(s) => {
                 out.push_str("&json=");
-                out.push_str(&base64url_encode(
-                    serde_json::to_string(s.as_ref())
-                        .unwrap_or_default()
-                        .as_bytes(),
-                ));
+                // The file as Export writes it (one serializer for scenarios in the bundle).
+                out.push_str(&base64url_encode(s.to_json().as_bytes()));
             }
         }
         out.push_str(&format!("&seed={}", self.seed));
@@ -79,8 +76,11 @@ impl ShareLink {
                 })
                 .collect();
             out.push_str("&in=");
+            // Pretty, as the scenario: one serializer for faults and settings in the bundle.
             out.push_str(&base64url_encode(
-                serde_json::to_string(&raw).unwrap_or_default().as_bytes(),
+                serde_json::to_string_pretty(&raw)
+                    .unwrap_or_default()
+                    .as_bytes(),
             ));
         }
         out.push_str(&format!(

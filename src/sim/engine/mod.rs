@@ -72,9 +72,6 @@ pub struct Simulation {
     pub(crate) buffer_timeout: Option<SimDuration>,
     /// `execution.buffer-timeout.interval` 0: every record is sent at once.
     pub(crate) flush_every_record: bool,
-    /// The latest time the current `run_until` may reach (`SimTime::MAX` outside of one): a
-    /// subtask running on past its busy time stops here.
-    pub(crate) horizon: SimTime,
     /// Buffer debloating's period, if it is enabled.
     pub(crate) debloat_period: Option<SimDuration>,
     /// Per subtask: its input gate's buffer debloater.
@@ -144,7 +141,6 @@ impl Simulation {
             buffer_timeout,
             flush_every_record,
             debloat_period,
-            horizon: SimTime::MAX,
             debloaters: vec![BufferDebloater::default(); graph.num_subtasks()],
             graph: Rc::new(graph),
             scenario: Rc::new(scenario),
@@ -181,14 +177,12 @@ impl Simulation {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        self.horizon = t;
         while let Some(at) = self.queue.peek_time() {
             if at > t {
                 break;
             }
             self.step();
         }
-        self.horizon = SimTime::MAX;
         self.now = self.now.max(t);
         self.narrate();
     }
@@ -352,7 +346,7 @@ impl Simulation {
     }
 
     /// Logs the scenario's narration steps the clock has reached.
-    pub(crate) fn narrate(&mut self) {
+    fn narrate(&mut self) {
         while let Some(step) = self.scenario.steps.get(self.next_step) {
             if SimTime::from_ms(step.at_ms) > self.now {
                 break;

@@ -42,10 +42,7 @@ impl Simulation {
                 return;
             }
             self.process_priority_events(t);
-            if self.now < self.tasks[t.idx()].busy_until
-                && !self.run_on_to_busy_end(t)
-                && !self.may_take_next_buffer(t)
-            {
+            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -61,30 +58,13 @@ impl Simulation {
             if !progressed {
                 return;
             }
-            if self.now < self.tasks[t.idx()].busy_until
-                && !self.run_on_to_busy_end(t)
-                && !self.may_take_next_buffer(t)
-            {
+            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
             }
         }
         self.wake(t, self.now);
-    }
-
-    /// Subtask `t` is busy until `busy_until`. If nothing else is due before then (and the run
-    /// goes that far), the clock moves there and the subtask goes on at once: exactly what
-    /// popping its wake-up at `busy_until` would do, without the event. Returns whether it did.
-    fn run_on_to_busy_end(&mut self, t: SubtaskId) -> bool {
-        let at = self.tasks[t.idx()].busy_until;
-        let nothing_before = self.queue.peek_time().is_none_or(|q| q > at);
-        if !nothing_before || at > self.horizon {
-            return false;
-        }
-        self.now = at;
-        self.narrate();
-        true
     }
 
     /// A busy subtask may take its next input buffer now, its processing queued behind the
