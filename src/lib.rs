@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod headless;
+pub mod import;
 pub mod sim;
 pub mod ui;
 
