@@ -629,3 +629,16 @@ fn the_command_fetches_a_live_job_over_http() {
         assert!(c.starts_with("http://127.0.0.1"), "{f}: {c}");
     }
 }
+
+#[test]
+fn more_captures_replay_within_the_tolerance() {
+    for case in [
+        "tests/flink/max-concurrent-slow-upload",
+        "tests/flink/min-pause",
+        "tests/flink-magnitude/alignment-timeout",
+        "tests/flink-magnitude/debloat-off",
+    ] {
+        let s = check_capture(case);
+        assert_same_job(case, &s);
+    }
+}
