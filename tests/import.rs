@@ -642,3 +642,40 @@ fn more_captures_replay_within_the_tolerance() {
         assert_same_job(case, &s);
     }
 }
+
+#[test]
+fn twenty_thousand_vertices_of_one_name_import_quickly() {
+    let n = 20_000;
+    let vertices: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"id":"{i:032x}","name":"x","parallelism":1}}"#))
+        .collect();
+    let nodes: Vec<String> = (0..n)
+        .map(|i| {
+            let inputs = if i == 0 {
+                String::new()
+            } else {
+                format!(r#"{{"id":"{:032x}","ship_strategy":"FORWARD"}}"#, i - 1)
+            };
+            format!(r#"{{"id":"{i:032x}","parallelism":1,"inputs":[{inputs}]}}"#)
+        })
+        .collect();
+    let text = format!(
+        r#"{{"jid":"j","name":"big","vertices":[{}],"plan":{{"nodes":[{}]}}}}"#,
+        vertices.join(","),
+        nodes.join(",")
+    );
+    let started = std::time::Instant::now();
+    let s = import(&[Input {
+        name: "big.json".into(),
+        text,
+    }])
+    .unwrap()
+    .scenario;
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(s.job.operators.len(), n);
+    assert_eq!(s.job.operators[2].name, "x-3");
+}

@@ -312,6 +312,11 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
             ));
         }
         let fresh = vertices.is_empty();
+        let by_id: BTreeMap<String, usize> = vertices
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.id.clone(), i))
+            .collect();
         for (i, n) in pl.nodes.iter().enumerate() {
             let id = n.id.to_ascii_lowercase();
             let p = parallelism(file, &format!("plan.nodes[{i}].parallelism"), n.parallelism)?;
@@ -325,8 +330,8 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
                     )
                 })
                 .collect();
-            match vertices.iter_mut().find(|v| v.id == id) {
-                Some(v) => v.inputs = inputs,
+            match by_id.get(&id) {
+                Some(&k) => vertices[k].inputs = inputs,
                 None if fresh => vertices.push(Vertex {
                     id,
                     flink_name: n.description.clone().unwrap_or_default(),
@@ -363,14 +368,17 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
 
     // Names, unique.
     let mut names: Vec<String> = Vec::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut next: BTreeMap<String, usize> = BTreeMap::new();
     for (i, v) in vertices.iter().enumerate() {
         let base = operator_name(&v.flink_name, i);
         let mut name = base.clone();
-        let mut k = 2;
-        while names.contains(&name) {
+        while taken.contains(&name) {
+            let k = next.entry(base.clone()).or_insert(2);
             name = format!("{base}-{k}");
-            k += 1;
+            *k += 1;
         }
+        taken.insert(name.clone());
         names.push(name);
     }
     let index: BTreeMap<&str, usize> = vertices
@@ -382,6 +390,7 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
     // Edges.
     let plan_file = plan.as_ref().map(|(f, _)| f.clone()).unwrap_or_default();
     let mut edges: Vec<EdgeSpec> = Vec::new();
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
     let mut has_output = vec![false; vertices.len()];
     let mut all_hash = vec![true; vertices.len()];
     for (i, v) in vertices.iter().enumerate() {
@@ -433,7 +442,7 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
             } else {
                 partitioning
             };
-            if edges.iter().any(|e| e.from == names[u] && e.to == names[i]) {
+            if !pairs.insert((u, i)) {
                 continue;
             }
             has_output[u] = true;
@@ -506,7 +515,11 @@ fn build(parsed: &[Parsed], b: &mut Builder) -> Result<Scenario, String> {
     let mut metrics: BTreeMap<String, (String, Vec<MetricEntry>)> = BTreeMap::new();
     for p in parsed {
         match &p.body {
-            Body::Metrics(m) if !m.is_empty() => {
+            Body::Metrics(m) if m.is_empty() => b.warnings.push(format!(
+                "{}: an empty metrics answer (Flink answers [] when one of the names asked for is unknown); ignored",
+                p.name
+            )),
+            Body::Metrics(m) => {
                 match hex_ids(&p.name).into_iter().find(|h| ids.contains(h)) {
                     Some(id) => {
                         metrics.insert(id, (p.name.clone(), m.clone()));
