@@ -312,6 +312,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     restart_attempts: attempts,
                     faults,
                     steps: vec![],
+                    calibration: vec![],
                 }
             },
         )

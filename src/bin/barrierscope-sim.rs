@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim sweep SCENARIO.json --set KEY=V1,V2 [--set ...] [--seeds N] [--until-ms T] [--format table|json|csv] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
+const USAGE: &str = "usage: barrierscope-sim SCENARIO.json [--seed N] [--until-ms T] [--stats] | barrierscope-sim sweep SCENARIO.json --set KEY=V1,V2 [--set ...] [--seeds N] [--until-ms T] [--format table|json|csv] | barrierscope-sim import FILE... [-o FILE] | barrierscope-sim import --url http://HOST:8081 --job JOB_ID [-o FILE] | barrierscope-sim flink-compare CASE_DIR | barrierscope-sim flink-conformance DIR [--markdown]";
 
 /// Apache Flink's checkpointing, simulated: run a scenario headless, or compare the simulation
 /// with a real Flink.
@@ -32,6 +32,9 @@ enum Command {
     /// print one row per variant (docs/what-if.md)
     #[cfg(not(target_arch = "wasm32"))]
     Sweep(SweepArgs),
+    /// Import a Flink job from its REST bodies (saved files, or fetched with --url and --job)
+    /// and print a scenario calibrated to it (docs/import.md)
+    Import(ImportArgs),
     /// One real-Flink capture and the simulation, fact by fact
     FlinkCompare {
         /// A case directory: scenario.json and flink/ (the REST bodies of a real run)
@@ -85,6 +88,22 @@ struct SweepArgs {
     stats: bool,
 }
 
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// Saved bodies of Flink REST endpoints (GET /jobs/:id, /plan, /checkpoints/config,
+    /// /checkpoints, checkpoint and subtask details, vertex metrics), recognised by content
+    files: Vec<PathBuf>,
+    /// Fetch the endpoints from a running Flink's REST API, e.g. http://localhost:8081
+    #[arg(long, value_name = "URL", requires = "job", conflicts_with = "files")]
+    url: Option<String>,
+    /// The job ID (with --url)
+    #[arg(long, value_name = "JOB_ID", requires = "url")]
+    job: Option<String>,
+    /// Write the scenario to this file instead of stdout
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 fn whole_number(v: &str) -> Result<u64, String> {
     v.parse::<u64>()
         .map_err(|_| format!("`{v}` is not a whole number"))
@@ -97,7 +116,10 @@ fn main() -> ExitCode {
     }));
     match run(std::env::args().skip(1).collect()) {
         Ok(report) => {
-            println!("{report}");
+            // `None`: the output went to a file (`import -o`).
+            if let Some(report) = report {
+                println!("{report}");
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -111,6 +133,7 @@ fn main() -> ExitCode {
 const NOT_A_FILE: &[&str] = &[
     "run",
     "sweep",
+    "import",
     "flink-compare",
     "flink-conformance",
     "help",
@@ -121,7 +144,7 @@ const NOT_A_FILE: &[&str] = &[
 ];
 
 /// Parses the arguments (without the program name) and runs; `Ok` is what goes to stdout.
-fn run(mut args: Vec<String>) -> Result<String, String> {
+fn run(mut args: Vec<String>) -> Result<Option<String>, String> {
     let Some(first) = args.first() else {
         return Err(USAGE.into());
     };
@@ -132,16 +155,17 @@ fn run(mut args: Vec<String>) -> Result<String, String> {
     {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            return Ok(e.render().to_string().trim_end().to_string())
+            return Ok(Some(e.render().to_string().trim_end().to_string()))
         }
         Err(e) => return Err(one_line(&e)),
     };
     match cli.command {
-        Command::Run(a) => run_scenario(&a),
+        Command::Run(a) => run_scenario(&a).map(Some),
         #[cfg(not(target_arch = "wasm32"))]
-        Command::Sweep(a) => sweep(&a),
-        Command::FlinkCompare { case_dir } => flink_compare(&case_dir),
-        Command::FlinkConformance { dir, markdown } => flink_conformance(&dir, markdown),
+        Command::Sweep(a) => sweep(&a).map(Some),
+        Command::Import(a) => import(&a),
+        Command::FlinkCompare { case_dir } => flink_compare(&case_dir).map(Some),
+        Command::FlinkConformance { dir, markdown } => flink_conformance(&dir, markdown).map(Some),
     }
 }
 
@@ -254,6 +278,54 @@ fn sweep(a: &SweepArgs) -> Result<String, String> {
         eprintln!("{stats}");
     }
     Ok(output::render(&rows, format))
+}
+
+/// `import FILE... [-o FILE]` or `import --url URL --job ID [-o FILE]`: the scenario on stdout
+/// (or in the file), each warning as one line on stderr.
+fn import(a: &ImportArgs) -> Result<Option<String>, String> {
+    use barrierscope::import::{self, Input};
+    let (inputs, mut warnings) = match (&a.url, &a.job) {
+        #[cfg(not(target_arch = "wasm32"))]
+        (Some(url), Some(job)) => import::fetch::fetch(url, job)?,
+        #[cfg(target_arch = "wasm32")]
+        (Some(_), Some(_)) => return Err("--url needs the native runner".into()),
+        _ => {
+            if a.files.is_empty() {
+                return Err(format!("import needs files or --url and --job; {USAGE}"));
+            }
+            let mut inputs = Vec::new();
+            for f in &a.files {
+                let name = f.display().to_string();
+                let meta = std::fs::metadata(f).map_err(|e| format!("{name}: cannot read: {e}"))?;
+                if meta.len() > import::rest::MAX_BODY_BYTES as u64 {
+                    return Err(format!(
+                        "{name}: {} bytes; a Flink REST body is at most {} MiB here",
+                        meta.len(),
+                        import::rest::MAX_BODY_BYTES >> 20
+                    ));
+                }
+                let bytes = std::fs::read(f).map_err(|e| format!("{name}: cannot read: {e}"))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("{name}: not JSON: the file is not UTF-8 text"))?;
+                inputs.push(Input { name, text });
+            }
+            (inputs, Vec::new())
+        }
+    };
+    let imported = import::import(&inputs)?;
+    warnings.extend(imported.warnings);
+    for w in &warnings {
+        eprintln!("barrierscope-sim: warning: {w}");
+    }
+    let json = imported.scenario.to_json();
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, format!("{json}\n"))
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            Ok(None)
+        }
+        None => Ok(Some(json)),
+    }
 }
 
 /// `flink-compare CASE_DIR`: one capture and the simulation, fact by fact.

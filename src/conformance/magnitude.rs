@@ -45,7 +45,8 @@ pub struct MagnitudeCase {
     pub checks: Vec<MagnitudeCheck>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median (0 for no values).
+pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return 0.0;
     }

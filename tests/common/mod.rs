@@ -14,17 +14,7 @@ use barrierscope::sim::{FailureReason, Simulation};
 
 /// An operator with every optional field left to its default.
 pub fn op(name: &str, kind: OperatorKind, parallelism: u32) -> OperatorSpec {
-    OperatorSpec {
-        name: name.into(),
-        kind,
-        parallelism,
-        records_per_sec: None,
-        key_space: None,
-        process_ms: None,
-        state_bytes_per_key: None,
-        snapshot_sync_ms: None,
-        snapshot_async_ms: None,
-    }
+    OperatorSpec::new(name, kind, parallelism)
 }
 
 pub fn edge(from: &str, to: &str, partitioning: Partitioning) -> EdgeSpec {
@@ -67,6 +57,7 @@ pub fn pipeline() -> Scenario {
         restart_attempts: None,
         faults: vec![],
         steps: vec![],
+        calibration: vec![],
     }
 }
 

@@ -59,6 +59,11 @@ pub struct Scenario {
     /// Optional narration: one sentence shown when the run reaches `at_ms`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// Where an imported scenario's figures came from (`barrierscope-sim import`), one line
+    /// per field: `FIELD <- SOURCE: how`, where SOURCE names the file and the Flink REST
+    /// endpoint, or is `guess`. The simulation ignores it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +118,20 @@ pub struct OperatorSpec {
 }
 
 impl OperatorSpec {
+    /// An operator with every optional field left to its default.
+    pub fn new(name: impl Into<String>, kind: OperatorKind, parallelism: u32) -> OperatorSpec {
+        OperatorSpec {
+            name: name.into(),
+            kind,
+            parallelism,
+            records_per_sec: None,
+            key_space: None,
+            process_ms: None,
+            state_bytes_per_key: None,
+            snapshot_sync_ms: None,
+            snapshot_async_ms: None,
+        }
+    }
     pub fn records_per_sec(&self) -> f64 {
         self.records_per_sec.unwrap_or(100.0)
     }

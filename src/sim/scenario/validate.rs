@@ -134,6 +134,7 @@ impl Scenario {
         }
         let mut seen_edges = BTreeSet::new();
         let mut inputs = vec![0usize; ops.len()];
+        let mut outputs: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
         let mut channels: u64 = 0;
         for (i, e) in self.job.edges.iter().enumerate() {
             let f = |name: &str| format!("job.edges[{i}].{name}");
@@ -183,6 +184,7 @@ impl Scenario {
                 pf * pt
             };
             inputs[to] += 1;
+            outputs[from].push(to);
         }
         if channels > MAX_CHANNELS {
             return Err(ScenarioError::invalid(
@@ -207,13 +209,10 @@ impl Scenario {
         let mut done = 0;
         while let Some(n) = ready.pop() {
             done += 1;
-            for e in &self.job.edges {
-                if names.get(e.from.as_str()) == Some(&n) {
-                    let t = names[e.to.as_str()];
-                    indeg[t] -= 1;
-                    if indeg[t] == 0 {
-                        ready.push(t);
-                    }
+            for &t in &outputs[n] {
+                indeg[t] -= 1;
+                if indeg[t] == 0 {
+                    ready.push(t);
                 }
             }
         }
