@@ -109,7 +109,7 @@ pub fn fetch(base: &str, job: &str) -> Result<(Vec<Input>, Vec<String>), String>
     let vertices: Vec<String> = ids_of(&job_text, "/vertices")
         .into_iter()
         .filter(|v| is_id(v))
-        .take(super::MAX_SUBTASKS as usize)
+        .take(crate::sim::scenario::MAX_SUBTASKS as usize)
         .collect();
     take(format!("{jp}/plan"), &mut inputs)?;
     take(format!("{jp}/checkpoints/config"), &mut inputs)?;

@@ -35,6 +35,8 @@ mod view_graph;
 #[cfg(target_arch = "wasm32")]
 mod view_log_help;
 #[cfg(target_arch = "wasm32")]
+mod view_overtake;
+#[cfg(target_arch = "wasm32")]
 mod view_panels;
 #[cfg(target_arch = "wasm32")]
 mod view_stats;
