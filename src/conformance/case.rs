@@ -34,12 +34,21 @@ fn read_json(path: &std::path::Path) -> Result<Value, String> {
 
 /// Runs the case in `dir` (`scenario.json` and Flink's capture in `flink/`) on the simulation
 /// for the scenario's `duration_ms` and compares the two.
+/// The scenario as the harness ran it: Flink's MiniCluster has one TaskManager, so every channel
+/// of a capture is local (`network.local_channels`), whatever the scenario file says.
+pub fn as_captured(mut scenario: crate::sim::scenario::Scenario) -> crate::sim::scenario::Scenario {
+    scenario.network.local_channels = true;
+    scenario
+}
+
 pub fn run_case(dir: &std::path::Path) -> Result<CaseResult, String> {
     let scenario_path = dir.join("scenario.json");
     let text = std::fs::read_to_string(&scenario_path)
         .map_err(|e| format!("{}: cannot read: {e}", scenario_path.display()))?;
-    let scenario = crate::sim::scenario::Scenario::from_json(&text)
-        .map_err(|e| format!("{}: {e}", scenario_path.display()))?;
+    let scenario = as_captured(
+        crate::sim::scenario::Scenario::from_json(&text)
+            .map_err(|e| format!("{}: {e}", scenario_path.display()))?,
+    );
     let (name, description) = (scenario.name.clone(), scenario.description.clone());
     let interval = scenario.checkpointing.effective_interval_ms();
     let min_pause = scenario.checkpointing.min_pause_ms;

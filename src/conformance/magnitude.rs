@@ -130,8 +130,10 @@ pub fn flink_magnitudes(flink_dir: &Path) -> Result<Magnitudes, String> {
 pub fn sim_magnitudes(scenario_path: &Path) -> Result<(String, Magnitudes), String> {
     let text = std::fs::read_to_string(scenario_path)
         .map_err(|e| format!("{}: cannot read: {e}", scenario_path.display()))?;
-    let scenario = crate::sim::scenario::Scenario::from_json(&text)
-        .map_err(|e| format!("{}: {e}", scenario_path.display()))?;
+    let scenario = super::as_captured(
+        crate::sim::scenario::Scenario::from_json(&text)
+            .map_err(|e| format!("{}: {e}", scenario_path.display()))?,
+    );
     let name = scenario.name.clone();
     let end = crate::sim::ids::SimTime::from_ms(scenario.duration_ms);
     let mut sim = crate::sim::Simulation::new(scenario)

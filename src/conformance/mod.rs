@@ -490,7 +490,7 @@ pub fn side_by_side(checks: &[Check]) -> String {
 
 mod case;
 pub mod magnitude;
-pub use case::{case_dirs, markdown, run_case, CaseResult};
+pub use case::{as_captured, case_dirs, markdown, run_case, CaseResult};
 
 #[cfg(test)]
 mod tests {
