@@ -378,10 +378,6 @@ public final class Harness {
         JsonNode net = sc.path("network");
         long segment = net.hasNonNull("segment_size") ? net.get("segment_size").asLong() : 32768;
         set(conf, "taskmanager.memory.segment-size", segment + " b");
-        if (!net.path("local_channels").asBoolean(false)) {
-            System.err.println("[harness] note: network.local_channels is not set; the MiniCluster's"
-                    + " channels are all local, the simulation's will be remote");
-        }
         // Output flusher: execution.buffer-timeout.interval (Flink's default 100 ms applies when
         // absent); a negative value (-1, the old setBufferTimeout(-1)) disables the flusher
         // (execution.buffer-timeout.enabled false: a buffer is sent only when full).
