@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 pub const MAX_ITEMS_PER_CHANNEL: usize = 48;
 /// Most RPC dots drawn at once.
 pub const MAX_RPCS: usize = 400;
+/// Most RPC dots drawn at once in an aggregated graph (a thousand subtasks acknowledge a
+/// checkpoint within a few frames; the coordinator panel counts them).
+pub const MAX_RPCS_AGGREGATED: usize = 64;
 /// Spacing of queued items at the consumer's end, in SVG units.
 pub const SLOT: f64 = 9.0;
 /// Density bins along an aggregated bundle.
@@ -165,6 +168,7 @@ impl GraphScene {
     /// production-size job takes milliseconds).
     pub fn with_bundles(sim: &Simulation, bundles: Option<Vec<BundleStats>>) -> Self {
         let g = sim.graph();
+        let aggregated = bundles.is_some();
         let tasks = g
             .subtasks
             .iter()
@@ -194,7 +198,15 @@ impl GraphScene {
             tasks,
             channels,
             bundles,
-            rpcs: sim.rpcs_in_flight().take(MAX_RPCS).copied().collect(),
+            rpcs: sim
+                .rpcs_in_flight()
+                .take(if aggregated {
+                    MAX_RPCS_AGGREGATED
+                } else {
+                    MAX_RPCS
+                })
+                .copied()
+                .collect(),
         }
     }
 }

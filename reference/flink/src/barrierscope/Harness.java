@@ -373,8 +373,8 @@ public final class Harness {
         set(conf, "pipeline.operator-chaining.enabled", false);
         // Network buffers: network.segment_size (bytes), Flink's 32 KiB when absent, as in the
         // simulation. The captures in tests/flink/ were made with 4 KiB and say so in their
-        // scenario files. The MiniCluster has one TaskManager, so every channel is local: a
-        // scenario compared with it sets network.local_channels.
+        // scenario files. The MiniCluster has one TaskManager, so every channel is local; the
+        // comparison simulates local channels (network.local_channels).
         JsonNode net = sc.path("network");
         long segment = net.hasNonNull("segment_size") ? net.get("segment_size").asLong() : 32768;
         set(conf, "taskmanager.memory.segment-size", segment + " b");
