@@ -61,14 +61,15 @@ impl ChannelBudget {
     /// The budget of every channel of `g`, in channel order. A gate is the consumer's input
     /// channels of one job edge; a result partition is the producer's channels of one job edge.
     pub fn of_graph(g: &ExecutionGraph, local: bool) -> Vec<ChannelBudget> {
+        // Channels per (consumer, edge): the size of each gate, counted in one pass.
+        let mut gates = std::collections::BTreeMap::new();
+        for c in &g.channels {
+            *gates.entry((c.to, c.edge)).or_insert(0u32) += 1;
+        }
         g.channels
             .iter()
             .map(|c| {
-                let gate = g.subtasks[c.to.idx()]
-                    .inputs
-                    .iter()
-                    .filter(|i| g.channels[i.idx()].edge == c.edge)
-                    .count() as u32;
+                let gate = gates[&(c.to, c.edge)];
                 let partition = g.subtasks[c.from.idx()]
                     .outputs
                     .iter()
