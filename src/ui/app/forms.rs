@@ -82,7 +82,7 @@ impl App {
         match r {
             Ok(run) => {
                 self.run = run;
-                self.eo_cache.replace(None);
+                self.forget_figures();
                 self.ui.form_gen += 1;
                 self.notice =
                     Some("Fork undone: the old run and its later inputs are back.".into());

@@ -13,6 +13,7 @@ mod keys;
 mod msg;
 mod playback;
 mod route;
+mod throttled;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
@@ -51,6 +52,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use std::cell::RefCell;
 use std::rc::Rc;
+use throttled::Throttled;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::html::Scope;
@@ -92,9 +94,9 @@ pub struct App {
     dialog: Option<Dialog>,
     import_text: String,
     last_hash: String,
-    eo_cache: RefCell<Option<(u64, usize, f64, ExactlyOnceFigures)>>,
+    eo_cache: Throttled<ExactlyOnceFigures>,
     /// The bundles of an aggregated graph, as last counted.
-    bundle_cache: RefCell<Option<BundleCache>>,
+    bundle_cache: Throttled<Vec<BundleStats>>,
     /// The story the narration follows: the scenario it was recorded from (seed aside) and
     /// its script (None: no steps).
     script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
@@ -225,33 +227,25 @@ impl App {
         self.ui.speed_log = pace.speed_log;
         self.ui.slowmo = pace.closeup;
         self.undo = None;
-        self.eo_cache.replace(None);
-        self.bundle_cache.replace(None);
+        self.forget_figures();
         self.record_script();
     }
 
+    /// Forgets the figures computed for the run on screen (another run replaces it).
+    fn forget_figures(&self) {
+        self.eo_cache.clear();
+        self.bundle_cache.clear();
+    }
+
+    /// The oracle's verdict; while playing a big job, its pipeline scan runs at most 5 times a
+    /// second.
     fn exactly_once(&self) -> ExactlyOnceFigures {
         let sim = self.run.sim();
-        let key = (sim.events_processed(), sim.inputs().len());
-        let t = now_ms();
-        if let Some((ev, k, at, figures)) = *self.eo_cache.borrow() {
-            // While playing a big job, the oracle's pipeline scan runs at most 5 times a second.
-            let fresh = (ev, k) == key;
-            let throttled = self.ui.playing && t - at < 200.0 && self.layout.aggregated;
-            if fresh || throttled {
-                return figures;
-            }
-        }
-        let figures = sim.exactly_once();
-        self.eo_cache.replace(Some((key.0, key.1, t, figures)));
-        figures
+        let every = (self.ui.playing && self.layout.aggregated).then_some(200.0);
+        self.eo_cache
+            .get(sim, now_ms(), every, || sim.exactly_once())
     }
-}
 
-/// An aggregated graph's bundles as counted at (events processed, inputs, wall ms).
-type BundleCache = (u64, usize, f64, Vec<BundleStats>);
-
-impl App {
     /// The graph's scene; an aggregated graph's bundles are recounted at most 10 times a
     /// second while playing (a production-size job has over 100,000 channels to count).
     fn graph_scene(&self) -> GraphScene {
@@ -259,18 +253,8 @@ impl App {
         if !self.layout.aggregated {
             return GraphScene::of(sim, false);
         }
-        let key = (sim.events_processed(), sim.inputs().len());
-        let t = now_ms();
-        if let Some((ev, k, at, bundles)) = &*self.bundle_cache.borrow() {
-            let fresh = (*ev, *k) == key;
-            let throttled = self.ui.playing && t - at < 100.0;
-            if fresh || throttled {
-                return GraphScene::with_bundles(sim, Some(bundles.clone()));
-            }
-        }
-        let b = bundles(sim);
-        self.bundle_cache
-            .replace(Some((key.0, key.1, t, b.clone())));
+        let every = self.ui.playing.then_some(100.0);
+        let b = self.bundle_cache.get(sim, now_ms(), every, || bundles(sim));
         GraphScene::with_bundles(sim, Some(b))
     }
 }
@@ -338,8 +322,8 @@ impl Component for App {
             dialog: None,
             import_text: String::new(),
             last_hash: String::new(),
-            eo_cache: RefCell::new(None),
-            bundle_cache: RefCell::new(None),
+            eo_cache: Throttled::new(),
+            bundle_cache: Throttled::new(),
             script: None,
             narration_memo: RefCell::new(Memo::default()),
             undo: None,
