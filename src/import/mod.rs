@@ -2,7 +2,7 @@
 //! live by [`fetch`]) become a scenario calibrated to the job, with a `calibration` section
 //! saying where each figure came from. The rules are in docs/import.md.
 //!
-//! [`import`] is target-independent (a later browser dialog can call it with dropped files);
+//! [`import`] is target-independent (the browser's "Import from Flink" dialog calls it in wasm);
 //! only [`fetch`] (HTTP) is native. [`rest`] recognises and parses the bodies; this module
 //! checks which endpoints came, then builds the scenario from `shape` (operators and edges from
 //! the plan), `rates` (running time, rates, costs, network settings from the vertex metrics) and
