@@ -148,7 +148,11 @@ pub fn import(inputs: &[Input]) -> Result<Imported, String> {
             body,
         });
     }
-    let seen: BTreeSet<&str> = parsed.iter().map(|p| p.body.endpoint()).collect();
+    // Inserted one by one: collecting into a BTreeSet sorts (a stable sort in the bundle).
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for p in &parsed {
+        seen.insert(p.body.endpoint());
+    }
     let has_plan = parsed.iter().any(|p| {
         matches!(&p.body, Body::Plan(_)) || matches!(&p.body, Body::Job(j) if j.plan.is_some())
     });
