@@ -124,11 +124,14 @@ pub struct ShareProps {
     pub on_share: Callback<()>,
     pub on_export: Callback<()>,
     pub on_import: Callback<()>,
+    /// Open the "Import from Flink" dialog.
+    pub on_import_flink: Callback<()>,
     /// Show the keyboard shortcuts.
     pub on_help: Callback<()>,
 }
 
-/// The share buttons: Share (a link to this frame), Export, Import and the keyboard help.
+/// The share buttons: Share (a link to this frame), Export, Import, Import from Flink (with the
+/// `flink-import-ui` feature) and the keyboard help.
 #[function_component(ShareButtons)]
 pub fn share_buttons(props: &ShareProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
@@ -137,6 +140,9 @@ pub fn share_buttons(props: &ShareProps) -> Html {
             <button data-testid="share" onclick={click(&props.on_share)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
             <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
             <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
+            if cfg!(feature = "flink-import-ui") {
+                <button data-testid="import-flink" onclick={click(&props.on_import_flink)} title="Import a running Flink job from the saved bodies of its REST endpoints">{ "Import from Flink" }</button>
+            }
             <button data-testid="help" onclick={click(&props.on_help)} title="Keyboard shortcuts (?)">{ "?" }</button>
         </div>
     }

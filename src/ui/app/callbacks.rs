@@ -29,6 +29,7 @@ pub(super) struct Callbacks {
     pub copy_link: Callback<()>,
     pub export: Callback<()>,
     pub import: Callback<()>,
+    pub import_flink: Callback<()>,
 }
 
 impl Callbacks {
@@ -53,6 +54,7 @@ impl Callbacks {
             copy_link: link.callback(|()| Msg::CopyLink),
             export: link.callback(|()| Msg::Dialog(Some(Dialog::Export))),
             import: link.callback(|()| Msg::Dialog(Some(Dialog::Import))),
+            import_flink: link.callback(|()| Msg::Dialog(Some(Dialog::ImportFlink))),
         }
     }
 }

@@ -2,11 +2,13 @@
 //! in submodules: [`route`] (what each message does), [`callbacks`] (the panels' callbacks,
 //! made once), [`playback`] (the one animation loop, which exists only while playing),
 //! [`hash`] (the share link in the URL), [`forms`] (settings, faults, scenario, seed), [`keys`]
-//! (shortcuts) and [`dialogs`] (top bar, banners, Export / Import). Every user action reaches
+//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import) and [`flink`] (Import from Flink). Every user action reaches
 //! the simulation only as an input recorded on the run's timeline.
 
 mod callbacks;
 mod dialogs;
+#[cfg(feature = "flink-import-ui")]
+mod flink;
 mod forms;
 mod hash;
 mod keys;
@@ -93,6 +95,9 @@ pub struct App {
     show_help: bool,
     dialog: Option<Dialog>,
     import_text: String,
+    /// The "Import from Flink" dialog's files, pasted bodies and last outcome.
+    #[cfg(feature = "flink-import-ui")]
+    flink: crate::ui::flink_import::FlinkImport,
     last_hash: String,
     eo_cache: Throttled<ExactlyOnceFigures>,
     /// The bundles of an aggregated graph, as last counted.
@@ -321,6 +326,8 @@ impl Component for App {
             show_help: false,
             dialog: None,
             import_text: String::new(),
+            #[cfg(feature = "flink-import-ui")]
+            flink: Default::default(),
             last_hash: String::new(),
             eo_cache: Throttled::new(),
             bundle_cache: Throttled::new(),
@@ -407,7 +414,7 @@ impl Component for App {
                     show_description={ui.show_description} imported={self.scenario_key.is_none()}
                     narration={self.narration()} latest={newest_notable_event(sim)}
                     on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_help={cb.open_help.clone()} />
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} />
                 </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">

@@ -195,6 +195,8 @@ impl App {
                     self.error = Some(format!("Import rejected (the current run is kept): {e}"))
                 }
             },
+            #[cfg(feature = "flink-import-ui")]
+            Msg::Flink(m) => return self.on_flink(ctx, m),
             Msg::DismissError => {
                 self.error = None;
                 self.notice = None;
