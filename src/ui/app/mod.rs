@@ -19,7 +19,7 @@ mod throttled;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{bundles, BundleStats, GraphScene};
+use super::graph_model::{BundleScan, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::Layout;
 use super::narration::{self, Memo, Script};
@@ -67,7 +67,8 @@ const SPEED_LOG_DEFAULT: f64 = -0.6;
 /// The checkpoint close-up: checkpoint activity (a pending checkpoint) plays this many times
 /// slower, for at most this much real time per checkpoint, so a long checkpoint does not crawl.
 use super::scenarios::{CLOSEUP_BUDGET_MS as SLOWMO_BUDGET_MS, CLOSEUP_FACTOR as SLOWMO_FACTOR};
-/// Wall-clock time one animation frame may spend simulating before it shows what it has.
+/// Wall-clock time one animation frame may spend simulating before it shows what it has, at
+/// most; less a margin that grows while frames come late (see `playback`).
 const FRAME_BUDGET_MS: f64 = 14.0;
 /// A longer gap between frames (a stalled tab) is not made up for.
 const MAX_FRAME_GAP_MS: f64 = 100.0;
@@ -87,6 +88,8 @@ pub struct App {
     base: Rc<Scenario>,
     ui: UiState,
     last_ts: Option<f64>,
+    /// Frame pacing: the margin late frames added (see `playback`).
+    pacing: playback::Pacing,
     /// The checkpoint slow motion is following, and the real time spent on it (ms).
     slowmo_spent: (u64, f64),
     frame: Option<AnimationFrame>,
@@ -100,8 +103,9 @@ pub struct App {
     flink: crate::ui::flink_import::FlinkImport,
     last_hash: String,
     eo_cache: Throttled<ExactlyOnceFigures>,
-    /// The bundles of an aggregated graph, as last counted.
-    bundle_cache: Throttled<Vec<BundleStats>>,
+    /// The bundles of an aggregated graph, as last counted (a slice of channels per frame
+    /// while playing).
+    bundle_scan: RefCell<BundleScan>,
     /// The story the narration follows: the scenario it was recorded from (seed aside) and
     /// its script (None: no steps).
     script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
@@ -239,7 +243,7 @@ impl App {
     /// Forgets the figures computed for the run on screen (another run replaces it).
     fn forget_figures(&self) {
         self.eo_cache.clear();
-        self.bundle_cache.clear();
+        self.bundle_scan.borrow_mut().clear();
     }
 
     /// The oracle's verdict; while playing a big job, its pipeline scan runs at most 5 times a
@@ -251,15 +255,14 @@ impl App {
             .get(sim, now_ms(), every, || sim.exactly_once())
     }
 
-    /// The graph's scene; an aggregated graph's bundles are recounted at most 10 times a
-    /// second while playing (a production-size job has over 100,000 channels to count).
+    /// The graph's scene; while playing, an aggregated graph's bundles are recounted a slice
+    /// of channels per frame (a production-size job has over 100,000 channels to count).
     fn graph_scene(&self) -> GraphScene {
         let sim = self.run.sim();
         if !self.layout.aggregated {
-            return GraphScene::of(sim, false);
+            return GraphScene::with_bundles(sim, None);
         }
-        let every = self.ui.playing.then_some(100.0);
-        let b = self.bundle_cache.get(sim, now_ms(), every, || bundles(sim));
+        let b = self.bundle_scan.borrow_mut().get(sim, self.ui.playing);
         GraphScene::with_bundles(sim, Some(b))
     }
 }
@@ -319,6 +322,7 @@ impl Component for App {
                 tab: scenarios::lesson_tab(key),
             },
             last_ts: None,
+            pacing: playback::Pacing::default(),
             slowmo_spent: (0, 0.0),
             frame: None,
             error: None,
@@ -330,7 +334,7 @@ impl Component for App {
             flink: Default::default(),
             last_hash: String::new(),
             eo_cache: Throttled::new(),
-            bundle_cache: Throttled::new(),
+            bundle_scan: RefCell::new(BundleScan::default()),
             script: None,
             narration_memo: RefCell::new(Memo::default()),
             undo: None,
