@@ -123,7 +123,7 @@ impl Simulation {
             key,
             n,
         };
-        self.route(t, record);
+        self.route(t, &[record]);
         let task = &mut self.tasks[t.idx()];
         task.state = OperatorState::Source {
             offset: offset + n as u64,
@@ -141,33 +141,35 @@ impl Simulation {
         true
     }
 
-    /// Works out which channels a record goes to and queues them as pending output.
-    pub(super) fn route(&mut self, t: SubtaskId, record: Record) {
-        let graph = Rc::clone(self.graph_rc());
+    /// Works out which channels each record run goes to and queues them as pending output.
+    pub(super) fn route(&mut self, t: SubtaskId, records: &[Record]) {
+        let graph = &*self.graph;
         let task = &mut self.tasks[t.idx()];
-        for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
-            let n = group.channels.len() as u32;
-            let target = match group.partitioning {
-                Partitioning::Forward => 0,
-                Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
-                Partitioning::Rebalance => {
-                    let rr = &mut task.round_robin[g];
-                    let target = (*rr % n) as usize;
-                    *rr = rr.wrapping_add(1);
-                    target
-                }
-                Partitioning::Broadcast => {
-                    for (j, c) in group.channels.iter().enumerate() {
-                        let copy = next_copy(record.copy, group.edge, j as u32);
-                        task.pending_output
-                            .push_back((*c, Record { copy, ..record }));
+        for record in records {
+            for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
+                let n = group.channels.len() as u32;
+                let target = match group.partitioning {
+                    Partitioning::Forward => 0,
+                    Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
+                    Partitioning::Rebalance => {
+                        let rr = &mut task.round_robin[g];
+                        let target = (*rr % n) as usize;
+                        *rr = rr.wrapping_add(1);
+                        target
                     }
-                    continue;
-                }
-            };
-            let copy = next_copy(record.copy, group.edge, 0);
-            task.pending_output
-                .push_back((group.channels[target], Record { copy, ..record }));
+                    Partitioning::Broadcast => {
+                        for (j, c) in group.channels.iter().enumerate() {
+                            let copy = next_copy(record.copy, group.edge, j as u32);
+                            task.pending_output
+                                .push_back((*c, Record { copy, ..*record }));
+                        }
+                        continue;
+                    }
+                };
+                let copy = next_copy(record.copy, group.edge, 0);
+                task.pending_output
+                    .push_back((group.channels[target], Record { copy, ..*record }));
+            }
         }
     }
 
@@ -192,7 +194,10 @@ impl Simulation {
         };
         self.after_pop(c);
         match f.item {
-            Item::Buffer(b) => self.process_buffer(t, input, &b),
+            Item::Buffer(b) => {
+                self.process_buffer(t, input, &b);
+                self.record_pool.give(b.records);
+            }
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
             Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
@@ -243,9 +248,7 @@ impl Simulation {
         task.busy_us += d.0;
         if kind != OperatorKind::Sink {
             task.records_out += count;
-            for r in &b.records {
-                self.route(t, *r);
-            }
+            self.route(t, &b.records);
         }
     }
 
