@@ -13,7 +13,7 @@ use super::scenario::{OperatorKind, Partitioning};
 use super::snapshot::OperatorState;
 use super::task::next_copy;
 use super::Simulation;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Most lineages (copies of one source record reaching the sinks) the oracle enumerates.
 pub const MAX_LINEAGES: usize = 4096;
@@ -65,10 +65,12 @@ impl SeqSet {
             let lo = if w == w0 { first % 64 } else { 0 };
             let hi = if w == w1 { last % 64 } else { 63 };
             let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
-            fresh += (mask & !self.words[w]).count_ones() as u64;
-            self.words[w] |= mask;
+            let word = &mut self.words[w];
+            fresh += (mask & !*word).count_ones() as u64;
+            *word |= mask;
         }
-        while self.words.front() == Some(&u64::MAX) {
+        // Only a change to the first word can fill it.
+        while w0 == 0 && self.words.front() == Some(&u64::MAX) {
             self.words.pop_front();
             self.base += 64;
         }
@@ -320,8 +322,9 @@ pub fn lineages(g: &ExecutionGraph, op: u32, copy: u32, out: &mut Vec<u32>) {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvariantChecker {
     last_trigger: CheckpointId,
-    /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on.
-    blocked: Vec<BTreeSet<InputIndex>>,
+    /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on (a
+    /// bit per input).
+    blocked: Vec<Vec<u64>>,
     pub violations: Vec<String>,
     pub violation_count: u64,
 }
@@ -329,7 +332,11 @@ pub struct InvariantChecker {
 impl InvariantChecker {
     pub fn new(g: &ExecutionGraph) -> InvariantChecker {
         InvariantChecker {
-            blocked: vec![BTreeSet::new(); g.num_subtasks()],
+            blocked: g
+                .subtasks
+                .iter()
+                .map(|s| vec![0; s.inputs.len().div_ceil(64)])
+                .collect(),
             ..Default::default()
         }
     }
@@ -360,11 +367,17 @@ impl InvariantChecker {
     }
 
     pub fn on_channel_blocked(&mut self, t: SubtaskId, input: InputIndex, _id: CheckpointId) {
-        self.blocked[t.idx()].insert(input);
+        if let Some(w) = self.blocked[t.idx()].get_mut(input.idx() / 64) {
+            *w |= 1 << (input.idx() % 64);
+        }
     }
 
     pub fn on_record_delivered(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
-        if self.blocked[t.idx()].contains(&input) {
+        let words = &self.blocked[t.idx()];
+        if words
+            .get(input.idx() / 64)
+            .is_some_and(|w| w & (1 << (input.idx() % 64)) != 0)
+        {
             self.violate(format!(
                 "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
                 t.0
@@ -373,11 +386,11 @@ impl InvariantChecker {
     }
 
     pub fn on_alignment_end(&mut self, t: SubtaskId) {
-        self.blocked[t.idx()].clear();
+        self.blocked[t.idx()].fill(0);
     }
 
     pub fn reset_subtask(&mut self, t: SubtaskId) {
-        self.blocked[t.idx()].clear();
+        self.blocked[t.idx()].fill(0);
     }
 }
 

@@ -183,7 +183,7 @@ impl Simulation {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(at) = self.queue.peek_time() {
+        while let Some(at) = self.queue.next_time() {
             if at > t {
                 break;
             }

@@ -145,6 +145,17 @@ impl Simulation {
     pub(super) fn route(&mut self, t: SubtaskId, records: &[Record]) {
         let graph = &*self.graph;
         let task = &mut self.tasks[t.idx()];
+        let outputs = &graph.subtasks[t.idx()].outputs;
+        if let [group] = &outputs[..] {
+            if matches!(
+                group.partitioning,
+                Partitioning::Forward | Partitioning::Hash
+            ) {
+                // One job edge, one channel per record run (the common case, in one loop).
+                route_one_edge(group, records, &mut task.pending_output);
+                return;
+            }
+        }
         for record in records {
             for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
                 let n = group.channels.len() as u32;
@@ -271,5 +282,35 @@ impl Simulation {
         if let Some(at) = self.gates[t.idx()].next_priority_time() {
             self.wake(t, at);
         }
+    }
+}
+
+/// Routes record runs over one forward or hash edge: the same channels and copy ids as
+/// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
+/// that stays the same).
+fn route_one_edge(
+    group: &crate::sim::graph::OutputGroup,
+    records: &[Record],
+    pending: &mut std::collections::VecDeque<(ChannelId, Record)>,
+) {
+    let n = group.channels.len() as u64;
+    let hash = group.partitioning == Partitioning::Hash;
+    let mut copies: Option<(u32, u32)> = None;
+    pending.reserve(records.len());
+    for record in records {
+        let target = if hash {
+            (mix64(record.key as u64 ^ 0x5EED) % n) as usize
+        } else {
+            0
+        };
+        let copy = match copies {
+            Some((from, to)) if from == record.copy => to,
+            _ => {
+                let to = next_copy(record.copy, group.edge, 0);
+                copies = Some((record.copy, to));
+                to
+            }
+        };
+        pending.push_back((group.channels[target], Record { copy, ..*record }));
     }
 }
