@@ -90,8 +90,12 @@ impl RecordPool {
         self.0.pop().unwrap_or_else(|| Vec::with_capacity(room))
     }
 
-    /// Keeps `records`' allocation for a later buffer.
+    /// Keeps `records`' allocation for a later buffer (natively only: the browser bundle is
+    /// kept small).
     pub fn give(&mut self, mut records: Vec<Record>) {
+        if cfg!(target_arch = "wasm32") {
+            return;
+        }
         if records.capacity() > 0 && self.0.len() < Self::MAX {
             records.clear();
             self.0.push(records);

@@ -15,7 +15,23 @@ impl Simulation {
     /// Applies commands in the order they were recorded. The only code that changes the queue,
     /// the log, the statistics and the invariant checker on an actor's behalf.
     pub(crate) fn apply(&mut self, mut commands: Vec<Command>) {
+        if cfg!(target_arch = "wasm32") {
+            // The browser bundle does without the list pool (less code).
+            for c in commands {
+                self.apply_one(c);
+            }
+            return;
+        }
         for c in commands.drain(..) {
+            self.apply_one(c);
+        }
+        if self.command_pool.len() < 8 {
+            self.command_pool.push(commands);
+        }
+    }
+
+    fn apply_one(&mut self, c: Command) {
+        {
             match c {
                 Command::Schedule { at, event } => self.queue.schedule(at, event),
                 Command::Log { kind, text } => self.log(kind, text),
@@ -128,9 +144,6 @@ impl Simulation {
                     self.failover_input(FailoverInput::RestartWaitingRegions)
                 }
             }
-        }
-        if self.command_pool.len() < 8 {
-            self.command_pool.push(commands);
         }
     }
 

@@ -146,7 +146,8 @@ impl Simulation {
         let graph = &*self.graph;
         let task = &mut self.tasks[t.idx()];
         let outputs = &graph.subtasks[t.idx()].outputs;
-        if let [group] = &outputs[..] {
+        // Natively only: the browser bundle is kept small.
+        if let (false, [group]) = (cfg!(target_arch = "wasm32"), &outputs[..]) {
             if matches!(
                 group.partitioning,
                 Partitioning::Forward | Partitioning::Hash

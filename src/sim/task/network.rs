@@ -17,7 +17,7 @@ impl Simulation {
     /// Writes pending output into the channels' buffers. With `overdraft`, full channels take
     /// it anyway (Flink's overdraft buffers, used before a snapshot). Returns false if still
     /// blocked.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn flush_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
         let task = &self.tasks[t.idx()];
         if task.pending_output.is_empty()
@@ -29,7 +29,8 @@ impl Simulation {
         self.write_pending_output(t, overdraft)
     }
 
-    #[inline(never)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     fn write_pending_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
         let record_bytes = self.record_bytes;
         // Taken out while writing (sending a buffer never looks at the producer's output).
