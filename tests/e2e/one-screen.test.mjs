@@ -52,21 +52,25 @@ async function contrastViolations(page) {
   return violations;
 }
 
-/** Text smaller than 12 px anywhere in the HTML (SVG text is scaled with the graph). */
-async function smallText(page) {
-  return page.evaluate(() => {
+/**
+ * Text smaller than 12 px anywhere on screen: in the HTML (under `selector`), and in the SVG as
+ * drawn (its font size times the SVG's scale on screen).
+ */
+async function smallText(page, selector = "main *") {
+  return page.evaluate((selector) => {
     const out = [];
-    for (const el of document.querySelectorAll("main *")) {
-      if (el.closest("svg")) continue;
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.closest("title, desc")) continue;
       const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
       if (!own) continue;
       const cs = getComputedStyle(el);
       if (cs.display === "none" || cs.visibility === "hidden") continue;
-      const px = parseFloat(cs.fontSize);
-      if (px < 12) out.push(`${el.tagName.toLowerCase()}.${el.className} ${px}px: ${el.textContent.trim().slice(0, 40)}`);
+      const m = el instanceof SVGGraphicsElement ? el.getScreenCTM() : null;
+      const px = parseFloat(cs.fontSize) * (m ? Math.hypot(m.a, m.b) : 1);
+      if (px < 12) out.push(`${el.tagName.toLowerCase()}.${el.className.baseVal ?? el.className} ${px.toFixed(1)}px: ${el.textContent.trim().slice(0, 40)}`);
     }
     return out;
-  });
+  }, selector);
 }
 
 /** The element's box lies inside the viewport. */
@@ -95,6 +99,28 @@ describe("layout", () => {
     await page.close();
   });
 
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`at ${size} the graph's text is 12 px or more on screen, and inside the drawing`, async () => {
+      // Frames with records, barriers and (backpressure-aligned) a blocked channel on screen.
+      for (const [key, ms] of [["happy-path", 1015], ["task-crash", 3015], ["backpressure-aligned", 5015]]) {
+        const seed = JSON.parse(readFileSync(new URL(`../../static/scenarios/${key}.json`, import.meta.url), "utf8")).seed;
+        const { page, diag } = await open(size, `#v=1&sc=${key}&seed=${seed}&t=${ms * 1000}`);
+        assert.ok((await page.$$(".graph [data-testid='barrier']")).length > 0, `${key}: barriers drawn`);
+        assert.deepEqual(await smallText(page, ".graph *"), [], `${key}: no graph text under 12 px`);
+        // The columns moved closer rather than off the drawing: every label within the SVG.
+        const out = await page.$eval(tid("graph"), (svg) => {
+          const r = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll(".bus text, .op-label, .node-name, .node-detail")]
+            .map((t) => t.getBoundingClientRect())
+            .filter((b) => b.left < r.left - 1 || b.right > r.right + 1).length;
+        });
+        assert.equal(out, 0, `${key}: ${out} labels outside the graph`);
+        await screenshot(page, `graph-text-${key}-${size}`);
+        await assertClean(diag);
+        await page.close();
+      }
+    });
+  }
   for (const size of ["1280", "1920"]) {
     test(`at ${size} the lesson is on screen without scrolling and nothing is clipped`, async () => {
       for (const [key, lesson, until] of [

@@ -21,7 +21,7 @@ pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
 use super::graph_model::{BundleScan, GraphScene};
 use super::inspector_model::InspectorView;
-use super::layout::Layout;
+use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
 use super::panel_model::{log_lines, newest_event, newest_notable_event};
 use super::panel_model::{CoordinatorView, ExactlyOnceView};
@@ -118,8 +118,8 @@ pub struct App {
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
-    /// Width / height of the graph area, as last measured.
-    aspect: Option<f64>,
+    /// The graph area's size, as last measured.
+    screen: Option<Screen>,
     _listeners: Vec<EventListener>,
 }
 
@@ -220,7 +220,7 @@ impl App {
 
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
         self.graph = Rc::new(run.sim().graph().clone());
-        self.layout = Rc::new(Layout::new(&self.graph, self.aspect));
+        self.layout = Rc::new(Layout::new(&self.graph, self.screen));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
         self.run = run;
@@ -341,7 +341,7 @@ impl Component for App {
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
-            aspect: None,
+            screen: None,
             _listeners: listeners,
         };
         app.record_script();
