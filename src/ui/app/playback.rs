@@ -21,8 +21,6 @@ pub(super) struct Pacing {
 
 impl Pacing {
     /// The simulation budget of a frame that comes `interval` ms after the last one.
-    // Not `clamp`: its panic path costs the bundle bytes (the budget is 350 KB gzipped).
-    #[allow(clippy::manual_clamp)]
     fn budget(&mut self, interval: Option<f64>) -> f64 {
         if let Some(i) = interval {
             self.margin_ms = if i > LATE_FRAME_MS {
@@ -30,8 +28,7 @@ impl Pacing {
             } else {
                 self.margin_ms - 0.1
             }
-            .max(0.0)
-            .min(FRAME_BUDGET_MS - MIN_SIM_BUDGET_MS);
+            .clamp(0.0, FRAME_BUDGET_MS - MIN_SIM_BUDGET_MS);
         }
         FRAME_BUDGET_MS - self.margin_ms
     }
