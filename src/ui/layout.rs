@@ -2,8 +2,14 @@
 //! the sources), their subtasks stacked in each column, one straight line per channel, and the
 //! RPC bus at the top where acknowledgements leave for the coordinator. With more than
 //! [`AGGREGATE_ABOVE_CHANNELS`] channels the view draws one bundle per job edge instead of each
-//! channel. Computed once per scenario (the execution graph never changes). Pure Rust.
+//! channel, with their counts in a band under the columns. In a narrow pane the nodes get
+//! narrower (their detail on two lines) so that the channels stay long; nodes too small for text
+//! become bars with their subtask index beside them. Computed once per scenario and pane size
+//! (the execution graph never changes). Pure Rust; the text sizes it plans with are estimates
+//! ([`text_width`](super::graph_text::text_width)), checked in the browser by the end-to-end
+//! tests.
 
+use super::graph_text::{op_label, text_width};
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::scenario::OperatorKind;
 
@@ -17,6 +23,21 @@ pub const MIN_COLUMN_PITCH: f64 = NODE_W + 40.0;
 /// Smallest font size of the graph's text, in SVG units (static/style.css, `svg.graph`).
 pub const MIN_TEXT: f64 = 12.0;
 pub const NODE_W: f64 = 124.0;
+/// Width of a node in a narrow pane: its detail line wraps onto a second line.
+pub const NARROW_NODE_W: f64 = 96.0;
+/// Height of a node whose detail takes two lines.
+pub const TALL_NODE_H: f64 = 50.0;
+/// Width of a node too small for text (a bar), and of the gutter left of it for subtask indexes.
+pub const BAR_NODE_W: f64 = 34.0;
+pub const INDEX_GUTTER: f64 = 28.0;
+/// The shortest channel (node to node) the layout aims for, so that a queue of records around a
+/// barrier shows; and the narrowest gap between two operator boxes of an aggregated graph.
+pub const MIN_CHANNEL: f64 = 90.0;
+pub const MIN_BUNDLE_GAP: f64 = 56.0;
+/// Line height of the graph's small text (12 units).
+pub const LINE: f64 = 14.0;
+/// Height of one row of bundle labels: a fill bar and three lines.
+pub const BUNDLE_ROW_H: f64 = 10.0 + 3.0 * LINE;
 /// Height and vertical pitch of a subtask node at full size.
 pub const NODE_H: f64 = 38.0;
 pub const NODE_PITCH: f64 = 54.0;
@@ -25,6 +46,7 @@ pub const BUS_Y: f64 = 14.0;
 const TOP: f64 = 74.0;
 const BOTTOM: f64 = 24.0;
 const LEFT: f64 = 24.0;
+const NARROW_LEFT: f64 = 12.0;
 const OP_GAP: f64 = 54.0;
 /// Most a short graph is stretched vertically to fill the screen area.
 pub const MAX_STRETCH: f64 = 3.2;
@@ -102,10 +124,21 @@ pub struct Layout {
     /// Per job edge: one bundle between the operator boxes.
     pub bundles: Vec<Line>,
     pub aggregated: bool,
-    /// Nodes are too small for text.
+    /// Nodes are too small for text: bars, with every `index_every`-th subtask index beside
+    /// them.
     pub compact: bool,
+    pub index_every: u32,
     /// Column of each operator.
     pub columns: Vec<usize>,
+    /// Distance between two columns.
+    pub pitch: f64,
+    /// Most characters of a node's detail per line when it wraps onto two lines (0: one line).
+    pub detail_wrap: usize,
+    /// The operator label takes two lines (name above kind and parallelism).
+    pub op_label_lines: u8,
+    /// Per job edge (aggregated graphs): the centre and top of its labels in the band under
+    /// the columns (staggered over two rows when the columns are close).
+    pub bundle_labels: Vec<(f64, f64)>,
 }
 
 impl Layout {
@@ -147,6 +180,20 @@ impl Layout {
             }
         }
         let n_cols = column.iter().copied().max().unwrap_or(0) + 1;
+        let aggregated = g.channels.len() > AGGREGATE_ABOVE_CHANNELS;
+        let width = screen.map(|s| s.width).filter(|w| w.is_finite());
+        // The pitch that fits `foot` units of column (the op box) with `left` units each side.
+        let fit = |left: f64, foot: f64| match width {
+            Some(w) if n_cols > 1 => (w - left * 2.0 - foot) / (n_cols - 1) as f64,
+            _ => COLUMN_PITCH,
+        };
+        // A narrow pane: full-width nodes would leave short channels, or not fit at all.
+        let narrow = fit(LEFT, NODE_W) - NODE_W < MIN_CHANNEL;
+        let full_h = if narrow && !aggregated {
+            TALL_NODE_H
+        } else {
+            NODE_H
+        };
         // A column's height is `a * s + b` for a vertical stretch `s`: the pitches between
         // subtasks and the gaps between operators stretch, the nodes do not.
         let col_ab = |pitch: f64, node_h: f64| -> Vec<(f64, f64)> {
@@ -163,21 +210,58 @@ impl Layout {
         };
         let height_of =
             |ab: &[(f64, f64)], s: f64| ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max);
-        // Shrink the nodes of a tall graph so that the tallest column fits (the pane's height
-        // when it is known: the drawing is not scaled down, nor its text).
-        let max_column_h = match screen {
+        // Widths first (they decide the drawing's scale on screen): bars with an index gutter
+        // when the nodes will be too small for text, else narrower nodes in a narrow pane.
+        let natural = height_of(&col_ab(NODE_PITCH, full_h), 1.0);
+        let band_rows = |pitch: f64| -> f64 {
+            if !aggregated {
+                0.0
+            } else if pitch < text_width(22, MIN_TEXT) + 8.0 {
+                2.0
+            } else {
+                1.0
+            }
+        };
+        let max_column_h = |band: f64| match screen {
             Some(s) if s.aspect > 0.1 => {
-                (s.width / s.aspect - TOP - BOTTOM).clamp(200.0, MAX_COLUMN_H)
+                (s.width / s.aspect - TOP - BOTTOM - band).clamp(200.0, MAX_COLUMN_H)
             }
             _ => MAX_COLUMN_H,
         };
-        let natural = height_of(&col_ab(NODE_PITCH, NODE_H), 1.0);
+        // A first guess of the band, to know whether the nodes will be bars.
+        let guess_band = band_rows(fit(NARROW_LEFT, BAR_NODE_W + INDEX_GUTTER)) * BUNDLE_ROW_H;
+        // (A column's height shrinks about in proportion to its nodes.)
+        let bars = full_h * max_column_h(guess_band) / natural < 22.0;
+        // The node, the gutter, the margins and the narrowest pitch.
+        let (node_w, gutter, left, min_pitch) = if bars {
+            let foot = BAR_NODE_W + INDEX_GUTTER;
+            (
+                BAR_NODE_W,
+                INDEX_GUTTER,
+                NARROW_LEFT,
+                foot + 16.0 + MIN_BUNDLE_GAP,
+            )
+        } else if narrow {
+            (NARROW_NODE_W, 0.0, NARROW_LEFT, NARROW_NODE_W + 40.0)
+        } else {
+            (NODE_W, 0.0, LEFT, MIN_COLUMN_PITCH)
+        };
+        let foot = gutter + node_w;
+        let column_pitch = if n_cols > 1 {
+            fit(left, foot).clamp(min_pitch, COLUMN_PITCH)
+        } else {
+            COLUMN_PITCH
+        };
+        let band = band_rows(column_pitch) * BUNDLE_ROW_H;
+        // Shrink the nodes of a tall graph so that the tallest column fits (the pane's height
+        // when it is known: the drawing is not scaled down, nor its text).
+        let max_column_h = max_column_h(band);
         let scale = if natural > max_column_h {
             let mut lo = 0.0;
             let mut hi = 1.0;
             for _ in 0..40 {
                 let mid = (lo + hi) / 2.0;
-                if height_of(&col_ab(NODE_PITCH * mid, NODE_H * mid), 1.0) > max_column_h {
+                if height_of(&col_ab(NODE_PITCH * mid, full_h * mid), 1.0) > max_column_h {
                     hi = mid;
                 } else {
                     lo = mid;
@@ -187,20 +271,14 @@ impl Layout {
         } else {
             1.0
         };
-        let node_h = (NODE_H * scale).max(1.5);
-        let compact = node_h < 22.0;
+        let node_h = (full_h * scale).max(1.5);
+        let compact = bars || node_h < 22.0;
         let ab = col_ab(NODE_PITCH * scale, node_h);
-        let column_pitch = match screen {
-            Some(s) if n_cols > 1 && s.width.is_finite() => ((s.width - LEFT * 2.0 - NODE_W)
-                / (n_cols - 1) as f64)
-                .clamp(MIN_COLUMN_PITCH, COLUMN_PITCH),
-            _ => COLUMN_PITCH,
-        };
-        let natural_w = LEFT * 2.0 + (n_cols - 1) as f64 * column_pitch + NODE_W;
+        let natural_w = left * 2.0 + (n_cols - 1) as f64 * column_pitch + foot;
         let natural_h = height_of(&ab, 1.0);
         // Stretch a short graph to the screen area's shape.
         let target_h = match aspect {
-            Some(a) if a.is_finite() && a > 0.1 => natural_w / a - TOP - BOTTOM,
+            Some(a) if a.is_finite() && a > 0.1 => natural_w / a - TOP - BOTTOM - band,
             _ => natural_h,
         };
         let mut stretch = 1.0;
@@ -242,15 +320,15 @@ impl Layout {
         let mut cursor = vec![0.0f64; n_cols];
         for (i, op) in g.operators.iter().enumerate() {
             let c = column[i];
-            let x = LEFT + c as f64 * column_pitch;
+            let x = left + gutter + c as f64 * column_pitch;
             let used = ab[c].0 * stretch + ab[c].1;
             // Centre each column vertically in the area.
             let y0 = TOP + (area_h - used) / 2.0 + cursor[c];
             let h = (op.parallelism as f64 - 1.0) * pitch + node_h;
             operators[i] = Rect {
-                x: x - 8.0,
+                x: x - gutter - 8.0,
                 y: y0 - 6.0,
-                w: NODE_W + 16.0,
+                w: foot + 16.0,
                 h: h + 12.0,
             };
             for k in 0..op.parallelism {
@@ -258,13 +336,12 @@ impl Layout {
                 subtasks[t] = Rect {
                     x,
                     y: y0 + k as f64 * pitch,
-                    w: NODE_W,
+                    w: node_w,
                     h: node_h,
                 };
             }
             cursor[c] += h + op_gap;
         }
-        let aggregated = g.channels.len() > AGGREGATE_ABOVE_CHANNELS;
         let channels = if aggregated {
             Vec::new()
         } else {
@@ -281,7 +358,7 @@ impl Layout {
                 })
                 .collect()
         };
-        let bundles = g
+        let bundles: Vec<Line> = g
             .edges
             .iter()
             .map(|(from, to, _)| {
@@ -294,16 +371,66 @@ impl Layout {
                 }
             })
             .collect();
+        // Bundle labels under the columns, at the middle of their bundle, on alternate rows when
+        // one label could be wider than the pitch.
+        let rows = band_rows(column_pitch) as usize;
+        let bundle_labels = if aggregated {
+            bundles
+                .iter()
+                .enumerate()
+                .map(|(e, b)| {
+                    let row = if rows > 1 { e % rows } else { 0 };
+                    (
+                        (b.x1 + b.x2) / 2.0,
+                        TOP + area_h + 8.0 + row as f64 * BUNDLE_ROW_H,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Subtask indexes beside bars: every one, or every 2nd, 4th... so they are a line apart.
+        let index_every = if compact {
+            let mut k = 1u32;
+            while (k as f64) * pitch < LINE && k < 1 << 20 {
+                k *= 2;
+            }
+            k
+        } else {
+            0
+        };
+        let detail_wrap = if node_w < NODE_W && !compact {
+            ((node_w - 12.0) / (MIN_TEXT * 0.55)) as usize
+        } else {
+            0
+        };
+        // Name, kind and parallelism on one line when the widest fits the pitch.
+        let op_label_chars = g
+            .operators
+            .iter()
+            .map(|op| op_label(&op.name, op.kind, op.parallelism).chars().count())
+            .max()
+            .unwrap_or(0);
+        let op_label_lines = if text_width(op_label_chars, 12.5) > column_pitch - 8.0 {
+            2
+        } else {
+            1
+        };
         Layout {
             width: natural_w,
-            height: TOP + area_h + BOTTOM,
+            height: TOP + area_h + band + BOTTOM,
             operators,
             subtasks,
             channels,
             bundles,
             aggregated,
             compact,
+            index_every,
             columns: column,
+            pitch: column_pitch,
+            detail_wrap,
+            op_label_lines,
+            bundle_labels,
         }
     }
 }
@@ -312,6 +439,7 @@ impl Layout {
 mod tests {
     use super::*;
     use crate::sim::scenario::Scenario;
+    use crate::ui::graph_text::text_width;
 
     fn graph(json: &str) -> ExecutionGraph {
         ExecutionGraph::build(&Scenario::from_json(json).expect("valid"))
@@ -451,14 +579,17 @@ mod tests {
             (1300.0, 900.0),
         ] {
             let l = laid_out_legibly(&g, w, h);
-            // The columns moved closer, the nodes kept their size and their order.
+            // The columns moved closer and the nodes got narrower (their detail on two lines),
+            // in their order and inside the drawing.
             assert!(l
                 .subtasks
                 .iter()
-                .all(|r| r.w == NODE_W && r.x >= 0.0 && r.x + r.w <= l.width));
-            let gap = l.subtasks[2].x - (l.subtasks[0].x + NODE_W);
-            assert!(gap >= MIN_COLUMN_PITCH - NODE_W - 1e-9, "{w}: gap {gap}");
+                .all(|r| r.w >= NARROW_NODE_W && r.x >= 0.0 && r.x + r.w <= l.width));
             assert!(l.width <= wide.width);
+            if l.subtasks[0].w < NODE_W {
+                assert!(l.detail_wrap >= 12 && l.subtasks[0].h >= TALL_NODE_H, "{w}");
+            }
+            assert_eq!(l.op_label_lines, 1, "{w}: the operator labels fit one line");
         }
         // Without the narrow pane, the drawing would be scaled below 12 px.
         let unshrunk = smallest_text_px(&wide, 512.0, 620.0);
@@ -478,5 +609,71 @@ mod tests {
         );
         let l = laid_out_legibly(&g, 780.0, 400.0);
         assert!(l.subtasks[1].h < Layout::new(&g, None).subtasks[1].h);
+    }
+
+    #[test]
+    fn an_aggregated_graph_keeps_its_text_and_puts_its_bundle_labels_clear_of_nodes_and_each_other()
+    {
+        // The benchmarks' jobs: four operators of 16, 64 and 256 subtasks, hash and forward.
+        for p in [16, 64, 256] {
+            let g = job(
+                &[
+                    ("source", "source", p),
+                    ("keyed", "keyed", p),
+                    ("map", "map", p),
+                    ("sink", "sink", p),
+                ],
+                &[
+                    ("source", "keyed", "hash"),
+                    ("keyed", "map", "forward"),
+                    ("map", "sink", "hash"),
+                ],
+            );
+            // The graph panes of a 1024x768, 1280x800 and 1920x1080 window.
+            for (w, h) in [(520.0, 440.0), (776.0, 352.0), (1232.0, 650.0)] {
+                let l = laid_out_legibly(&g, w, h);
+                assert!(l.aggregated);
+                // The widest label line: "65536 ch · 1023.9 KiB".
+                let half = text_width(21, MIN_TEXT) / 2.0;
+                let boxes: Vec<[f64; 4]> = l
+                    .bundle_labels
+                    .iter()
+                    .map(|(x, y)| [x - half, *y, x + half, y + BUNDLE_ROW_H])
+                    .collect();
+                let hits = |a: &[f64; 4], b: &[f64; 4]| {
+                    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+                };
+                for (i, b) in boxes.iter().enumerate() {
+                    assert!(
+                        b[3] <= l.height && b[0] >= 0.0 && b[2] <= l.width,
+                        "{p} {w}: {b:?}"
+                    );
+                    assert!(
+                        boxes[i + 1..].iter().all(|c| !hits(b, c)),
+                        "{p} {w}: labels meet"
+                    );
+                    assert!(
+                        l.operators
+                            .iter()
+                            .all(|o| !hits(b, &[o.x, o.y, o.x + o.w, o.y + o.h])),
+                        "{p} {w}: a label on an operator"
+                    );
+                }
+                // Between two operator boxes, room for a barrier's ID and channel count.
+                assert!(l
+                    .bundles
+                    .iter()
+                    .all(|b| b.x2 - b.x1 >= MIN_BUNDLE_GAP - 1e-9));
+                if l.compact {
+                    // Bars, with their indexes a line apart in the gutter.
+                    assert_eq!(l.subtasks[0].w, BAR_NODE_W);
+                    let pitch = l.subtasks[1].y - l.subtasks[0].y;
+                    assert!(l.index_every as f64 * pitch >= LINE - 1e-9, "{p} {w}");
+                    assert!(p / l.index_every >= 8, "{p} {w}: every {}", l.index_every);
+                } else {
+                    assert_eq!(l.index_every, 0);
+                }
+            }
+        }
     }
 }

@@ -11,7 +11,9 @@ use super::format::{bytes, fixed};
 use super::graph_model::{
     lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, TaskNode, BINS,
 };
-use super::layout::{Layout, Line, Rect, BUS_Y};
+use super::graph_text::{op_kind_label, op_label, text_width, wrap_detail};
+use super::label_place::Placer;
+use super::layout::{Layout, Line, Rect, BUS_Y, LINE};
 use super::view_overtake::overtake_arc;
 use crate::sim::channel::Barrier;
 use crate::sim::graph::ExecutionGraph;
@@ -74,6 +76,33 @@ fn buffer_svg(
     }
 }
 
+/// Where a barrier's ID goes (above it, else below it, moved off the consumer's node), if
+/// anywhere free.
+fn barrier_label(
+    placer: &mut Placer,
+    f: &LaneItem,
+    u: f64,
+    line: &Line,
+    off: f64,
+) -> Option<(f64, f64)> {
+    let LaneKind::Barrier(b) = f.kind else {
+        return None;
+    };
+    let (x, y) = line.at(u, off);
+    let chars = b.id.0.to_string().len();
+    let left = x.min(line.x2 - text_width(chars, 13.0) / 2.0 - 2.0);
+    placer.place(
+        chars,
+        &[
+            (x, y - 14.0),
+            (x, y + 24.0),
+            (left, y - 14.0),
+            (left, y + 24.0),
+        ],
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
 fn item_svg(
     f: &LaneItem,
     u: f64,
@@ -82,6 +111,7 @@ fn item_svg(
     priority: bool,
     names: (&str, &str),
     overtaken_by: Option<u64>,
+    label: Option<(f64, f64)>,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
     match f.kind {
@@ -105,7 +135,9 @@ fn item_svg(
                     } else {
                         <rect class="barrier-shape" x={fmt(x - 2.5)} y={fmt(y - 11.0)} width="5" height="22" rx="1.5" />
                     }
-                    <text class="barrier-label" x={fmt(x)} y={fmt(y - 14.0)}>{ b.id.0.to_string() }</text>
+                    if let Some((lx, ly)) = label {
+                        <text class="barrier-label" x={fmt(lx)} y={fmt(ly)}>{ b.id.0.to_string() }</text>
+                    }
                 </g>
             }
         }
@@ -177,26 +209,45 @@ fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
         <g class="operators">
         { for g.operators.iter().enumerate().map(|(i, op)| {
             let r = &layout.operators[i];
-            let kind = match op.kind {
-                OperatorKind::Source => "source",
-                OperatorKind::Map => "map",
-                OperatorKind::Keyed => "keyed",
-                OperatorKind::Sink => "2PC sink",
-            };
             let explain = match op.kind {
                 OperatorKind::Source => "A source: it reads records at an offset (like a Kafka partition) and receives the coordinator's trigger RPC, then emits the barrier.",
                 OperatorKind::Map => "A stateless operator: its snapshot holds no state, but it still aligns barriers and acknowledges.",
                 OperatorKind::Keyed => "A keyed operator: its keyed state (one entry per key seen) is what its snapshots upload.",
                 OperatorKind::Sink => "A two-phase-commit sink: it pre-commits a transaction in each snapshot and commits it when notified that the checkpoint completed.",
             };
+            let kind = op_kind_label(op.kind, op.parallelism);
+            // A label wider than the drawing's right edge ends at its box's right edge.
+            let chars = if layout.op_label_lines > 1 { kind.chars().count().max(op.name.chars().count()) } else { op_label(&op.name, op.kind, op.parallelism).chars().count() };
+            let (lx, anchor) = if r.x + 4.0 + text_width(chars, 12.5) > layout.width { (r.x + r.w - 4.0, "end") } else { (r.x + 4.0, "start") };
+            // Subtask indexes beside bars too small for their names.
+            let every = layout.index_every as usize;
+            let first = op.first_subtask.idx();
             html! {
                 <g class="operator" data-testid={format!("operator-{}", op.name)}>
                     <rect class="op-box" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="8" />
-                    <text class="op-label" x={fmt(r.x + 4.0)} y={fmt(r.y - 8.0)}>
-                        <tspan class="op-name">{ op.name.clone() }</tspan>
-                        <tspan class="op-kind">{ format!("  {kind} · ×{}", op.parallelism) }</tspan>
-                    </text>
-                    <title>{ format!("Operator {} (parallelism {}). {explain}", op.name, op.parallelism) }</title>
+                    if layout.op_label_lines > 1 {
+                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0 - LINE)} text-anchor={anchor}>
+                            <tspan class="op-name">{ op.name.clone() }</tspan>
+                        </text>
+                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0)} text-anchor={anchor}>
+                            <tspan class="op-kind">{ kind }</tspan>
+                        </text>
+                    } else {
+                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0)} text-anchor={anchor}>
+                            <tspan class="op-name">{ op.name.clone() }</tspan>
+                            <tspan class="op-kind">{ format!("  {kind}") }</tspan>
+                        </text>
+                    }
+                    if every > 0 {
+                        <g class="subtask-index" aria-hidden="true">
+                        { for (0..op.parallelism as usize).step_by(every).map(|k| {
+                            let n = &layout.subtasks[first + k];
+                            html! { <text x={fmt(n.x - 4.0)} y={fmt(n.cy() + 4.0)}>{ k.to_string() }</text> }
+                        }) }
+                        </g>
+                    }
+                    <title>{ format!("Operator {} (parallelism {}). {explain}{}", op.name, op.parallelism,
+                        if every > 0 { " The numbers beside its subtasks are their indexes (hover a subtask for its name, click it to inspect it)." } else { "" }) }</title>
                 </g>
             }
         }) }
@@ -211,6 +262,7 @@ fn channels(
     on_action: &Callback<Action>,
 ) -> Html {
     let now = scene.now;
+    let mut placer = Placer::new(layout);
     html! {
         <g class="channels">
         { for g.channels.iter().zip(&scene.channels).enumerate().map(|(c, (info, ch))| {
@@ -234,6 +286,8 @@ fn channels(
             let qpos = lane_positions(queue, now, len);
             let ppos = lane_positions(prio, now, len);
             let arc = overtake_arc(layout, line, marks, &qpos, (from, to));
+            let qlabels: Vec<_> = queue.iter().zip(&qpos).map(|(f, u)| barrier_label(&mut placer, f, *u, line, 0.0)).collect();
+            let plabels: Vec<_> = prio.iter().zip(&ppos).map(|(f, u)| barrier_label(&mut placer, f, *u, line, 9.0)).collect();
             let (bx, by) = line.at(1.0, 0.0);
             html! {
                 <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()} data-buffers={ch.buffers.to_string()}>
@@ -251,9 +305,9 @@ fn channels(
                     if !prio.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
-                    { for queue.iter().zip(qpos.iter()).zip(marks.iter()).map(|((f, u), m)| item_svg(f, *u, line, 0.0, false, (from, to), *m)) }
+                    { for queue.iter().zip(qpos.iter()).zip(marks.iter()).zip(qlabels).map(|(((f, u), m), l)| item_svg(f, *u, line, 0.0, false, (from, to), *m, l)) }
                     <g class="overtakes">{ for arc }</g>
-                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to), None)) }
+                    { for prio.iter().zip(ppos.iter()).zip(plabels).map(|((f, u), l)| item_svg(f, *u, line, 9.0, true, (from, to), None, l)) }
                 </g>
             }
         }) }
@@ -272,6 +326,7 @@ fn partitioning_name(p: Partitioning) -> &'static str {
 
 fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
     let stats = &scene.bundles;
+    let mut placer = Placer::new(layout);
     html! {
         <g class="bundles">
         { for stats.iter().enumerate().map(|(e, s)| {
@@ -279,7 +334,8 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
             let (from, to, part) = g.edges[e];
             let (fname, tname) = (&g.operators[from.idx()].name, &g.operators[to.idx()].name);
             let max_bin = s.bins.iter().copied().max().unwrap_or(0).max(1);
-            let (mx, my) = line.at(0.5, 0.0);
+            // The counts go in the band under the columns.
+            let (lx0, ly0) = layout.bundle_labels[e];
             let title = format!(
                 "{} channels {fname} → {tname} ({}), drawn as one bundle: {} records ({}) in flight in {} of their {} network buffers, {} channels blocked for alignment, {} channels full (their producers are backpressured).",
                 s.channels, partitioning_name(part), s.records, bytes(s.bytes), s.buffers, s.capacity, s.blocked, s.full);
@@ -298,26 +354,47 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                     { for s.barriers.iter().map(|(id, (n, sum, prio, sp))| {
                         let u = sum / *n as f64;
                         let (x, y) = line.at(u, 0.0);
+                        // The ID above the barrier and its channel count below, kept inside the
+                        // gap between the operator boxes.
+                        let count = format!("×{n}");
+                        let half = ((line.x2 - line.x1) / 2.0).max(0.0);
+                        let lw = (text_width(count.chars().count(), 13.0) / 2.0).min(half);
+                        let lx = x.clamp(line.x1 + lw, line.x2 - lw);
+                        let shown = placer.place(id.to_string().len(), &[(lx, y - 20.0)]).is_some()
+                            && placer.place(count.chars().count(), &[(lx, y + 30.0)]).is_some();
                         let cls = classes!("barrier", if *prio > 0 { "unaligned" } else { "aligned" }, sp.then_some("savepoint"));
                         html! {
                             <g class={cls} data-testid="barrier" data-checkpoint={id.to_string()} data-count={n.to_string()} data-priority={(*prio > 0).to_string()}>
                                 <title>{ format!("The barrier of checkpoint {id} is in flight on {n} of the {} channels {fname} → {tname} ({prio} of them as unaligned priority events); drawn at their average position.", s.channels) }</title>
                                 <rect class="barrier-shape" x={fmt(x - 3.0)} y={fmt(y - 16.0)} width="6" height="32" rx="2" />
-                                <text class="barrier-label" x={fmt(x)} y={fmt(y - 20.0)}>{ format!("{id} ×{n}") }</text>
+                                if shown {
+                                    <text class="barrier-label" x={fmt(lx)} y={fmt(y - 20.0)}>{ id.to_string() }</text>
+                                    <text class="barrier-label" x={fmt(lx)} y={fmt(y + 30.0)}>{ count }</text>
+                                }
                             </g>
                         }
                     }) }
                     <g class={classes!("fillbar", (s.full > 0).then_some("full"))}>
-                        <rect class="fillbar-bg" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width="60" height="5" rx="2" />
-                        <rect class="fillbar-v" x={fmt(mx - 30.0)} y={fmt(my + 31.0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
+                        <rect class="fillbar-bg" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width="60" height="5" rx="2" />
+                        <rect class="fillbar-v" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
                         <title>{ title.clone() }</title>
                     </g>
-                    <text class="bundle-label" x={fmt(mx)} y={fmt(my + 26.0)}>
-                        { format!("{} ch · {} · {}/{} buf", s.channels, bytes(s.bytes), s.buffers, s.capacity) }
-                        if s.blocked > 0 { <tspan class="blocked-count">{ format!(" · {} blocked", s.blocked) }</tspan> }
-                        if s.full > 0 { <tspan class="full-count">{ format!(" · {} full", s.full) }</tspan> }
-                        <title>{ title }</title>
+                    <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + LINE)}>
+                        { format!("{} ch · {}", s.channels, bytes(s.bytes)) }
+                        <title>{ title.clone() }</title>
                     </text>
+                    <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + 2.0 * LINE)}>
+                        { format!("{}/{} buffers", s.buffers, s.capacity) }
+                        <title>{ title.clone() }</title>
+                    </text>
+                    if s.blocked > 0 || s.full > 0 {
+                        <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + 3.0 * LINE)}>
+                            if s.blocked > 0 { <tspan class="blocked-count">{ format!("{} blocked", s.blocked) }</tspan> }
+                            if s.blocked > 0 && s.full > 0 { { " · " } }
+                            if s.full > 0 { <tspan class="full-count">{ format!("{} full", s.full) }</tspan> }
+                            <title>{ title }</title>
+                        </text>
+                    }
                 </g>
             }
         }) }
@@ -346,7 +423,7 @@ fn subtasks(
             html! {
                 <SubtaskNode key={t.0} id={t} name={AttrValue::from(info.name.clone())}
                     testid={AttrValue::from(format!("subtask-{}-{}", op.name, info.index))}
-                    node={node} rect={layout.subtasks[t.idx()].clone()} compact={layout.compact}
+                    node={node} rect={layout.subtasks[t.idx()].clone()} compact={layout.compact} wrap={layout.detail_wrap}
                     selected={selected_task == Some(t)} on_select={on_select.clone()} />
             }
         }) }
@@ -362,6 +439,8 @@ struct SubtaskNodeProps {
     node: TaskNode,
     rect: Rect,
     compact: bool,
+    /// Most characters per line of a detail on two lines (0: one line).
+    wrap: usize,
     selected: bool,
     on_select: Callback<Option<SubtaskId>>,
 }
@@ -394,6 +473,7 @@ fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
         ));
     }
     title.push_str(" Click to inspect it and inject faults.");
+    let detail = wrap_detail(&v.detail, p.wrap);
     let label = if v.detail.is_empty() {
         p.name.to_string()
     } else {
@@ -411,8 +491,12 @@ fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
             }
             if !p.compact {
                 <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ p.name.clone() }</text>
-                <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ v.detail.clone() }</text>
-                if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y - 4.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
+                <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ detail.0 }</text>
+                if !detail.1.is_empty() {
+                    <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0 + LINE)}>{ detail.1 }</text>
+                }
+                // Under the node: above it is the operator's label.
+                if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y + r.h + 13.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
             }
         </g>
     }

@@ -73,6 +73,26 @@ async function smallText(page, selector = "main *") {
   }, selector);
 }
 
+/**
+ * Labels of the graph that cover a node or another label: every SVG text but the RPC markers'
+ * IDs (they fly over the nodes on their way); a node's own text is inside it.
+ */
+async function labelOverlaps(page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector("svg.graph");
+    const texts = [...svg.querySelectorAll("text")].filter((t) => !t.closest(".rpc") && t.textContent.trim() && getComputedStyle(t).display !== "none");
+    const boxes = texts.map((t) => ({ b: t.getBoundingClientRect(), s: `${t.getAttribute("class") ?? t.parentElement.getAttribute("class")}:${t.textContent.trim().slice(0, 24)}`, own: t.closest(".subtask") }));
+    const nodes = [...svg.querySelectorAll(".subtask")].map((g) => ({ b: g.querySelector(".node").getBoundingClientRect(), g }));
+    const hit = (a, c) => a.left < c.right - 0.5 && c.left < a.right - 0.5 && a.top < c.bottom - 0.5 && c.top < a.bottom - 0.5;
+    const out = [];
+    boxes.forEach((x, i) => {
+      for (const y of boxes.slice(i + 1)) if (hit(x.b, y.b)) out.push(`${x.s} covers ${y.s}`);
+      for (const n of nodes) if (n.g !== x.own && hit(x.b, n.b)) out.push(`${x.s} covers ${n.g.dataset.testid}`);
+    });
+    return out;
+  });
+}
+
 /** The element's box lies inside the viewport. */
 async function inViewport(page, selector) {
   return page.$eval(selector, (el) => {
@@ -121,6 +141,49 @@ describe("layout", () => {
       }
     });
   }
+  // Every shipped scenario, the benchmarks' aggregated graphs (bundles, bars with indexes)
+  // included, at a frame with barriers in flight.
+  const SCENARIOS = JSON.parse(readFileSync(new URL("../../static/scenarios/index.json", import.meta.url), "utf8"));
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`at ${size} every scenario's graph text is 12 px or more and no label covers a node or another label`, async () => {
+      const keys = SCENARIOS.scenarios;
+      assert.ok(keys.length >= 17 && keys.includes("bench-production"), `${keys}`);
+      const smallest = {};
+      for (const key of keys) {
+        const sc = JSON.parse(readFileSync(new URL(`../../static/scenarios/${key}.json`, import.meta.url), "utf8"));
+        // 20 ms after the second (the benchmark of production size: the first) periodic trigger.
+        const ms = (sc.checkpointing.interval_ms >= 10_000 ? 10_000 : sc.checkpointing.interval_ms * 2) + 20;
+        const { page, diag } = await open(size, `#v=1&sc=${key}&seed=${sc.seed}&t=${ms * 1000}`);
+        assert.deepEqual(await smallText(page, ".graph *"), [], `${key}: no graph text under 12 px`);
+        smallest[key] = await page.$$eval(".graph text", (ts) => Math.min(...ts.map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))).toFixed(1));
+        assert.deepEqual(await labelOverlaps(page), [], `${key} at ${ms} ms`);
+        if (key.startsWith("bench-")) await screenshot(page, `graph-labels-${key}-${size}`);
+        await assertClean(diag);
+        await page.close();
+      }
+      console.log(`smallest graph text at ${size} (px): ${JSON.stringify(smallest)}`);
+    });
+  }
+
+  test("a node too small for its name shows its subtask index beside it", async () => {
+    const { page, diag } = await open(1280, "#v=1&sc=bench-medium&seed=42&t=0");
+    assert.equal(await page.$$eval(".graph .subtask .node-name", (e) => e.length), 0, "bars at 1280: no names inside");
+    const indexes = await page.$$eval(`${tid("operator-keyed")} .subtask-index text`, (ts) => ts.map((t) => t.textContent));
+    // Every index, or every 2nd when the nodes are closer than a line of text.
+    const k = Number(indexes[1]);
+    assert.ok(k === 1 || k === 2, `${indexes}`);
+    assert.deepEqual(indexes, [...Array(16 / k).keys()].map((i) => String(i * k)), "keyed's 16 subtasks");
+    // The index sits level with its node, left of it.
+    const [label, node] = await page.evaluate((k) => [document.querySelector(`[data-testid="operator-keyed"] .subtask-index text:nth-child(${2 + 1})`), document.querySelector(`[data-testid="subtask-keyed-${2 * k}"] .node`)].map((e) => { const b = e.getBoundingClientRect(); return [b.left, b.right, (b.top + b.bottom) / 2]; }), k);
+    assert.ok(label[1] <= node[0] && Math.abs(label[2] - node[2]) < 6, `index ${2 * k} at ${label}, node at ${node}`);
+    // Its name is in its tooltip and in the inspector.
+    assert.match(await page.textContent(`${tid("subtask-keyed-3")} > title`), /keyed#3/);
+    await page.click(tid("subtask-keyed-3"));
+    assert.match(await page.textContent(tid("inspector")), /keyed#3/);
+    await assertClean(diag);
+    await page.close();
+  });
+
   for (const size of ["1280", "1920"]) {
     test(`at ${size} the lesson is on screen without scrolling and nothing is clipped`, async () => {
       for (const [key, lesson, until] of [
@@ -395,6 +458,13 @@ describe("the data around the barrier", () => {
         const { page, diag } = await open(size, `#v=1&sc=${key}&seed=${scenario(key).seed}&t=${ms * 1000}`);
         assert.equal(await simTimeUs(page), ms * 1000);
         assert.ok(await page.evaluate(aroundBarrier), `${key} at ${ms} ms: a barrier between records`);
+        // Channels long enough for a queue on both sides: 90 px or more node to node.
+        const shortest = await page.$$eval(".graph .channel .wire", (ws) => Math.min(...ws.map((w) => {
+          const m = w.getScreenCTM();
+          const [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map((a) => w[a].baseVal.value);
+          return Math.hypot((x2 - x1) * m.a + (y2 - y1) * m.c, (x2 - x1) * m.b + (y2 - y1) * m.d);
+        })));
+        assert.ok(shortest >= 90, `${key}: the shortest channel is ${shortest.toFixed(0)} px`);
         const records = await page.$$eval(".graph .record", (e) => e.length);
         assert.ok(records > 4, `${key}: ${records} records drawn`);
         assert.equal(await page.getAttribute(tid("narration"), "data-off-script"), "false");
