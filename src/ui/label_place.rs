@@ -1,6 +1,6 @@
 //! Where the graph's moving labels go (a barrier's checkpoint ID, its channel count in a
-//! bundle): beside their item, on the first free side, so that no label covers a node, an
-//! operator's label or another label; a label with no free side is left out (its item keeps its
+//! bundle): beside their item, on the first free side, so that no label covers a node (or the
+//! slow-down under it), an operator's label or another label; a label with no free side is left out (its item keeps its
 //! tooltip). Greedy, in drawing order. Pure Rust, tested natively.
 
 use super::graph_text::text_width;
@@ -28,10 +28,12 @@ pub struct Placer {
 impl Placer {
     /// A placer for a frame of `layout`: the nodes and the operator labels are taken.
     pub fn new(layout: &Layout) -> Placer {
+        // A node with text may show an injected slow-down under it.
+        let under = if layout.compact { 0.0 } else { 16.0 };
         let mut fixed: Vec<Box4> = layout
             .subtasks
             .iter()
-            .map(|r| [r.x, r.y, r.x + r.w, r.y + r.h])
+            .map(|r| [r.x, r.y, r.x + r.w, r.y + r.h + under])
             .collect();
         let label_h = 18.0 + (layout.op_label_lines as f64 - 1.0) * 14.0;
         fixed.extend(

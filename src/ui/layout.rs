@@ -3,7 +3,7 @@
 //! RPC bus at the top where acknowledgements leave for the coordinator. With more than
 //! [`AGGREGATE_ABOVE_CHANNELS`] channels the view draws one bundle per job edge instead of each
 //! channel, with their counts in a band under the columns. In a narrow pane the nodes get
-//! narrower (their detail on two lines) so that the channels stay long; nodes too small for text
+//! narrower so that the channels stay long (a node's detail wraps onto two lines); nodes too small for text
 //! become bars with their subtask index beside them. Computed once per scenario and pane size
 //! (the execution graph never changes). Pure Rust; the text sizes it plans with are estimates
 //! ([`text_width`](super::graph_text::text_width)), checked in the browser by the end-to-end
@@ -23,9 +23,9 @@ pub const MIN_COLUMN_PITCH: f64 = NODE_W + 40.0;
 /// Smallest font size of the graph's text, in SVG units (static/style.css, `svg.graph`).
 pub const MIN_TEXT: f64 = 12.0;
 pub const NODE_W: f64 = 124.0;
-/// Width of a node in a narrow pane: its detail line wraps onto a second line.
+/// Width of a node in a narrow pane.
 pub const NARROW_NODE_W: f64 = 96.0;
-/// Height of a node whose detail takes two lines.
+/// Height of a node with text: its name, and its detail on up to two lines.
 pub const TALL_NODE_H: f64 = 50.0;
 /// Width of a node too small for text (a bar), and of the gutter left of it for subtask indexes.
 pub const BAR_NODE_W: f64 = 34.0;
@@ -38,7 +38,8 @@ pub const MIN_BUNDLE_GAP: f64 = 56.0;
 pub const LINE: f64 = 14.0;
 /// Height of one row of bundle labels: a fill bar and three lines.
 pub const BUNDLE_ROW_H: f64 = 10.0 + 3.0 * LINE;
-/// Height and vertical pitch of a subtask node at full size.
+/// Height and vertical pitch of a subtask node of an aggregated graph at full size (a node with
+/// a detail is [`TALL_NODE_H`] high, at the same gap).
 pub const NODE_H: f64 = 38.0;
 pub const NODE_PITCH: f64 = 54.0;
 /// The y of the RPC bus (acks fly up to it, triggers come down from it).
@@ -189,11 +190,10 @@ impl Layout {
         };
         // A narrow pane: full-width nodes would leave short channels, or not fit at all.
         let narrow = fit(LEFT, NODE_W) - NODE_W < MIN_CHANNEL;
-        let full_h = if narrow && !aggregated {
-            TALL_NODE_H
-        } else {
-            NODE_H
-        };
+        // Nodes with text have room for a detail on two lines (a sink's "728 rec · 1
+        // pre-commit" is wider than a node); an aggregated graph's nodes show their name only.
+        let full_h = if aggregated { NODE_H } else { TALL_NODE_H };
+        let node_pitch = full_h + NODE_PITCH - NODE_H;
         // A column's height is `a * s + b` for a vertical stretch `s`: the pitches between
         // subtasks and the gaps between operators stretch, the nodes do not.
         let col_ab = |pitch: f64, node_h: f64| -> Vec<(f64, f64)> {
@@ -212,7 +212,7 @@ impl Layout {
             |ab: &[(f64, f64)], s: f64| ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max);
         // Widths first (they decide the drawing's scale on screen): bars with an index gutter
         // when the nodes will be too small for text, else narrower nodes in a narrow pane.
-        let natural = height_of(&col_ab(NODE_PITCH, full_h), 1.0);
+        let natural = height_of(&col_ab(node_pitch, full_h), 1.0);
         let band_rows = |pitch: f64| -> f64 {
             if !aggregated {
                 0.0
@@ -261,7 +261,7 @@ impl Layout {
             let mut hi = 1.0;
             for _ in 0..40 {
                 let mid = (lo + hi) / 2.0;
-                if height_of(&col_ab(NODE_PITCH * mid, full_h * mid), 1.0) > max_column_h {
+                if height_of(&col_ab(node_pitch * mid, full_h * mid), 1.0) > max_column_h {
                     hi = mid;
                 } else {
                     lo = mid;
@@ -273,7 +273,7 @@ impl Layout {
         };
         let node_h = (full_h * scale).max(1.5);
         let compact = bars || node_h < 22.0;
-        let ab = col_ab(NODE_PITCH * scale, node_h);
+        let ab = col_ab(node_pitch * scale, node_h);
         let natural_w = left * 2.0 + (n_cols - 1) as f64 * column_pitch + foot;
         let natural_h = height_of(&ab, 1.0);
         // Stretch a short graph to the screen area's shape.
@@ -295,7 +295,7 @@ impl Layout {
             }
             stretch = lo;
         }
-        let pitch = NODE_PITCH * scale * stretch;
+        let pitch = node_pitch * scale * stretch;
         let op_gap = OP_GAP * stretch;
         let content_h = height_of(&ab, stretch);
         let area_h = content_h.max(target_h);
@@ -399,8 +399,8 @@ impl Layout {
         } else {
             0
         };
-        let detail_wrap = if node_w < NODE_W && !compact {
-            ((node_w - 12.0) / (MIN_TEXT * 0.55)) as usize
+        let detail_wrap = if !compact {
+            ((node_w - 10.0) / (MIN_TEXT * 0.55)) as usize
         } else {
             0
         };
@@ -499,7 +499,7 @@ mod tests {
         assert!(tall.height > flat.height);
         let gap = |l: &Layout| l.subtasks[1].y - l.subtasks[0].y;
         assert!(gap(&tall) > gap(&flat));
-        assert!(gap(&tall) <= NODE_PITCH * MAX_STRETCH + 1e-6);
+        assert!(gap(&tall) <= (TALL_NODE_H + NODE_PITCH - NODE_H) * MAX_STRETCH + 1e-6);
         // Nodes stay inside the drawing.
         assert!(tall
             .subtasks

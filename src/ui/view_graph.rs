@@ -217,7 +217,8 @@ fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
             };
             let kind = op_kind_label(op.kind, op.parallelism);
             // A label wider than the drawing's right edge ends at its box's right edge.
-            let chars = if layout.op_label_lines > 1 { kind.chars().count().max(op.name.chars().count()) } else { op_label(&op.name, op.kind, op.parallelism).chars().count() };
+            let two = layout.op_label_lines > 1;
+            let chars = if two { kind.chars().count().max(op.name.chars().count()) } else { op_label(&op.name, op.kind, op.parallelism).chars().count() };
             let (lx, anchor) = if r.x + 4.0 + text_width(chars, 12.5) > layout.width { (r.x + r.w - 4.0, "end") } else { (r.x + 4.0, "start") };
             // Subtask indexes beside bars too small for their names.
             let every = layout.index_every as usize;
@@ -225,19 +226,11 @@ fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
             html! {
                 <g class="operator" data-testid={format!("operator-{}", op.name)}>
                     <rect class="op-box" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="8" />
-                    if layout.op_label_lines > 1 {
-                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0 - LINE)} text-anchor={anchor}>
-                            <tspan class="op-name">{ op.name.clone() }</tspan>
-                        </text>
-                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0)} text-anchor={anchor}>
-                            <tspan class="op-kind">{ kind }</tspan>
-                        </text>
-                    } else {
-                        <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0)} text-anchor={anchor}>
-                            <tspan class="op-name">{ op.name.clone() }</tspan>
-                            <tspan class="op-kind">{ format!("  {kind}") }</tspan>
-                        </text>
-                    }
+                    // One line, or the kind under the name (a tspan moved down and back left).
+                    <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0 - (layout.op_label_lines as f64 - 1.0) * LINE)} text-anchor={anchor}>
+                        <tspan class="op-name">{ op.name.clone() }</tspan>
+                        <tspan class="op-kind" x={two.then(|| fmt(lx))} dy={two.then_some("14")}>{ if two { kind } else { format!("  {kind}") } }</tspan>
+                    </text>
                     if every > 0 {
                         <g class="subtask-index" aria-hidden="true">
                         { for (0..op.parallelism as usize).step_by(every).map(|k| {
@@ -412,10 +405,12 @@ fn subtasks(
     html! {
         <g class="subtasks">
         { for g.subtasks.iter().map(|info| {
+            // A node shorter than two lines shows its name only (the detail is in the inspector).
+            let no_detail = layout.compact || layout.subtasks[info.id.idx()].h < 34.0;
             let t = info.id;
             let op = &g.operators[info.op.idx()];
             let mut node = scene.tasks[t.idx()].clone();
-            if layout.compact {
+            if no_detail {
                 // Too small to print: the detail line changes with every record and would
                 // re-render every subtask on every frame.
                 node.detail.clear();

@@ -118,7 +118,7 @@ fn overtake_label(layout: &Layout, line: &Line, start: f64, text: String, n: usi
         let node_clear = layout
             .subtasks
             .iter()
-            .all(|s| !hits(s.x - 3.0, s.y - 18.0, s.x + s.w + 3.0, s.y + s.h + 3.0));
+            .all(|s| !hits(s.x - 3.0, s.y - 18.0, s.x + s.w + 3.0, s.y + s.h + 17.0));
         let op_clear = layout
             .operators
             .iter()

@@ -75,7 +75,7 @@ async function smallText(page, selector = "main *") {
 
 /**
  * Labels of the graph that cover a node or another label: every SVG text but the RPC markers'
- * IDs (they fly over the nodes on their way); a node's own text is inside it.
+ * IDs (they fly over the nodes on their way); a node's own name and detail must lie inside it.
  */
 async function labelOverlaps(page) {
   return page.evaluate(() => {
@@ -85,7 +85,10 @@ async function labelOverlaps(page) {
     const nodes = [...svg.querySelectorAll(".subtask")].map((g) => ({ b: g.querySelector(".node").getBoundingClientRect(), g }));
     const hit = (a, c) => a.left < c.right - 0.5 && c.left < a.right - 0.5 && a.top < c.bottom - 0.5 && c.top < a.bottom - 0.5;
     const out = [];
+    const inside = (a, c) => a.left >= c.left - 1 && a.right <= c.right + 1 && a.top >= c.top - 1 && a.bottom <= c.bottom + 1;
     boxes.forEach((x, i) => {
+      // A node's name and detail stay inside it.
+      if (x.own && /^node-(name|detail)/.test(x.s) && !inside(x.b, x.own.querySelector(".node").getBoundingClientRect())) out.push(`${x.s} out of ${x.own.dataset.testid}`);
       for (const y of boxes.slice(i + 1)) if (hit(x.b, y.b)) out.push(`${x.s} covers ${y.s}`);
       for (const n of nodes) if (n.g !== x.own && hit(x.b, n.b)) out.push(`${x.s} covers ${n.g.dataset.testid}`);
     });
@@ -206,7 +209,8 @@ describe("layout", () => {
           assert.ok(await inViewport(page, sel), `${key}: ${sel} is on screen`);
         }
         // Nothing clipped sideways: the history (and an expanded row's details) fit the sidebar.
-        const row = await page.$("[data-testid^='checkpoint-row-']");
+        // A failed checkpoint's row (its reason and explanation) if there is one.
+        const row = (await page.$("[data-testid^='checkpoint-row-'][data-status='FAILED']")) ?? (await page.$("[data-testid^='checkpoint-row-']"));
         if (row && lesson === "history") {
           await row.click();
           const fits = await page.evaluate(() => {
