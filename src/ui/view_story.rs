@@ -95,6 +95,19 @@ pub fn narration_line(props: &NarrationProps) -> Html {
     let text = now_text.clone().unwrap_or_else(|| step_text.clone());
     let prev = n.prev_at.map(|t| t.as_ms());
     let next = n.next_at.map(|t| t.as_ms().max(1));
+    // The whole line as a tooltip: two lines show (a narrow window cuts the rest with "…").
+    let mut full = n
+        .off_script
+        .as_ref()
+        .map(|why| format!("Off script: {why}. "))
+        .unwrap_or_default();
+    full.push_str(&text);
+    if n.story_over {
+        full.push_str(&format!(" — The story ended at {} ms.", script.end.as_ms()));
+    }
+    if now_text.is_some() {
+        full.push_str(&format!(" (The story's step here: {step_text})"));
+    }
     html! {
         <div class={classes!("narration", n.off_script.is_some().then_some("off-script"))} data-testid="narration"
             data-step={n.reached.map(|i| (i + 1).to_string()).unwrap_or_else(|| "0".into())}
@@ -104,7 +117,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
             <span class="step-count">{ count }</span>
             <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
-            <span class="step-text" title={if now_text.is_some() { format!("The story's step here: {step_text}") } else { String::new() }}>
+            <span class="step-text" title={full}>
                 if let Some(why) = &n.off_script {
                     <strong class="off-script-note" data-testid="off-script" title="The steps follow the run's events; those that do not happen in this run are not narrated">
                         { format!("Off script: {why}. ") }</strong>

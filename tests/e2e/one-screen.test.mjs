@@ -266,6 +266,8 @@ describe("the story follows the run", () => {
     assert.equal(await page.getAttribute(narration, "data-off-script"), "true");
     assert.match(await page.textContent(narration), /Off script: kill counter#0 was injected/);
     assert.match(await page.textContent(narration), /Now, at \d+ ms: /, "it says what happens now, not the fixed-rate timer");
+    // Two lines show; the whole line is the tooltip (a narrow window cuts it with "…").
+    assert.match(await page.getAttribute(`${narration} .step-text`, "title"), /^Off script: kill counter#0 was injected.*Now, at \d+ ms: .*\(The story's step here: /);
     await screenshot(page, "narration-off-script-kill");
     // Another seed: checkpoint 1 is not narrated as COMPLETED before it completes.
     const other = await open(1280, "#v=1&sc=happy-path&seed=12345&t=0");
