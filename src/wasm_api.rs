@@ -2,7 +2,7 @@
 //! run a scenario headless in the page, exactly as the native runner does (both through
 //! [`crate::headless::run_headless`]). The browser tests use them to check that the wasm build and
 //! the native runner print byte-identical reports, and the benchmark uses them to time the
-//! simulation compiled to wasm.
+//! simulation compiled to wasm. The What-if panel's Web Workers call [`whatif_variant`].
 
 use crate::headless::{run_headless, RunCounts, RunOptions};
 use crate::sim::scenario::Scenario;
@@ -33,4 +33,23 @@ pub fn simulate_report(scenario_json: &str, until_ms: Option<f64>) -> Result<Str
 pub fn simulate_counts(scenario_json: &str, until_ms: Option<f64>) -> Result<String, JsValue> {
     let sim = run(scenario_json, until_ms)?;
     serde_json::to_string(&RunCounts::of(&sim)).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// One What-if variant, run in a Web Worker: the scenario file `base_json` with `sets` (one
+/// `KEY=VALUE` per line, as the sweep's `--set`) run to `until_ms`; the JSON of a
+/// [`crate::sweep::whatif::VariantResult`], or `{"error": "..."}`.
+#[wasm_bindgen]
+pub fn whatif_variant(base_json: &str, sets: &str, until_ms: Option<f64>) -> String {
+    let sets: Vec<String> = sets
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let until = until_ms
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| ms as u64);
+    match crate::sweep::whatif::run_variant(base_json, &sets, until) {
+        Ok(r) => serde_json::to_string(&r).unwrap_or_default(),
+        Err(e) => serde_json::json!({ "error": e }).to_string(),
+    }
 }

@@ -17,4 +17,10 @@ const bindings = await import(sibling("js").href);
 const wasm = await bindings.default({ module_or_path: sibling("wasm") });
 // As trunk's own loader does: the module's exports (e.g. simulate_report) for tests and benches.
 window.wasmBindings = bindings;
+// The What-if panel's Web Workers load the same module (static/whatif-worker.js).
+window.barrierscopeAssets = {
+  js: params.get("js"),
+  wasm: params.get("wasm"),
+  worker: new URL("whatif-worker.js", import.meta.url).href,
+};
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));

@@ -4,11 +4,15 @@
 //! and failed (by `CheckpointFailureReason`), durations from the checkpoint history, restarts,
 //! the records the sources re-emitted after rewinding, the exactly-once oracle's duplicates and
 //! lost records, and the job status at the end. Every figure is read from the simulation
-//! (`stats()`, its history entries, `job()`, `exactly_once()`); nothing is estimated. Native
-//! only: the browser build neither carries rayon nor this module. See docs/what-if.md.
+//! (`stats()`, its history entries, `job()`, `exactly_once()`); nothing is estimated. The
+//! browser's What-if panel uses the same parsing, validation and rows ([`whatif`] runs one
+//! variant in a Web Worker); only rayon is native (the browser build runs [`run_sweep`] on one
+//! thread). See docs/what-if.md.
 
+pub mod answers;
 pub mod output;
 pub mod set;
+pub mod whatif;
 
 use crate::headless::{HeadlessRun, RunOptions};
 use crate::sim::reason::FailureReason;
@@ -16,8 +20,9 @@ use crate::sim::snapshot::OperatorState;
 use crate::sim::stats::CheckpointStatus;
 use crate::sim::task::TaskStatus;
 use crate::sim::Simulation;
+#[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use set::Setting;
 use std::collections::BTreeMap;
@@ -231,11 +236,12 @@ pub fn seeds_of(variant: &Variant, options: SweepOptions) -> Vec<u64> {
         .collect()
 }
 
-/// One variant's row: its runs (seeds) summed up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One variant's row: its runs (seeds) summed up. Read back from JSON (a Web Worker's answer)
+/// without its settings, which the page knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantRow {
     /// The varied settings, as given (key, value).
-    #[serde(serialize_with = "output::ordered_settings")]
+    #[serde(serialize_with = "output::ordered_settings", skip_deserializing)]
     pub settings: Vec<(String, Value)>,
     #[serde(skip)]
     pub labels: Vec<(String, String)>,
@@ -245,7 +251,7 @@ pub struct VariantRow {
     pub completed: u64,
     pub failed: u64,
     pub in_progress: u64,
-    pub failed_by_reason: BTreeMap<&'static str, u64>,
+    pub failed_by_reason: BTreeMap<String, u64>,
     /// completed / (completed + failed), or null when none ended.
     pub completion_rate: Option<f64>,
     pub end_to_end_p50_ms: Option<u64>,
@@ -262,7 +268,7 @@ pub struct VariantRow {
     pub lost: u64,
     /// The job's status at the end; `RUNNING x2, FAILED x1` when seeds disagree.
     pub job_status: String,
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: BTreeMap<String, u64>,
     pub invariant_violations: u64,
     pub events: u64,
 }
@@ -293,10 +299,10 @@ impl VariantRow {
         let mut statuses: BTreeMap<&str, usize> = BTreeMap::new();
         for r in runs {
             for (k, n) in &r.failed_by_reason {
-                *failed_by_reason.entry(*k).or_insert(0) += n;
+                *failed_by_reason.entry(k.to_string()).or_insert(0) += n;
             }
             for (k, n) in &r.trigger_failures {
-                *trigger_failures.entry(*k).or_insert(0) += n;
+                *trigger_failures.entry(k.to_string()).or_insert(0) += n;
             }
             *statuses.entry(r.job_status).or_insert(0) += 1;
         }
@@ -350,16 +356,19 @@ impl VariantRow {
     }
 }
 
-/// Runs every (variant, seed) on rayon's pool (every core) and sums each variant up, in the
-/// variants' order: the rows do not depend on the number of threads.
+/// Runs every (variant, seed) on rayon's pool (every core; one thread in the browser) and sums
+/// each variant up, in the variants' order: the rows do not depend on the number of threads.
 pub fn run_sweep(variants: &[Variant], options: SweepOptions) -> Vec<VariantRow> {
     let jobs: Vec<(usize, u64)> = variants
         .iter()
         .enumerate()
         .flat_map(|(i, v)| seeds_of(v, options).into_iter().map(move |s| (i, s)))
         .collect();
+    #[cfg(not(target_arch = "wasm32"))]
+    let jobs = jobs.par_iter();
+    #[cfg(target_arch = "wasm32")]
+    let jobs = jobs.iter();
     let figures: Vec<(usize, RunFigures)> = jobs
-        .par_iter()
         .map(|&(i, seed)| (i, run_one(&variants[i], seed, options)))
         .collect();
     variants

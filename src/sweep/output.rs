@@ -180,6 +180,20 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+/// The table's figure columns, after the settings (the What-if panel shows the same).
+pub fn table_header() -> Vec<&'static str> {
+    COLUMNS.iter().filter_map(|c| c.table).collect()
+}
+
+/// A row's cells under [`table_header`], in readable units.
+pub fn table_cells(row: &VariantRow) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.table.is_some())
+        .map(|c| (c.human)(row))
+        .collect()
+}
+
 fn setting_keys(rows: &[VariantRow]) -> Vec<String> {
     rows.first()
         .map(|r| r.labels.iter().map(|(k, _)| k.clone()).collect())
@@ -193,15 +207,14 @@ fn table(rows: &[VariantRow]) -> String {
         header.push("variant".into());
     }
     let n_settings = header.len();
-    let shown: Vec<&Column> = COLUMNS.iter().filter(|c| c.table.is_some()).collect();
-    header.extend(shown.iter().filter_map(|c| c.table.map(String::from)));
+    header.extend(table_header().into_iter().map(String::from));
     let mut cells: Vec<Vec<String>> = vec![header];
     for r in rows {
         let mut line: Vec<String> = r.labels.iter().map(|(_, v)| v.clone()).collect();
         if keys.is_empty() {
             line.push("as the file".into());
         }
-        line.extend(shown.iter().map(|c| (c.human)(r)));
+        line.extend(table_cells(r));
         cells.push(line);
     }
     let cols = cells[0].len();
@@ -254,7 +267,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn csv(rows: &[VariantRow]) -> String {
     let reasons: BTreeSet<&str> = rows
         .iter()
-        .flat_map(|r| r.failed_by_reason.keys().copied())
+        .flat_map(|r| r.failed_by_reason.keys().map(String::as_str))
         .collect();
     let shown: Vec<&Column> = COLUMNS.iter().filter(|c| c.csv.is_some()).collect();
     let mut header = setting_keys(rows);
@@ -267,7 +280,7 @@ fn csv(rows: &[VariantRow]) -> String {
         line.extend(
             reasons
                 .iter()
-                .map(|k| r.failed_by_reason.get(k).copied().unwrap_or(0).to_string()),
+                .map(|k| r.failed_by_reason.get(*k).copied().unwrap_or(0).to_string()),
         );
         lines.push(line);
     }

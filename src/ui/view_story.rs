@@ -126,6 +126,8 @@ pub struct ShareProps {
     pub on_import: Callback<()>,
     /// Show the keyboard shortcuts.
     pub on_help: Callback<()>,
+    /// Open the What-if panel.
+    pub on_whatif: Callback<()>,
 }
 
 /// The share buttons: Share (a link to this frame), Export, Import and the keyboard help.
@@ -137,6 +139,7 @@ pub fn share_buttons(props: &ShareProps) -> Html {
             <button data-testid="share" onclick={click(&props.on_share)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
             <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
             <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
+            <button data-testid="whatif" onclick={click(&props.on_whatif)} title="What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)">{ "What if" }</button>
             <button data-testid="help" onclick={click(&props.on_help)} title="Keyboard shortcuts (?)">{ "?" }</button>
         </div>
     }

@@ -29,6 +29,8 @@ pub(super) struct Callbacks {
     pub copy_link: Callback<()>,
     pub export: Callback<()>,
     pub import: Callback<()>,
+    pub open_whatif: Callback<()>,
+    pub whatif: Callback<crate::ui::whatif_model::WhatIfInput>,
 }
 
 impl Callbacks {
@@ -53,6 +55,8 @@ impl Callbacks {
             copy_link: link.callback(|()| Msg::CopyLink),
             export: link.callback(|()| Msg::Dialog(Some(Dialog::Export))),
             import: link.callback(|()| Msg::Dialog(Some(Dialog::Import))),
+            open_whatif: link.callback(|()| Msg::OpenWhatIf),
+            whatif: link.callback(Msg::WhatIf),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! in submodules: [`route`] (what each message does), [`callbacks`] (the panels' callbacks,
 //! made once), [`playback`] (the one animation loop, which exists only while playing),
 //! [`hash`] (the share link in the URL), [`forms`] (settings, faults, scenario, seed), [`keys`]
-//! (shortcuts) and [`dialogs`] (top bar, banners, Export / Import). Every user action reaches
+//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import) and [`whatif`] (the What-if
+//! panel's Web Workers). Every user action reaches
 //! the simulation only as an input recorded on the run's timeline.
 
 mod callbacks;
@@ -14,6 +15,7 @@ mod msg;
 mod playback;
 mod route;
 mod throttled;
+mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
@@ -39,6 +41,7 @@ use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
 use super::view_tabs::{TabPanel, Tabs};
 use super::view_timeline::Timeline;
 use super::view_vertices::Vertices;
+use super::view_whatif::WhatIfPanel;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -109,6 +112,10 @@ pub struct App {
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
+    /// The What-if panel.
+    whatif: whatif::WhatIf,
+    /// The user's run while a What-if variant is on screen: its shipped key, scenario and run.
+    whatif_back: Option<(Option<&'static str>, Rc<Scenario>, Run)>,
     /// Width / height of the graph area, as last measured.
     aspect: Option<f64>,
     _listeners: Vec<EventListener>,
@@ -209,12 +216,13 @@ impl App {
         Some((script, n))
     }
 
-    fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
+    /// Puts a run on screen; returns the one it replaces.
+    fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) -> Run {
         self.graph = Rc::new(run.sim().graph().clone());
         self.layout = Rc::new(Layout::new(&self.graph, self.aspect));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
-        self.run = run;
+        let old = std::mem::replace(&mut self.run, run);
         self.ui.selected_task = None;
         self.ui.selected_checkpoint = None;
         self.ui.finished_checkpoint = None;
@@ -229,6 +237,7 @@ impl App {
         self.undo = None;
         self.forget_figures();
         self.record_script();
+        old
     }
 
     /// Forgets the figures computed for the run on screen (another run replaces it).
@@ -330,6 +339,8 @@ impl Component for App {
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
+            whatif: whatif::WhatIf::default(),
+            whatif_back: None,
             aspect: None,
             _listeners: listeners,
         };
@@ -407,7 +418,7 @@ impl Component for App {
                     show_description={ui.show_description} imported={self.scenario_key.is_none()}
                     narration={self.narration()} latest={newest_notable_event(sim)}
                     on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_help={cb.open_help.clone()} />
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif.clone()} />
                 </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
@@ -451,6 +462,11 @@ impl Component for App {
                 </div>
                 if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
+                if self.whatif.open {
+                    <WhatIfPanel forms={self.whatif.forms.clone()} until={self.whatif.until.clone()} slots={self.whatif.slots.clone()}
+                        answers={self.whatif.answers.clone()} error={self.whatif.error.clone()} status={self.whatif.status()}
+                        wall_ms={self.whatif.wall_ms} running={self.whatif.running()} on={cb.whatif.clone()} />
+                }
             </main>
         }
     }

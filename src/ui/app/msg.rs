@@ -59,6 +59,14 @@ pub enum Msg {
     OutageMs(String),
     ToggleDescription,
     SlowMo(bool),
+    /// Open the What-if panel.
+    OpenWhatIf,
+    WhatIf(crate::ui::whatif_model::WhatIfInput),
+    /// A What-if worker's answer: the run's number, the worker, the variant (`usize::MAX`: the
+    /// worker failed) and its JSON.
+    WhatIfDone(u32, usize, usize, String),
+    /// Back to the user's run from a What-if variant.
+    WhatIfBack,
 }
 
 /// What the views need besides the simulation.

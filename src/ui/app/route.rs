@@ -244,6 +244,10 @@ impl App {
             },
             Msg::ToggleDescription => self.ui.show_description = !self.ui.show_description,
             Msg::SlowMo(v) => self.ui.slowmo = v,
+            Msg::OpenWhatIf => self.whatif.open = true,
+            Msg::WhatIf(i) => self.whatif(ctx, i),
+            Msg::WhatIfDone(g, k, id, out) => self.whatif_done(g, k, id, out),
+            Msg::WhatIfBack => self.whatif_back(),
         }
         true
     }
