@@ -22,7 +22,7 @@ use crate::sim::task::TaskStatus;
 use crate::sim::Simulation;
 #[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use set::Setting;
 use std::collections::BTreeMap;
@@ -236,12 +236,11 @@ pub fn seeds_of(variant: &Variant, options: SweepOptions) -> Vec<u64> {
         .collect()
 }
 
-/// One variant's row: its runs (seeds) summed up. Read back from JSON (a Web Worker's answer)
-/// without its settings, which the page knows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One variant's row: its runs (seeds) summed up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VariantRow {
     /// The varied settings, as given (key, value).
-    #[serde(serialize_with = "output::ordered_settings", skip_deserializing)]
+    #[serde(serialize_with = "output::ordered_settings")]
     pub settings: Vec<(String, Value)>,
     #[serde(skip)]
     pub labels: Vec<(String, String)>,
@@ -251,7 +250,7 @@ pub struct VariantRow {
     pub completed: u64,
     pub failed: u64,
     pub in_progress: u64,
-    pub failed_by_reason: BTreeMap<String, u64>,
+    pub failed_by_reason: BTreeMap<&'static str, u64>,
     /// completed / (completed + failed), or null when none ended.
     pub completion_rate: Option<f64>,
     pub end_to_end_p50_ms: Option<u64>,
@@ -268,7 +267,7 @@ pub struct VariantRow {
     pub lost: u64,
     /// The job's status at the end; `RUNNING x2, FAILED x1` when seeds disagree.
     pub job_status: String,
-    pub trigger_failures: BTreeMap<String, u64>,
+    pub trigger_failures: BTreeMap<&'static str, u64>,
     pub invariant_violations: u64,
     pub events: u64,
 }
@@ -299,10 +298,10 @@ impl VariantRow {
         let mut statuses: BTreeMap<&str, usize> = BTreeMap::new();
         for r in runs {
             for (k, n) in &r.failed_by_reason {
-                *failed_by_reason.entry(k.to_string()).or_insert(0) += n;
+                *failed_by_reason.entry(*k).or_insert(0) += n;
             }
             for (k, n) in &r.trigger_failures {
-                *trigger_failures.entry(k.to_string()).or_insert(0) += n;
+                *trigger_failures.entry(*k).or_insert(0) += n;
             }
             *statuses.entry(r.job_status).or_insert(0) += 1;
         }

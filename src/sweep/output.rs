@@ -267,7 +267,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn csv(rows: &[VariantRow]) -> String {
     let reasons: BTreeSet<&str> = rows
         .iter()
-        .flat_map(|r| r.failed_by_reason.keys().map(String::as_str))
+        .flat_map(|r| r.failed_by_reason.keys().copied())
         .collect();
     let shown: Vec<&Column> = COLUMNS.iter().filter(|c| c.csv.is_some()).collect();
     let mut header = setting_keys(rows);
@@ -280,7 +280,7 @@ fn csv(rows: &[VariantRow]) -> String {
         line.extend(
             reasons
                 .iter()
-                .map(|k| r.failed_by_reason.get(*k).copied().unwrap_or(0).to_string()),
+                .map(|k| r.failed_by_reason.get(k).copied().unwrap_or(0).to_string()),
         );
         lines.push(line);
     }

@@ -265,19 +265,14 @@ impl App {
             id
         };
         w.workers[k].busy = None;
-        let slot = match serde_json::from_str::<VariantResult>(&out) {
+        let slot = match VariantResult::from_json(&out) {
             Ok(mut r) => {
                 if let Some(f) = w.forms.get(i) {
                     r.row = m::with_labels(r.row, f);
                 }
                 Slot::Done(Rc::new(r))
             }
-            Err(_) => Slot::Failed(
-                serde_json::from_str::<serde_json::Value>(&out)
-                    .ok()
-                    .and_then(|v| v.get("error")?.as_str().map(String::from))
-                    .unwrap_or_else(|| "the worker's answer could not be read".into()),
-            ),
+            Err(e) => Slot::Failed(e),
         };
         if let Some(s) = Rc::make_mut(&mut w.slots).get_mut(i) {
             *s = slot;
