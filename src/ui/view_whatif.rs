@@ -15,6 +15,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct WhatIfProps {
     pub forms: Rc<Vec<VariantForm>>,
+    /// The forms the results were run with.
+    pub ran: Rc<Vec<VariantForm>>,
     pub until: String,
     pub slots: Rc<Vec<Slot>>,
     pub answers: Option<Rc<[String; 3]>>,
@@ -110,7 +112,7 @@ fn results(p: &WhatIfProps, done: &[(usize, &VariantResult)]) -> Html {
     let rows = p.slots.iter().enumerate().map(|(i, s)| {
         let name = html! { <th class={vclass(i)}>{ m::name(i) }</th> };
         let settings = p
-            .forms
+            .ran
             .get(i)
             .map(|f| {
                 let l = f.labels();

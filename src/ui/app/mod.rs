@@ -463,7 +463,7 @@ impl Component for App {
                 if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
                 if self.whatif.open {
-                    <WhatIfPanel forms={self.whatif.forms.clone()} until={self.whatif.until.clone()} slots={self.whatif.slots.clone()}
+                    <WhatIfPanel forms={self.whatif.forms.clone()} ran={self.whatif.ran.clone()} until={self.whatif.until.clone()} slots={self.whatif.slots.clone()}
                         answers={self.whatif.answers.clone()} error={self.whatif.error.clone()} status={self.whatif.status()}
                         wall_ms={self.whatif.wall_ms} running={self.whatif.running()} on={cb.whatif.clone()} />
                 }

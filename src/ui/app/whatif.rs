@@ -34,6 +34,8 @@ pub struct WhatIf {
     pub forms: Rc<Vec<VariantForm>>,
     pub until: String,
     pub slots: Rc<Vec<Slot>>,
+    /// The forms of the last run, as they were when it started (the table's settings).
+    pub ran: Rc<Vec<VariantForm>>,
     pub answers: Option<Rc<[String; 3]>>,
     pub error: Option<String>,
     /// The last run's variants and the scenario they vary.
@@ -56,6 +58,7 @@ impl Default for WhatIf {
             forms: Rc::new(vec![VariantForm::default()]),
             until: "10 min".into(),
             slots: Rc::new(Vec::new()),
+            ran: Rc::new(Vec::new()),
             answers: None,
             error: None,
             variants: Vec::new(),
@@ -169,6 +172,7 @@ impl App {
         w.slots = Rc::new(vec![Slot::Queued; variants.len()]);
         w.answers = None;
         w.queue = (0..variants.len()).collect();
+        w.ran = w.forms.clone();
         w.variants = variants;
         w.base = Some(scenario);
         w.base_json = json;
@@ -227,7 +231,7 @@ impl App {
         };
         let msg = js_sys::Object::new();
         let sets = w
-            .forms
+            .ran
             .get(i)
             .map(|f| f.sets().join("\n"))
             .unwrap_or_default();
@@ -267,7 +271,7 @@ impl App {
         w.workers[k].busy = None;
         let slot = match VariantResult::from_json(&out) {
             Ok(mut r) => {
-                if let Some(f) = w.forms.get(i) {
+                if let Some(f) = w.ran.get(i) {
                     r.row = m::with_labels(r.row, f);
                 }
                 Slot::Done(Rc::new(r))
