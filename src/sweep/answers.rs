@@ -239,13 +239,20 @@ fn interval(rows: &[(&VariantRow, Knobs)], base: usize) -> String {
     let Some(now) = k.interval_ms else {
         return "Checkpointing is off in this job (no interval).".into();
     };
-    let mut runs: Vec<(u64, &VariantRow)> = rows
+    let same: Vec<(u64, &VariantRow)> = rows
         .iter()
         .filter(|(_, o)| k.same_but_interval(o))
         .filter_map(|(r, o)| o.interval_ms.map(|i| (i, *r)))
         .collect();
-    runs.sort_by_key(|(i, _)| *i);
-    runs.dedup_by_key(|(i, _)| *i);
+    // The intervals run, shortest first, each with its first row (a sort of plain numbers: the
+    // bundle has that one already).
+    let mut intervals: Vec<u64> = same.iter().map(|(i, _)| *i).collect();
+    intervals.sort_unstable();
+    intervals.dedup();
+    let runs: Vec<(u64, &VariantRow)> = intervals
+        .iter()
+        .filter_map(|i| same.iter().find(|(j, _)| j == i).copied())
+        .collect();
     if runs.len() < 2 {
         return format!(
             "The variants run do not say: only the interval {} was run with these settings ({} complete); add checkpointing.interval_ms={},{} to compare.",
