@@ -406,6 +406,18 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_schedule_is_a_knob_so_it_is_not_taken_for_the_job_as_it_is() {
+        let sets = vec!["faults.kill_every_ms=0,5 s".to_string()];
+        let o = SweepOptions::default();
+        let v = prepare(BACKPRESSURE, &sets, o).unwrap();
+        assert_eq!(Knobs::of_variant(&v[0]).kill_every_ms, 0);
+        assert_eq!(Knobs::of_variant(&v[1]).kill_every_ms, 5000);
+        let file = Scenario::from_json(BACKPRESSURE).unwrap();
+        assert_eq!(Knobs::of_variant(&v[0]), Knobs::of(&file, 0));
+        assert_ne!(Knobs::of_variant(&v[1]), Knobs::of(&file, 0));
+    }
+
+    #[test]
     fn the_interval_answer_is_the_shortest_sustained_one_run() {
         let sets = vec!["checkpointing.interval_ms=300,1000,3000".to_string()];
         let o = SweepOptions::default();
