@@ -5,6 +5,7 @@
 //!
 //!     cargo run --release --example heap_probe -- HOURS [SCENARIO_FILE]
 //!     cargo run --release --example heap_probe -- 4 static/scenarios/bench-large.json
+//!     MINUTES=10 cargo run --release --example heap_probe -- 1 static/scenarios/bench-production.json
 use barrierscope::sim::scenario::Scenario;
 use barrierscope::sim::Simulation;
 use barrierscope::ui::run::Run;
@@ -60,13 +61,16 @@ fn main() {
     println!("sim built: {} KiB", (LIVE.load(Relaxed) - b) / 1024);
     let mut run = Run::new(sim);
     println!("run built: {} KiB", (LIVE.load(Relaxed) - b) / 1024);
-    let step = if hours == 1 {
-        600_000_000
-    } else {
-        1_800_000_000u64
+    // MINUTES=n: play n simulated minutes instead, printing every minute.
+    let minutes: Option<u64> = std::env::var("MINUTES").ok().and_then(|m| m.parse().ok());
+    let step = match minutes {
+        Some(_) => 60_000_000,
+        None if hours == 1 => 600_000_000,
+        None => 1_800_000_000u64,
     };
+    let total = minutes.map_or(hours * 3_600_000_000, |m| m * 60_000_000);
     let mut t = 0;
-    while t < hours * 3_600_000_000 {
+    while t < total {
         let goal = t + step;
         while t < goal {
             t += 1_000_000;

@@ -450,6 +450,160 @@ fn snapshot_failure_async_declines_and_counts_then_sync_fails_the_task_and_resto
     assert_eq!(sim.exactly_once().lost, 0);
 }
 
+/// Every lesson's file (not the benchmarks), by name.
+fn lessons() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            let stem = path.file_stem()?.to_str()?.to_string();
+            let json = path.extension().and_then(|x| x.to_str()) == Some("json");
+            (json && stem != "index" && !stem.starts_with("bench-")).then_some(stem)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// What a step says happened to a checkpoint: "Checkpoint 3 completes", "Savepoint 3
+/// completes", "checkpoint 1 is COMPLETED", "Checkpoint 4 expires", "Checkpoint 2 is triggered".
+fn claims(text: &str) -> Vec<(u64, &'static str)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::new();
+    for w in words.windows(4) {
+        let named =
+            w[0].eq_ignore_ascii_case("checkpoint") || w[0].eq_ignore_ascii_case("savepoint");
+        let Ok(id) = w[1].parse::<u64>() else {
+            continue;
+        };
+        if !named {
+            continue;
+        }
+        let verb = w[2].trim_end_matches([':', ';', ',', '.']);
+        let next = w[3].trim_end_matches([':', ';', ',', '.']);
+        match (verb, next) {
+            ("completes", _) | ("is", "COMPLETED") => out.push((id, "completed")),
+            ("expires", _) => out.push((id, "expired")),
+            ("is", "triggered") => out.push((id, "triggered")),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_step_that_names_a_checkpoint_event_comes_just_after_it_in_the_lessons_run() {
+    // A step is shown at its time in the story's own run: "Checkpoint 3 completes" must not
+    // come before checkpoint 3 completed, nor long after (the data rates and latencies of the
+    // lessons set these times, so retuning a lesson must retime its steps).
+    const LATE_MS: u64 = 60;
+    let mut checked = 0;
+    for name in lessons() {
+        let s = load(&name);
+        let mut sim = Simulation::new(s.clone()).unwrap();
+        for step in &s.steps {
+            // The narration ties a step to the last event before `at_ms + 1` (ui::narration).
+            sim.run_until(barrierscope::sim::ids::SimTime(step.at_ms * 1000 + 999));
+            for (id, what) in claims(&step.text) {
+                let e = sim
+                    .stats()
+                    .get(barrierscope::sim::ids::CheckpointId(id))
+                    .unwrap_or_else(|| {
+                        panic!("{name} at {} ms: no checkpoint {id} yet", step.at_ms)
+                    })
+                    .clone();
+                let at = match what {
+                    "completed" => {
+                        assert_eq!(
+                            e.status,
+                            CheckpointStatus::Completed,
+                            "{name} at {} ms: {}",
+                            step.at_ms,
+                            step.text
+                        );
+                        e.completion_timestamp.unwrap()
+                    }
+                    "expired" => {
+                        assert_eq!(
+                            e.failure_reason,
+                            Some(FailureReason::CheckpointExpired),
+                            "{name} at {} ms: {}",
+                            step.at_ms,
+                            step.text
+                        );
+                        e.failure_timestamp.unwrap()
+                    }
+                    _ => e.trigger_timestamp,
+                };
+                assert!(
+                    ms(at) + LATE_MS >= step.at_ms,
+                    "{name}: `{}` at {} ms, but checkpoint {id} {what} at {} ms",
+                    step.text,
+                    step.at_ms,
+                    ms(at)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 15, "{checked} steps checked");
+}
+
+#[test]
+fn every_lesson_shows_records_queued_on_both_sides_of_a_barrier() {
+    // A barrier travels behind the records sent before it and ahead of those sent after it:
+    // the lessons' rates and network latency keep several records in each channel, so that
+    // the graph shows it (with 50 records/s and 2 ms latency fewer than one record was ever
+    // in flight).
+    use barrierscope::sim::channel::Item;
+    for name in lessons() {
+        let s = load(&name);
+        let end = s.duration_ms;
+        let mut sim = Simulation::new(s).unwrap();
+        let (mut samples, mut records, mut around) = (0u64, 0u64, 0u64);
+        for t in 1..=end {
+            run_until(&mut sim, t);
+            samples += 1;
+            for ch in sim.channels() {
+                let buffers: Vec<bool> = ch
+                    .queue
+                    .iter()
+                    .map(|f| matches!(f.item, Item::Buffer(_)))
+                    .collect();
+                records += buffers.iter().filter(|b| **b).count() as u64;
+                // An aligned barrier sits in the queue; an unaligned one in the priority lane,
+                // ahead of the `overtaken` queued items it has passed.
+                let split = ch
+                    .queue
+                    .iter()
+                    .position(|f| matches!(f.item, Item::Barrier(_)))
+                    .map(|b| (b, b + 1))
+                    .or_else(|| {
+                        ch.priority.iter().find_map(|f| match f.item {
+                            Item::Barrier(_) => Some((f.overtaken as usize, f.overtaken as usize)),
+                            _ => None,
+                        })
+                    });
+                if let Some((ahead, behind)) = split {
+                    let (ahead, behind) = (ahead.min(buffers.len()), behind.min(buffers.len()));
+                    if buffers[..ahead].contains(&true) && buffers[behind..].contains(&true) {
+                        around += 1;
+                    }
+                }
+            }
+        }
+        let mean = records as f64 / samples as f64;
+        assert!(
+            mean >= 5.0,
+            "{name}: {mean:.1} buffers in flight on average"
+        );
+        assert!(
+            around > 0,
+            "{name}: no barrier ever has records on both sides"
+        );
+    }
+}
+
 #[test]
 fn index_json_lists_exactly_the_shipped_scenario_files() {
     let text =

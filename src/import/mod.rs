@@ -2,7 +2,7 @@
 //! live by [`fetch`]) become a scenario calibrated to the job, with a `calibration` section
 //! saying where each figure came from. The rules are in docs/import.md.
 //!
-//! [`import`] is target-independent (a later browser dialog can call it with dropped files);
+//! [`import`] is target-independent (the browser's "Import from Flink" dialog calls it in wasm);
 //! only [`fetch`] (HTTP) is native. [`rest`] recognises and parses the bodies; this module
 //! checks which endpoints came, then builds the scenario from `shape` (operators and edges from
 //! the plan), `rates` (running time, rates, costs, network settings from the vertex metrics) and
@@ -148,7 +148,11 @@ pub fn import(inputs: &[Input]) -> Result<Imported, String> {
             body,
         });
     }
-    let seen: BTreeSet<&str> = parsed.iter().map(|p| p.body.endpoint()).collect();
+    // Inserted one by one: collecting into a BTreeSet sorts (a stable sort in the bundle).
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for p in &parsed {
+        seen.insert(p.body.endpoint());
+    }
     let has_plan = parsed.iter().any(|p| {
         matches!(&p.body, Body::Plan(_)) || matches!(&p.body, Body::Job(j) if j.plan.is_some())
     });

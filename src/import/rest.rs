@@ -1,8 +1,9 @@
 //! The bodies of Flink's REST endpoints that the import reads, recognised by their content, and
-//! parsed with the path of any field that has the wrong type (serde_path_to_error). Only the
+//! parsed with the path of any field that has the wrong type (`json_path`). Only the
 //! fields the import uses are declared; Flink's other fields are ignored, and a missing
 //! `Option` field is `None`.
 
+use crate::sim::scenario::json_path;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -229,11 +230,18 @@ impl Body {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        if path.is_empty() || path == "." {
+/// The body parsed as `T`; an error names the field (`vertices[0].parallelism: ...`), found from
+/// the error's position in the text (see [`json_path`]).
+fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| {
+        let path = json_path::at(text, e.line(), e.column());
+        let inner = e.to_string();
+        // serde_json appends " at line L column C"; the path says where.
+        let inner = match inner.rfind(" at line ") {
+            Some(i) => inner[..i].to_string(),
+            None => inner,
+        };
+        if path == "." {
             inner
         } else {
             format!("{path}: {inner}")
@@ -256,28 +264,28 @@ pub fn parse(text: &str) -> Result<Body, String> {
     let body = match &value {
         Value::Array(items) => {
             if items.iter().all(|i| i.get("id").is_some()) {
-                Body::Metrics(typed(value)?)
+                Body::Metrics(typed(text)?)
             } else {
                 Body::Unknown
             }
         }
         Value::Object(_) => {
             if has("jid") && has("vertices") {
-                Body::Job(typed(value)?)
+                Body::Job(typed(text)?)
             } else if value.get("plan").is_some_and(|p| p.get("nodes").is_some()) {
-                Body::Plan(typed(value)?)
+                Body::Plan(typed(text)?)
             } else if has("mode") && has("interval") {
-                Body::Config(typed(value)?)
+                Body::Config(typed(text)?)
             } else if has("counts") && has("history") {
-                Body::Checkpoints(typed(value)?)
+                Body::Checkpoints(typed(text)?)
             } else if has("id") && has("tasks") && has("status") {
-                Body::CheckpointDetails(typed(value)?)
+                Body::CheckpointDetails(typed(text)?)
             } else if has("id") && has("subtasks") && has("num_subtasks") {
-                Body::SubtaskDetails(typed(value)?)
+                Body::SubtaskDetails(typed(text)?)
             } else if has("backpressureLevel") || has("backpressure-level") {
-                Body::Backpressure(typed(value)?)
+                Body::Backpressure(typed(text)?)
             } else if value.pointer("/at_end/vertices").is_some() {
-                Body::HarnessVertices(typed(value)?)
+                Body::HarnessVertices(typed(text)?)
             } else {
                 Body::Unknown
             }

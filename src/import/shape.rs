@@ -112,7 +112,10 @@ pub(super) fn shape<'a>(parsed: &'a [Parsed], b: &mut Builder) -> Result<Shape<'
     if let Some((file, pl)) = &plan {
         plan_inputs(file, pl, &mut vertices)?;
     }
-    let ids: BTreeSet<String> = vertices.iter().map(|v| v.id.clone()).collect();
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for v in &vertices {
+        ids.insert(v.id.clone());
+    }
     if ids.len() != vertices.len() {
         return Err("the job names one vertex ID twice".into());
     }
@@ -177,11 +180,12 @@ fn plan_inputs(file: &str, pl: &PlanInner, vertices: &mut Vec<Vertex>) -> Result
         ));
     }
     let fresh = vertices.is_empty();
-    let by_id: BTreeMap<String, usize> = vertices
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id.clone(), i))
-        .collect();
+    // Maps and sets here are filled by insert: collecting into one sorts first, and each such
+    // sort is one more stable sort in the browser bundle.
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, v) in vertices.iter().enumerate() {
+        by_id.insert(v.id.clone(), i);
+    }
     for (i, n) in pl.nodes.iter().enumerate() {
         let id = n.id.to_ascii_lowercase();
         let p = parallelism(file, &format!("plan.nodes[{i}].parallelism"), n.parallelism)?;
@@ -247,11 +251,10 @@ fn edges_and_kinds(
     names: &[String],
     b: &mut Builder,
 ) -> Result<(Vec<EdgeSpec>, Vec<OperatorKind>), String> {
-    let index: BTreeMap<&str, usize> = vertices
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id.as_str(), i))
-        .collect();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, v) in vertices.iter().enumerate() {
+        index.insert(v.id.as_str(), i);
+    }
     let edges_known = plan_file.is_some();
     let plan_file = plan_file.unwrap_or_default();
     let mut edges: Vec<EdgeSpec> = Vec::new();

@@ -76,6 +76,29 @@ impl Buffer {
     }
 }
 
+/// Record lists of consumed buffers, kept for new ones: a buffer's list is reused instead of
+/// allocated. Only saves allocations; what a run does never depends on it.
+#[derive(Debug, Clone, Default)]
+pub struct RecordPool(Vec<Vec<Record>>);
+
+impl RecordPool {
+    /// Most lists kept.
+    const MAX: usize = 4096;
+
+    /// An empty list, with room for at least `room` runs if a new one must be allocated.
+    pub fn take(&mut self, room: usize) -> Vec<Record> {
+        self.0.pop().unwrap_or_else(|| Vec::with_capacity(room))
+    }
+
+    /// Keeps `records`' allocation for a later buffer.
+    pub fn give(&mut self, mut records: Vec<Record>) {
+        if records.capacity() > 0 && self.0.len() < Self::MAX {
+            records.clear();
+            self.0.push(records);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     Buffer(Buffer),
@@ -167,7 +190,7 @@ impl Channel {
 
     /// Finishes the current segment (full, or before an event): what was written since the last
     /// flush is sent as its last slice. Returns whether an item was queued.
-    pub fn finish(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+    pub fn finish(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
         if !self.segment_open() {
             return false;
         }
@@ -190,7 +213,7 @@ impl Channel {
             }
             return false;
         }
-        let mut b = self.take_building();
+        let mut b = self.take_building(pool);
         b.ends_segment = true;
         self.current_slices = 0;
         self.buffers += 1;
@@ -200,25 +223,25 @@ impl Channel {
 
     /// The output flusher: sends what was written since the last flush as a slice; the
     /// producer goes on writing into the same segment. Returns whether an item was queued.
-    pub fn flush(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+    pub fn flush(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
         if self.building.records.is_empty() {
             return false;
         }
-        let b = self.take_building();
+        let b = self.take_building(pool);
         self.segment_flushed += b.bytes;
         self.current_slices += 1;
         self.enqueue(b, now, visible_at);
         true
     }
 
-    /// Takes what was written since the last flush; the next one starts with room for as many
-    /// record runs (one allocation instead of a few growths).
-    fn take_building(&mut self) -> Buffer {
+    /// Takes what was written since the last flush; the next one starts with a list from
+    /// `pool`, or room for as many record runs (one allocation instead of a few growths).
+    fn take_building(&mut self, pool: &mut RecordPool) -> Buffer {
         let room = self.building.records.len();
         std::mem::replace(
             &mut self.building,
             Buffer {
-                records: Vec::with_capacity(room),
+                records: pool.take(room),
                 ..Buffer::default()
             },
         )
@@ -367,23 +390,26 @@ mod tests {
         assert!(!c.write(rec(0), 100));
         assert!(!c.write(rec(1), 100));
         assert!(c.write(rec(2), 100));
-        assert!(c.finish(SimTime(0), SimTime(1)));
+        assert!(c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()));
         assert_eq!(c.buffers, 1);
         assert_eq!(c.queued_record_count(), 3);
-        assert!(!c.finish(SimTime(0), SimTime(1)), "nothing left to send");
+        assert!(
+            !c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()),
+            "nothing left to send"
+        );
     }
 
     #[test]
     fn capacity_counts_the_buffer_being_filled_and_events_take_none() {
         let mut c = Channel::new(2, 100);
         c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push(Item::Barrier(barrier(1)), SimTime(0), SimTime(1));
         assert!(c.has_space());
         c.write(rec(1), 50);
         assert!(c.has_space(), "the buffer being filled still has room");
         c.write(rec(2), 50);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         assert!(c.is_full());
         c.pop();
         assert!(c.has_space());
@@ -393,9 +419,9 @@ mod tests {
     fn priority_barrier_counts_the_items_it_overtook() {
         let mut c = Channel::new(8, 100);
         c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.write(rec(1), 100);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push_priority(barrier(1), SimTime(0), SimTime(1));
         assert_eq!(c.priority[0].overtaken, 2);
         c.pop();
@@ -406,10 +432,10 @@ mod tests {
     fn promoted_barrier_overtakes_the_buffers_ahead_of_it() {
         let mut c = Channel::new(8, 100);
         c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push(Item::Barrier(barrier(4)), SimTime(0), SimTime(1));
         c.write(rec(1), 100);
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         let pos = c.find_barrier(CheckpointId(4)).unwrap();
         let b = c.promote_barrier(pos, SimTime(5)).unwrap();
         assert!(b.unaligned);
@@ -421,15 +447,15 @@ mod tests {
     fn flushed_slices_share_their_segment_until_it_is_finished() {
         let mut c = Channel::new(1, 300);
         c.write(rec(0), 100);
-        assert!(c.flush(SimTime(0), SimTime(1)));
+        assert!(c.flush(SimTime(0), SimTime(1), &mut RecordPool::default()));
         assert_eq!(c.buffers_in_use(), 1, "one segment, sent as a slice");
         assert!(c.has_space(), "the producer goes on writing into it");
         c.write(rec(1), 100);
-        assert!(c.flush(SimTime(0), SimTime(1)));
+        assert!(c.flush(SimTime(0), SimTime(1), &mut RecordPool::default()));
         c.pop();
         assert_eq!(c.buffers_in_use(), 1, "still written into");
         assert!(c.write(rec(2), 100), "300 bytes: full");
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         assert!(c.is_full(), "the finished segment waits for its consumer");
         c.pop();
         assert!(c.is_full(), "its last slice is still queued");

@@ -215,6 +215,15 @@ pub struct Out {
 }
 
 impl Out {
+    /// Records into a list from `pool` (lists the engine emptied, kept to save allocations).
+    pub fn from_pool(pool: &mut Vec<Vec<Command>>) -> Out {
+        let commands = pool.pop().unwrap_or_default();
+        debug_assert!(commands.is_empty());
+        Out {
+            commands,
+            halted: false,
+        }
+    }
     pub fn push(&mut self, c: Command) {
         debug_assert!(!self.halted, "a halted handler recorded {c:?}");
         if matches!(

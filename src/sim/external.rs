@@ -38,7 +38,9 @@ impl ExternalSystem {
         *up_to = txn;
         self.committed_transactions += 1;
         self.committed_records += records.len() as u64;
-        for r in records {
+        // Only the last RECENT_OUTPUT of them can stay in `recent`.
+        let skip = records.len().saturating_sub(RECENT_OUTPUT);
+        for r in &records[skip..] {
             if self.recent.len() >= RECENT_OUTPUT {
                 self.recent.pop_front();
             }

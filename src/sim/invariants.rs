@@ -13,7 +13,7 @@ use super::scenario::{OperatorKind, Partitioning};
 use super::snapshot::OperatorState;
 use super::task::next_copy;
 use super::Simulation;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Most lineages (copies of one source record reaching the sinks) the oracle enumerates.
 pub const MAX_LINEAGES: usize = 4096;
@@ -47,6 +47,34 @@ impl SeqSet {
             self.base += 64;
         }
         true
+    }
+    /// Inserts every number of `seqs`; returns how many were not there yet (the same as
+    /// inserting them one by one, a word of the bitmap at a time).
+    pub fn insert_range(&mut self, seqs: std::ops::Range<u64>) -> u64 {
+        let start = seqs.start.max(self.base);
+        if start >= seqs.end {
+            return 0;
+        }
+        let (first, last) = (start - self.base, seqs.end - 1 - self.base);
+        let (w0, w1) = ((first / 64) as usize, (last / 64) as usize);
+        if w1 >= self.words.len() {
+            self.words.resize(w1 + 1, 0);
+        }
+        let mut fresh = 0;
+        for w in w0..=w1 {
+            let lo = if w == w0 { first % 64 } else { 0 };
+            let hi = if w == w1 { last % 64 } else { 63 };
+            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            let word = &mut self.words[w];
+            fresh += (mask & !*word).count_ones() as u64;
+            *word |= mask;
+        }
+        // Only a change to the first word can fill it.
+        while w0 == 0 && self.words.front() == Some(&u64::MAX) {
+            self.words.pop_front();
+            self.base += 64;
+        }
+        fresh
     }
     pub fn contains(&self, seq: u64) -> bool {
         if seq < self.base {
@@ -159,8 +187,7 @@ impl ExactlyOnceOracle {
     pub fn on_commit(&mut self, sink: SubtaskId, txn: CheckpointId, records: &[Record]) {
         for r in records {
             self.committed_records += r.n as u64;
-            let set = self.seqs_mut(r.src, r.copy);
-            let fresh = r.seqs().filter(|&seq| set.insert(seq)).count() as u64;
+            let fresh = self.seqs_mut(r.src, r.copy).insert_range(r.seqs());
             self.duplicates += r.n as u64 - fresh;
         }
         let e = self.sink_committed.entry(sink).or_default();
@@ -295,8 +322,9 @@ pub fn lineages(g: &ExecutionGraph, op: u32, copy: u32, out: &mut Vec<u32>) {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvariantChecker {
     last_trigger: CheckpointId,
-    /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on.
-    blocked: Vec<BTreeSet<InputIndex>>,
+    /// Per subtask: inputs whose barrier arrived during an aligned alignment still going on (a
+    /// bit per input).
+    blocked: Vec<Vec<u64>>,
     pub violations: Vec<String>,
     pub violation_count: u64,
 }
@@ -304,7 +332,11 @@ pub struct InvariantChecker {
 impl InvariantChecker {
     pub fn new(g: &ExecutionGraph) -> InvariantChecker {
         InvariantChecker {
-            blocked: vec![BTreeSet::new(); g.num_subtasks()],
+            blocked: g
+                .subtasks
+                .iter()
+                .map(|s| vec![0; s.inputs.len().div_ceil(64)])
+                .collect(),
             ..Default::default()
         }
     }
@@ -335,11 +367,17 @@ impl InvariantChecker {
     }
 
     pub fn on_channel_blocked(&mut self, t: SubtaskId, input: InputIndex, _id: CheckpointId) {
-        self.blocked[t.idx()].insert(input);
+        if let Some(w) = self.blocked[t.idx()].get_mut(input.idx() / 64) {
+            *w |= 1 << (input.idx() % 64);
+        }
     }
 
     pub fn on_record_delivered(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
-        if self.blocked[t.idx()].contains(&input) {
+        let words = &self.blocked[t.idx()];
+        if words
+            .get(input.idx() / 64)
+            .is_some_and(|w| w & (1 << (input.idx() % 64)) != 0)
+        {
             self.violate(format!(
                 "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
                 t.0
@@ -348,11 +386,11 @@ impl InvariantChecker {
     }
 
     pub fn on_alignment_end(&mut self, t: SubtaskId) {
-        self.blocked[t.idx()].clear();
+        self.blocked[t.idx()].fill(0);
     }
 
     pub fn reset_subtask(&mut self, t: SubtaskId) {
-        self.blocked[t.idx()].clear();
+        self.blocked[t.idx()].fill(0);
     }
 }
 
@@ -459,5 +497,19 @@ mod tests {
         assert!(s.insert(1));
         assert_eq!(s.count_below(3), 3);
         assert!(!s.insert(0));
+    }
+
+    #[test]
+    fn seq_set_range_insert_matches_inserting_one_by_one() {
+        let (mut one, mut ranges) = (SeqSet::default(), SeqSet::default());
+        let mut z = 7u64;
+        for _ in 0..2_000 {
+            z = crate::sim::task::mix64(z);
+            let (start, n) = (z % 700, 1 + (z >> 32) % 150);
+            let fresh = (start..start + n).filter(|&q| one.insert(q)).count() as u64;
+            assert_eq!(ranges.insert_range(start..start + n), fresh);
+            assert_eq!(ranges, one);
+        }
+        assert_eq!(ranges.count_below(850), one.count_below(850));
     }
 }

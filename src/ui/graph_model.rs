@@ -272,11 +272,62 @@ fn channel(sim: &Simulation, c: usize) -> ChannelScene {
 
 /// One bundle per job edge: counts over every channel of the edge.
 pub fn bundles(sim: &Simulation) -> Vec<BundleStats> {
-    let g = sim.graph();
+    BundleScan::default().get(sim, false)
+}
+
+/// While playing, a whole recount of the bundles takes about this many frames.
+pub const SCAN_FRAMES: usize = 6;
+
+/// The bundles of an aggregated graph, recounted a slice of channels per frame while playing
+/// (counting the 131,000 channels of a production-size job at once takes milliseconds, too
+/// long for one frame): the graph shows the last whole count, each channel as it was when the
+/// scan passed it, at most [`SCAN_FRAMES`] frames old.
+#[derive(Debug, Default)]
+pub struct BundleScan {
+    /// The last whole count, with the run's (events processed, inputs applied) when it ended.
+    shown: Option<((u64, usize), Vec<BundleStats>)>,
+    partial: Vec<BundleStats>,
+    next: usize,
+}
+
+impl BundleScan {
+    /// The bundles to draw for `sim`. `playing`: count the next slice of channels only (a
+    /// whole count when there is none yet); else count them all if the run moved.
+    pub fn get(&mut self, sim: &Simulation, playing: bool) -> Vec<BundleStats> {
+        let key = (sim.events_processed(), sim.inputs().len());
+        let n = sim.graph().channels.len();
+        if self.shown.as_ref().map(|s| s.0) != Some(key) {
+            let whole = !playing || self.shown.is_none();
+            if whole || self.next == 0 {
+                self.partial = vec![BundleStats::default(); sim.graph().edges.len()];
+                self.next = 0;
+            }
+            let end = if whole {
+                n
+            } else {
+                (self.next + n.div_ceil(SCAN_FRAMES)).min(n)
+            };
+            count_channels(sim, self.next..end, &mut self.partial);
+            self.next = end;
+            if end == n {
+                self.shown = Some((key, std::mem::take(&mut self.partial)));
+                self.next = 0;
+            }
+        }
+        self.shown.as_ref().map(|s| s.1.clone()).unwrap_or_default()
+    }
+
+    /// Forgets every count (another run is on screen).
+    pub fn clear(&mut self) {
+        *self = BundleScan::default();
+    }
+}
+
+/// Adds the channels `range` to their edges' bundles.
+fn count_channels(sim: &Simulation, range: std::ops::Range<usize>, stats: &mut [BundleStats]) {
     let now = sim.now();
-    let mut stats = vec![BundleStats::default(); g.edges.len()];
-    for (c, info) in g.channels.iter().enumerate() {
-        let ch = &sim.channels()[c];
+    let infos = &sim.graph().channels[range.clone()];
+    for (info, ch) in infos.iter().zip(&sim.channels()[range]) {
         let s = &mut stats[info.edge as usize];
         s.channels += 1;
         s.blocked += ch.blocked as usize;
@@ -309,7 +360,6 @@ pub fn bundles(sim: &Simulation) -> Vec<BundleStats> {
             }
         }
     }
-    stats
 }
 
 #[cfg(test)]
@@ -353,6 +403,31 @@ mod tests {
         assert_eq!(b.bundles.len(), g.edges.len());
         let per_edge: usize = b.bundles.iter().map(|e| e.channels).sum();
         assert_eq!(per_edge, g.channels.len());
+    }
+
+    #[test]
+    fn a_bundle_scan_while_playing_adds_up_to_a_whole_count() {
+        let sim = shipped_run_at("bench-large", 3000);
+        let mut scan = BundleScan::default();
+        let whole = bundles(&sim);
+        assert_eq!(scan.get(&sim, true), whole, "the first count is whole");
+        let later = shipped_run_at("bench-large", 3100);
+        let mut seen = Vec::new();
+        for _ in 0..SCAN_FRAMES {
+            seen.push(scan.get(&later, true));
+        }
+        assert!(
+            seen[..SCAN_FRAMES - 1].iter().all(|b| *b == whole),
+            "the last whole count shows meanwhile"
+        );
+        assert_eq!(
+            seen[SCAN_FRAMES - 1],
+            bundles(&later),
+            "after a pass, the new count"
+        );
+        assert_ne!(whole, bundles(&later));
+        scan.clear();
+        assert_eq!(scan.get(&sim, false), whole, "paused: a whole count");
     }
 
     #[test]

@@ -9,8 +9,13 @@ use crate::sim::scenario::OperatorKind;
 
 /// More channels than this and the graph is drawn as one bundle per operator pair.
 pub const AGGREGATE_ABOVE_CHANNELS: usize = 200;
-/// Horizontal distance between two operator columns, in SVG units.
+/// Horizontal distance between two operator columns, in SVG units, when the pane has room.
 pub const COLUMN_PITCH: f64 = 245.0;
+/// Narrowest column pitch: a narrow pane shrinks the channels between the columns down to this
+/// before it scales the drawing (and its text) below one CSS pixel per SVG unit.
+pub const MIN_COLUMN_PITCH: f64 = NODE_W + 40.0;
+/// Smallest font size of the graph's text, in SVG units (static/style.css, `svg.graph`).
+pub const MIN_TEXT: f64 = 12.0;
 pub const NODE_W: f64 = 124.0;
 /// Height and vertical pitch of a subtask node at full size.
 pub const NODE_H: f64 = 38.0;
@@ -65,6 +70,25 @@ impl Line {
     }
 }
 
+/// The graph pane as measured in the browser: its width in CSS pixels and its width / height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Screen {
+    pub width: f64,
+    pub aspect: f64,
+}
+
+impl Screen {
+    /// Quantised, so that the same window size always gives the same layout: the width is
+    /// rounded down to 8 px and the aspect up to 0.02, so the drawing never gets wider or taller
+    /// than the pane on account of the rounding.
+    pub fn measured(width: f64, height: f64) -> Screen {
+        Screen {
+            width: (width / 8.0).floor() * 8.0,
+            aspect: (width / height.max(40.0) * 50.0).ceil() / 50.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     pub width: f64,
@@ -85,9 +109,12 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Lays `g` out. `aspect` (width / height of the screen area) stretches a short graph
-    /// vertically to use the space, up to [`MAX_STRETCH`] times its natural spacing.
-    pub fn new(g: &ExecutionGraph, aspect: Option<f64>) -> Layout {
+    /// Lays `g` out. The screen's aspect stretches a short graph vertically to use the space,
+    /// up to [`MAX_STRETCH`] times its natural spacing; in a pane narrower than the drawing the
+    /// columns move closer (down to [`MIN_COLUMN_PITCH`]) so that one SVG unit stays at least
+    /// one pixel and the text at least [`MIN_TEXT`] px.
+    pub fn new(g: &ExecutionGraph, screen: Option<Screen>) -> Layout {
+        let aspect = screen.map(|s| s.aspect);
         let n_ops = g.operators.len();
         // Longest path from a source: the column.
         let mut column = vec![0usize; n_ops];
@@ -136,14 +163,21 @@ impl Layout {
         };
         let height_of =
             |ab: &[(f64, f64)], s: f64| ab.iter().map(|(a, b)| a * s + b).fold(0.0, f64::max);
-        // Shrink the nodes of a tall graph so that the tallest column fits.
+        // Shrink the nodes of a tall graph so that the tallest column fits (the pane's height
+        // when it is known: the drawing is not scaled down, nor its text).
+        let max_column_h = match screen {
+            Some(s) if s.aspect > 0.1 => {
+                (s.width / s.aspect - TOP - BOTTOM).clamp(200.0, MAX_COLUMN_H)
+            }
+            _ => MAX_COLUMN_H,
+        };
         let natural = height_of(&col_ab(NODE_PITCH, NODE_H), 1.0);
-        let scale = if natural > MAX_COLUMN_H {
+        let scale = if natural > max_column_h {
             let mut lo = 0.0;
             let mut hi = 1.0;
             for _ in 0..40 {
                 let mid = (lo + hi) / 2.0;
-                if height_of(&col_ab(NODE_PITCH * mid, NODE_H * mid), 1.0) > MAX_COLUMN_H {
+                if height_of(&col_ab(NODE_PITCH * mid, NODE_H * mid), 1.0) > max_column_h {
                     hi = mid;
                 } else {
                     lo = mid;
@@ -156,7 +190,13 @@ impl Layout {
         let node_h = (NODE_H * scale).max(1.5);
         let compact = node_h < 22.0;
         let ab = col_ab(NODE_PITCH * scale, node_h);
-        let natural_w = LEFT * 2.0 + (n_cols - 1) as f64 * COLUMN_PITCH + NODE_W;
+        let column_pitch = match screen {
+            Some(s) if n_cols > 1 && s.width.is_finite() => ((s.width - LEFT * 2.0 - NODE_W)
+                / (n_cols - 1) as f64)
+                .clamp(MIN_COLUMN_PITCH, COLUMN_PITCH),
+            _ => COLUMN_PITCH,
+        };
+        let natural_w = LEFT * 2.0 + (n_cols - 1) as f64 * column_pitch + NODE_W;
         let natural_h = height_of(&ab, 1.0);
         // Stretch a short graph to the screen area's shape.
         let target_h = match aspect {
@@ -202,7 +242,7 @@ impl Layout {
         let mut cursor = vec![0.0f64; n_cols];
         for (i, op) in g.operators.iter().enumerate() {
             let c = column[i];
-            let x = LEFT + c as f64 * COLUMN_PITCH;
+            let x = LEFT + c as f64 * column_pitch;
             let used = ab[c].0 * stretch + ab[c].1;
             // Centre each column vertically in the area.
             let y0 = TOP + (area_h - used) / 2.0 + cursor[c];
@@ -321,7 +361,13 @@ mod tests {
             "edges":[{"from":"a","to":"b"}]}}"#,
         );
         let flat = Layout::new(&g, None);
-        let tall = Layout::new(&g, Some(1.0));
+        let tall = Layout::new(
+            &g,
+            Some(Screen {
+                width: 2000.0,
+                aspect: 1.0,
+            }),
+        );
         assert!(tall.height > flat.height);
         let gap = |l: &Layout| l.subtasks[1].y - l.subtasks[0].y;
         assert!(gap(&tall) > gap(&flat));
@@ -343,5 +389,94 @@ mod tests {
                      {"from":"side","to":"k","partitioning":"broadcast"}]}}"#,
         );
         assert_eq!(Layout::new(&g, None).columns, vec![0, 1, 1, 2]);
+    }
+
+    /// A job of `(name, kind, parallelism)` operators and `(from, to, partitioning)` edges.
+    fn job(ops: &[(&str, &str, u32)], edges: &[(&str, &str, &str)]) -> ExecutionGraph {
+        let ops: Vec<String> = ops
+            .iter()
+            .map(|(n, k, p)| format!(r#"{{"name":"{n}","kind":"{k}","parallelism":{p}}}"#))
+            .collect();
+        let edges: Vec<String> = edges
+            .iter()
+            .map(|(f, t, p)| format!(r#"{{"from":"{f}","to":"{t}","partitioning":"{p}"}}"#))
+            .collect();
+        graph(&format!(
+            r#"{{"name":"t","duration_ms":10,"job":{{"operators":[{}],"edges":[{}]}}}}"#,
+            ops.join(","),
+            edges.join(",")
+        ))
+    }
+
+    /// On-screen size of the graph's smallest text in a `w` x `h` px pane: the SVG is scaled to
+    /// fit the pane ("meet"), so one unit is the smaller of the two ratios.
+    fn smallest_text_px(l: &Layout, w: f64, h: f64) -> f64 {
+        MIN_TEXT * (w / l.width).min(h / l.height)
+    }
+
+    /// Lays `g` out for a `w` x `h` px pane and checks its smallest text is 12 px or more there.
+    fn laid_out_legibly(g: &ExecutionGraph, w: f64, h: f64) -> Layout {
+        let l = Layout::new(g, Some(Screen::measured(w, h)));
+        let px = smallest_text_px(&l, w, h);
+        assert!(
+            px >= 12.0,
+            "{w}x{h}: text at {px:.2} px, layout {}x{}",
+            l.width,
+            l.height
+        );
+        l
+    }
+
+    #[test]
+    fn a_narrow_pane_keeps_the_graph_text_at_12_px_or_more() {
+        // The lessons' job: source ×2 → counter ×2 → sink ×1, three columns.
+        let g = job(
+            &[
+                ("source", "source", 2),
+                ("counter", "keyed", 2),
+                ("sink", "sink", 1),
+            ],
+            &[
+                ("source", "counter", "hash"),
+                ("counter", "sink", "rebalance"),
+            ],
+        );
+        let wide = Layout::new(&g, None);
+        // Panes of a 1024, 1280 and 1920 px wide window, and a few in between.
+        for (w, h) in [
+            (505.0, 560.0),
+            (512.0, 620.0),
+            (640.0, 500.0),
+            (790.0, 660.0),
+            (1300.0, 900.0),
+        ] {
+            let l = laid_out_legibly(&g, w, h);
+            // The columns moved closer, the nodes kept their size and their order.
+            assert!(l
+                .subtasks
+                .iter()
+                .all(|r| r.w == NODE_W && r.x >= 0.0 && r.x + r.w <= l.width));
+            let gap = l.subtasks[2].x - (l.subtasks[0].x + NODE_W);
+            assert!(gap >= MIN_COLUMN_PITCH - NODE_W - 1e-9, "{w}: gap {gap}");
+            assert!(l.width <= wide.width);
+        }
+        // Without the narrow pane, the drawing would be scaled below 12 px.
+        let unshrunk = smallest_text_px(&wide, 512.0, 620.0);
+        assert!(unshrunk < 12.0, "{unshrunk}");
+        // A pane wide enough keeps the full pitch.
+        assert_eq!(
+            Layout::new(&g, Some(Screen::measured(1300.0, 900.0))).width,
+            wide.width
+        );
+    }
+
+    #[test]
+    fn a_low_pane_shrinks_the_nodes_of_a_tall_graph_not_its_text() {
+        let g = job(
+            &[("a", "source", 16), ("b", "sink", 16)],
+            &[("a", "b", "hash")],
+        );
+        let l = laid_out_legibly(&g, 780.0, 400.0);
+        assert!(l.subtasks[1].h < Layout::new(&g, None).subtasks[1].h);
     }
 }

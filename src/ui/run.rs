@@ -52,7 +52,7 @@ pub const UI_DETAIL_ROWS: usize = 16;
 pub const CHECKPOINT_STEP_LIMIT: usize = 500_000;
 
 /// How many events are processed between two looks at the frame budget.
-const BUDGET_CHECK_EVERY: u64 = 256;
+const BUDGET_CHECK_EVERY: u64 = 32;
 
 /// A position on the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,15 +231,15 @@ impl Run {
         self.frame() != self.furthest
     }
 
-    /// Plays forward to `t`, stopping early when `stop` says the frame budget is spent. Returns
-    /// whether `t` was reached. A Flink job is unbounded: the run goes on past the scenario's
-    /// `duration_ms` (free play); only the narration ends there.
+    /// Plays forward to `t` (to after every event at `t`), stopping early when `stop` says the
+    /// frame budget is spent. Returns whether `t` was reached. A Flink job is unbounded: the run
+    /// goes on past the scenario's `duration_ms` (free play); only the narration ends there.
     pub fn play_to(
         &mut self,
         t: SimTime,
         stop: &mut dyn FnMut() -> bool,
     ) -> Result<bool, ReplayError> {
-        if t <= self.sim.now() {
+        if t < self.sim.now() {
             return Ok(true);
         }
         self.advance(Goal::at(t), stop)
@@ -423,19 +423,20 @@ impl Run {
         Ok(true)
     }
 
-    /// `run_until(t)`, but gives up between two instants when `stop` says so. Returns whether
-    /// `t` was reached. Stopping early always leaves a clean frame (every event at `now` done).
+    /// `run_until(t)`, but gives up when `stop` says so. Returns whether `t` was reached.
+    /// Stopping early may leave a frame between two events of one instant (a production-size
+    /// job's output flushers all fire at once, too much work for one animation frame): a frame
+    /// like any other (see [`Frame`]); inputs still land only after every event at their
+    /// instant ([`Run::apply`]), and [`Run::play_to`] the shown instant completes it.
     fn run_until_budget(&mut self, t: SimTime, stop: &mut dyn FnMut() -> bool) -> bool {
         let mut n = 0u64;
         while let Some(at) = self.sim.next_event_time() {
             if at > t {
                 break;
             }
-            if n >= BUDGET_CHECK_EVERY && at > self.sim.now() {
+            if n >= BUDGET_CHECK_EVERY {
                 n = 0;
                 if stop() {
-                    let now = self.sim.now();
-                    self.sim.run_until(now);
                     self.note_progress();
                     return false;
                 }
@@ -469,16 +470,24 @@ impl Run {
     fn take_keyframe_at(&mut self, at: SimTime) {
         self.sim.run_until(at);
         if self.keyframes.last().map(|k| k.now() < at).unwrap_or(true) {
-            self.keyframes.push(self.sim.clone());
-            // Thin out when there are too many, or when they weigh too much (the checkpoint
-            // history a clone carries grows with the run).
-            while self.keyframes.len() > self.max_keyframes
-                || (self.keyframes.len() > MIN_KEYFRAMES
-                    && self.keyframes.iter().map(clone_bytes).sum::<usize>() > KEYFRAME_MEMORY)
-            {
-                self.interval_us = self.interval_us.saturating_mul(2);
-                let iv = self.interval_us;
+            // Thin out when there would be too many, or when they would weigh too much (the
+            // checkpoint history a clone carries grows with the run), counting the new keyframe
+            // before it is cloned: the old ones go first, so that no more clones than the
+            // budget are ever alive at once (a production-size job's clone weighs ~38 MB, and
+            // wasm memory never shrinks).
+            let bytes = clone_bytes(&self.sim);
+            let mut iv = self.interval_us;
+            while {
+                let n = self.keyframes.len() + (at.0 % iv == 0) as usize;
+                let total = self.keyframes.iter().map(clone_bytes).sum::<usize>() + bytes;
+                n > self.max_keyframes || (n > MIN_KEYFRAMES && total > KEYFRAME_MEMORY)
+            } {
+                iv = iv.saturating_mul(2);
                 self.keyframes.retain(|k| k.now().0 % iv == 0);
+            }
+            self.interval_us = iv;
+            if at.0 % iv == 0 {
+                self.keyframes.push(self.sim.clone());
             }
         }
         self.note_progress();

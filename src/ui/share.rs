@@ -114,7 +114,9 @@ impl ShareLink {
                 "seed" => seed = Some(number(key, value)?),
                 "in" => {
                     let bytes = base64url_decode(value).ok_or("`in` is not valid base64url")?;
-                    let raw: Vec<RawInput> = serde_json::from_slice(&bytes)
+                    // As text: the bundle then carries one JSON reader (str), not two.
+                    let text = String::from_utf8(bytes).map_err(|_| "`in` is not UTF-8")?;
+                    let raw: Vec<RawInput> = serde_json::from_str(&text)
                         .map_err(|e| format!("`in` is not a list of inputs: {e}"))?;
                     if raw.len() > MAX_LINK_INPUTS {
                         return Err(format!("`in` has more than {MAX_LINK_INPUTS} inputs"));

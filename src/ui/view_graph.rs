@@ -161,7 +161,7 @@ pub fn graph(props: &GraphProps) -> Html {
             aria-label={format!("Job graph of {}: {} subtasks, {} channels", scene.scenario_name, g.subtasks.len(), g.channels.len())}>
             <g class="bus">
                 <line x1="0" y1={fmt(BUS_Y)} x2={fmt(layout.width)} y2={fmt(BUS_Y)} />
-                <text x="6" y={fmt(BUS_Y + 14.0)}>{ "RPC to/from the JobManager: trigger ↓ sources · acknowledge / decline ↑ from every subtask" }</text>
+                <text x="6" y={fmt(BUS_Y + 14.0)}>{ "RPC to/from the JobManager: trigger ↓ sources · ack / decline ↑ every subtask" }</text>
                 <title>{ "The CheckpointCoordinator runs in the JobManager: it sends trigger RPCs to the source subtasks only, and every subtask acknowledges (or declines) each checkpoint with an RPC." }</title>
             </g>
             { operators(g, layout) }

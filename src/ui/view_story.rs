@@ -124,13 +124,16 @@ pub struct ShareProps {
     pub on_share: Callback<()>,
     pub on_export: Callback<()>,
     pub on_import: Callback<()>,
+    /// Open the "Import from Flink" dialog.
+    pub on_import_flink: Callback<()>,
     /// Show the keyboard shortcuts.
     pub on_help: Callback<()>,
     /// Open the What-if panel.
     pub on_whatif: Callback<()>,
 }
 
-/// The share buttons: Share (a link to this frame), Export, Import and the keyboard help.
+/// The share buttons: Share (a link to this frame), Export, Import, Import from Flink (with the
+/// `flink-import-ui` feature) and the keyboard help.
 #[function_component(ShareButtons)]
 pub fn share_buttons(props: &ShareProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
@@ -140,6 +143,9 @@ pub fn share_buttons(props: &ShareProps) -> Html {
             <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
             <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
             <button data-testid="whatif" onclick={click(&props.on_whatif)} title="What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)">{ "What if" }</button>
+            if cfg!(feature = "flink-import-ui") {
+                <button data-testid="import-flink" onclick={click(&props.on_import_flink)} title="Import a running Flink job from the saved bodies of its REST endpoints">{ "Import from Flink" }</button>
+            }
             <button data-testid="help" onclick={click(&props.on_help)} title="Keyboard shortcuts (?)">{ "?" }</button>
         </div>
     }

@@ -10,6 +10,9 @@
 //  - criterion: ns per ack when the coordinator collects one checkpoint from 10,000 subtasks;
 //  - what if (tests/e2e/whatif-bench.mjs): a 6-variant sweep of 10 min of bench-large in Web
 //    Workers, and the frame time of a lesson playing meanwhile.
+// BENCH_ONLY=phase,phase... runs only those phases (native, scaling, production-native, wasm,
+// first-graph, frames, frames-SCENARIO, paused, scrub, heap, production-heap, whatif) and writes
+// target/bench/report-only.json instead of report.json; e.g. BENCH_ONLY=frames-bench-production,production-heap.
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -21,6 +24,8 @@ const OUT = path.join(ROOT, "target", "bench");
 mkdirSync(OUT, { recursive: true });
 const SCENARIOS = ["bench-small", "bench-medium", "bench-large"];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
+const want = (phase) => !ONLY || ONLY.includes(phase) || (phase.startsWith("frames-") && ONLY.includes("frames"));
 const RUNNER = path.join(ROOT, "target", "release", "barrierscope-sim");
 const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
@@ -40,7 +45,7 @@ function machine() {
 }
 
 // ---- native runner ----
-for (const name of SCENARIOS) {
+for (const name of want("native") ? SCENARIOS : []) {
   const walls = [];
   let last = null;
   for (let i = 0; i < RUNS; i++) {
@@ -58,7 +63,7 @@ for (const name of SCENARIOS) {
 // ---- scaling: bench-large at 2x and 4x its parallelism (once each; cost should grow linearly
 // with channels and records, never quadratically) ----
 report.scaling = {};
-for (const k of [1, 2, 4]) {
+for (const k of want("scaling") ? [1, 2, 4] : []) {
   const sc = JSON.parse(scenarioText("bench-large"));
   for (const op of sc.job.operators) op.parallelism *= k;
   sc.name = `bench-large-x${k}`;
@@ -74,7 +79,7 @@ for (const k of [1, 2, 4]) {
 
 // ---- bench-production: 10 simulated minutes natively (once), with its peak memory and whether
 // the sources emitted what they were asked (the report's per-vertex write-records) ----
-{
+if (want("production-native")) {
   const file = path.join(ROOT, "static", "scenarios", "bench-production.json");
   const run = spawnSync(RUNNER, [file, "--stats"], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
   if (run.status !== 0) throw new Error(`bench-production: the runner failed: ${run.stderr}`);
@@ -101,10 +106,11 @@ for (const k of [1, 2, 4]) {
 
 // ---- bundle ----
 {
-  const files = readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
+  const dist = process.env.BENCH_DIST || DIST;
+  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
   let raw = 0, gz = 0;
   for (const f of files) {
-    const b = readFileSync(path.join(DIST, f));
+    const b = readFileSync(path.join(dist, f));
     raw += b.length;
     gz += gzipSync(b, { level: 9 }).length;
   }
@@ -124,7 +130,8 @@ for (const k of [1, 2, 4]) {
 }
 
 // ---- the browser parts ----
-const app = await startApp();
+// BENCH_DIST=dir serves another build (an A/B comparison on a shared machine).
+const app = await startApp(process.env.BENCH_DIST ? { dir: process.env.BENCH_DIST } : {});
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 try {
   const page = await browser.newPage();
@@ -145,7 +152,11 @@ try {
       const work = window.__bench.work;
       if (work) {
         const mc = new MessageChannel();
-        mc.port1.onmessage = () => work.push(performance.now() - start);
+        mc.port1.onmessage = () => {
+          work.push(performance.now() - start);
+          // Where the run was (for the slowest frames), read after the frame was timed.
+          window.__bench.workAt?.push(document.querySelector('[data-testid="sim-time"]')?.textContent ?? "");
+        };
         mc.port2.postMessage(0);
       }
     }));
@@ -163,7 +174,7 @@ try {
   await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.simulate_counts);
 
   // wasm simulation, same scenarios, timed in the page.
-  for (const name of SCENARIOS) {
+  for (const name of want("wasm") ? SCENARIOS : []) {
     const text = scenarioText(name);
     const walls = [];
     for (let i = 0; i < RUNS; i++) {
@@ -176,23 +187,23 @@ try {
       );
     }
     const wall = median(walls);
-    report.wasm[name] = { wall_s_60s_simulated: wall, wasm_over_native_speed: report.native[name].wall_s_60s_simulated / wall };
+    report.wasm[name] = { wall_s_60s_simulated: wall, wasm_over_native_speed: report.native[name]?.wall_s_60s_simulated / wall };
   }
   // bench-production, 10 simulated minutes, once.
-  {
+  if (want("wasm")) {
     const text = scenarioText("bench-production");
     const wall = await page.evaluate((t) => {
       const t0 = performance.now();
       window.wasmBindings.simulate_counts(t, 600000);
       return (performance.now() - t0) / 1000;
     }, text);
-    report.production.wasm_wall_s = wall;
+    report.production = { ...report.production, wasm_wall_s: wall };
   }
 
   // Navigation to the first drawn graph (fresh load).
   await page.goto(app.url);
   await page.waitForFunction(() => window.__bench.firstGraphAt !== null, null, { timeout: 30000 }).catch(() => {});
-  report.app.first_graph_ms = await page.evaluate(() => window.__bench.firstGraphAt);
+  if (want("first-graph")) report.app.first_graph_ms = await page.evaluate(() => window.__bench.firstGraphAt);
 
   const has = async (sel) => (await page.$(sel)) !== null;
   const ui = (await has('[data-testid="scenario-select"]')) && (await has('[data-testid="play-pause"]'));
@@ -226,37 +237,40 @@ try {
     const frameTimes = (ms) => page.evaluate((ms) => new Promise((resolve) => {
       const deltas = []; let last = null; const end = performance.now() + ms;
       window.__bench.work = [];
+      window.__bench.workAt = [];
       const tick = (t) => {
         if (last !== null) deltas.push(t - last);
         last = t;
         if (t < end) window.__benchRaf(tick);
-        else { const work = window.__bench.work; window.__bench.work = null; resolve({ deltas, work }); }
+        else { const { work, workAt } = window.__bench; window.__bench.work = null; window.__bench.workAt = null; resolve({ deltas, work, workAt }); }
       };
       window.__benchRaf(tick);
     }), ms);
 
     report.app.frame_ms = {};
-    for (const name of [...SCENARIOS, "bench-production"]) {
+    for (const name of [...SCENARIOS, "bench-production"].filter((n) => want(`frames-${n}`))) {
       await select(name);
       await setSpeedOne();
       await play(true);
       await page.waitForTimeout(1000);
-      const { deltas: d, work } = await frameTimes(10000);
+      const { deltas: d, work, workAt } = await frameTimes(10000);
+      const slowest = work.map((ms, i) => ({ ms, at: workAt[i] })).sort((a, b) => b.ms - a.ms).slice(0, 10);
       report.app.frame_ms[name] = {
         p50: pct(d, 50), p95: pct(d, 95), frames: d.length, over_25ms: d.filter((x) => x > 25).length,
-        work_p50: pct(work, 50), work_p95: pct(work, 95), work_max: work.length ? Math.max(...work) : null, app_frames: work.length,
+        work_p50: pct(work, 50), work_p95: pct(work, 95), work_max: work.length ? Math.max(...work) : null, app_frames: work.length, slowest,
       };
       await play(false);
     }
     // Work while paused.
+    if (want("paused")) {
     await page.waitForTimeout(500);
     const before = await page.evaluate(() => ({ ...window.__bench.counts }));
     await page.waitForTimeout(5000);
     const after = await page.evaluate(() => ({ ...window.__bench.counts }));
     report.app.paused_5s = { animation_frames: after.raf - before.raf, timers: after.timeout - before.timeout + after.interval - before.interval };
+    }
 
     // Scrub: play bench-medium to 10 min at full speed, then scrub to 9 min.
-    await select("bench-medium");
     const simMs = () => page.$eval('[data-testid="sim-time"]', (e) => Number(e.textContent.replace(/[^0-9.]/g, "")));
     const runTo = async (ms, budgetMs) => {
       await page.$eval('[data-testid="speed"]', (e) => {
@@ -269,6 +283,8 @@ try {
       await play(false);
       return simMs();
     };
+    if (want("scrub")) {
+    await select("bench-medium");
     const reached = await runTo(600000, 240000);
     report.app.scrub_run_reached_ms = reached;
     report.app.scrub_to_9min_ms = await page.evaluate(() => new Promise((resolve) => {
@@ -285,10 +301,12 @@ try {
       };
       check();
     }));
+    }
     // Heap after 1 h and 2 h simulated of bench-medium (the app keeps its keyframes), in a
     // freshly loaded app, so that the figures do not depend on what the phases above left in
     // the page's memory.
     const heap = () => page.evaluate(() => window.__bench.wasm?.memory?.buffer?.byteLength ?? null);
+    if (want("heap")) {
     await openApp(page, app.url);
     await page.waitForFunction(() => window.__bench.wasm !== null);
     await select("bench-medium");
@@ -297,7 +315,9 @@ try {
     report.app.heap.after_1h_bytes = await heap();
     report.app.heap.reached_2h_ms = await runTo(7200000, 600000);
     report.app.heap.after_2h_bytes = await heap();
+    }
     // bench-production played for 10 simulated minutes (5 and 10 min: flat), freshly loaded.
+    if (want("production-heap")) {
     await openApp(page, app.url);
     await page.waitForFunction(() => window.__bench.wasm !== null);
     await select("bench-production");
@@ -306,6 +326,7 @@ try {
     report.app.production_heap.after_5min_bytes = await heap();
     report.app.production_heap.reached_10min_ms = await runTo(600000, 600000);
     report.app.production_heap.after_10min_bytes = await heap();
+    }
   }
 } finally {
   await browser.close();
@@ -313,7 +334,7 @@ try {
 }
 
 // What if: the 6-variant bench-large sweep in Web Workers while a lesson plays (its own script).
-{
+if (want("whatif")) {
   const r = spawnSync(process.execPath, [path.join(ROOT, "tests", "e2e", "whatif-bench.mjs")], { encoding: "utf8", timeout: 1_200_000 });
   try {
     report.whatif = JSON.parse(r.stdout.trim().split("\n").pop());
@@ -322,7 +343,7 @@ try {
   }
 }
 
-writeFileSync(path.join(OUT, "report.json"), JSON.stringify(report, null, 2) + "\n");
+writeFileSync(path.join(OUT, ONLY ? "report-only.json" : "report.json"), JSON.stringify(report, null, 2) + "\n");
 
 // ---- the table ----
 const f = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? "n/a" : typeof v === "number" ? v.toFixed(d) : String(v));
@@ -344,11 +365,11 @@ for (const n of SCENARIOS) {
   rows.push(["  checkpoints completed / failed, restarts, duplicates / lost", `${p.completed} / ${p.failed}, ${p.restarts}, ${p.duplicates} / ${p.lost}`, "0 / 0"]);
   rows.push(["wasm bench-production, 10 min simulated (wall s)", f(p.wasm_wall_s, 1), "<= 120"]);
   const h = report.app.production_heap;
-  rows.push(["wasm heap after 5 / 10 min of bench-production (MB)", h ? `${f(h.after_5min_bytes / 2 ** 20, 1)} / ${f(h.after_10min_bytes / 2 ** 20, 1)}` : "n/a", "<= 256, flat"]);
+  rows.push(["wasm heap after 5 / 10 min of bench-production (MB)", h ? `${f(h.after_5min_bytes / 2 ** 20, 1)} / ${f(h.after_10min_bytes / 2 ** 20, 1)} (reached ${f(h.reached_5min_ms / 60000, 1)} / ${f(h.reached_10min_ms / 60000, 1)} min)` : "n/a", "<= 256, flat"]);
 }
 for (const n of [...SCENARIOS, "bench-production"]) {
   const fr = report.app.frame_ms?.[n];
-  rows.push([`frame time (work) p50 / p95, ${n} at 1x (ms)`, fr ? `${f(fr.work_p50, 1)} / ${f(fr.work_p95, 1)}` : "n/a", n === "bench-medium" || n === "bench-production" ? "p95 <= 16.7" : n === "bench-large" ? "p95 <= 33" : ""]);
+  rows.push([`frame time (work) p50 / p95 / max, ${n} at 1x (ms)`, fr ? `${f(fr.work_p50, 1)} / ${f(fr.work_p95, 1)} / ${f(fr.work_max, 1)}` : "n/a", n === "bench-medium" || n === "bench-production" ? "p95 <= 16.7" : n === "bench-large" ? "p95 <= 33" : ""]);
   rows.push([`frame interval p50 / p95, ${n} at 1x (ms)`, fr ? `${f(fr.p50, 1)} / ${f(fr.p95, 1)}` : "n/a", "display: 16.7 at 60 Hz"]);
   rows.push([`frames in 10 s / intervals over 25 ms, ${n}`, fr ? `${fr.frames} / ${fr.over_25ms}` : "n/a", "600 / 0 is 60 fps"]);
 }

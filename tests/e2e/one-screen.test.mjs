@@ -52,21 +52,25 @@ async function contrastViolations(page) {
   return violations;
 }
 
-/** Text smaller than 12 px anywhere in the HTML (SVG text is scaled with the graph). */
-async function smallText(page) {
-  return page.evaluate(() => {
+/**
+ * Text smaller than 12 px anywhere on screen: in the HTML (under `selector`), and in the SVG as
+ * drawn (its font size times the SVG's scale on screen).
+ */
+async function smallText(page, selector = "main *") {
+  return page.evaluate((selector) => {
     const out = [];
-    for (const el of document.querySelectorAll("main *")) {
-      if (el.closest("svg")) continue;
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.closest("title, desc")) continue;
       const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
       if (!own) continue;
       const cs = getComputedStyle(el);
       if (cs.display === "none" || cs.visibility === "hidden") continue;
-      const px = parseFloat(cs.fontSize);
-      if (px < 12) out.push(`${el.tagName.toLowerCase()}.${el.className} ${px}px: ${el.textContent.trim().slice(0, 40)}`);
+      const m = el instanceof SVGGraphicsElement ? el.getScreenCTM() : null;
+      const px = parseFloat(cs.fontSize) * (m ? Math.hypot(m.a, m.b) : 1);
+      if (px < 12) out.push(`${el.tagName.toLowerCase()}.${el.className.baseVal ?? el.className} ${px.toFixed(1)}px: ${el.textContent.trim().slice(0, 40)}`);
     }
     return out;
-  });
+  }, selector);
 }
 
 /** The element's box lies inside the viewport. */
@@ -95,6 +99,28 @@ describe("layout", () => {
     await page.close();
   });
 
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`at ${size} the graph's text is 12 px or more on screen, and inside the drawing`, async () => {
+      // Frames with records, barriers and (backpressure-aligned) a blocked channel on screen.
+      for (const [key, ms] of [["happy-path", 1015], ["task-crash", 3015], ["backpressure-aligned", 5015]]) {
+        const seed = JSON.parse(readFileSync(new URL(`../../static/scenarios/${key}.json`, import.meta.url), "utf8")).seed;
+        const { page, diag } = await open(size, `#v=1&sc=${key}&seed=${seed}&t=${ms * 1000}`);
+        assert.ok((await page.$$(".graph [data-testid='barrier']")).length > 0, `${key}: barriers drawn`);
+        assert.deepEqual(await smallText(page, ".graph *"), [], `${key}: no graph text under 12 px`);
+        // The columns moved closer rather than off the drawing: every label within the SVG.
+        const out = await page.$eval(tid("graph"), (svg) => {
+          const r = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll(".bus text, .op-label, .node-name, .node-detail")]
+            .map((t) => t.getBoundingClientRect())
+            .filter((b) => b.left < r.left - 1 || b.right > r.right + 1).length;
+        });
+        assert.equal(out, 0, `${key}: ${out} labels outside the graph`);
+        await screenshot(page, `graph-text-${key}-${size}`);
+        await assertClean(diag);
+        await page.close();
+      }
+    });
+  }
   for (const size of ["1280", "1920"]) {
     test(`at ${size} the lesson is on screen without scrolling and nothing is clipped`, async () => {
       for (const [key, lesson, until] of [
@@ -346,6 +372,63 @@ describe("the Vertices tab", () => {
       await page.close();
     });
   }
+});
+
+describe("the data around the barrier", () => {
+  // The failure lessons run 250 records/s per source through 30 ms channels: records queue on
+  // both sides of a barrier, and their stories still make their point at the default speed.
+  // Each frame: 15 ms after the trigger of the checkpoint the story is about (the one a crash,
+  // a lost ack or a JobManager failure will abort, or the savepoint), its barriers half-way
+  // from the sources to the counters.
+  const FRAMES = { "task-crash": 3015, "lost-ack": 2015, "coordinator-failover": 3015, savepoint: 2515 };
+  const scenario = (key) => JSON.parse(readFileSync(new URL(`../../static/scenarios/${key}.json`, import.meta.url), "utf8"));
+  /** A channel draws a record ahead of a barrier and one behind it (items in queue order). */
+  const aroundBarrier = () =>
+    [...document.querySelectorAll('.graph [data-testid^="channel-"]:not([data-testid^="channel-hit-"])')].some((ch) => {
+      const items = [...ch.children].filter((e) => e.matches(".record, [data-testid='barrier']"));
+      const b = items.findIndex((e) => e.matches("[data-testid='barrier']"));
+      return b > 0 && items.slice(0, b).some((e) => e.matches(".record")) && items.slice(b + 1).some((e) => e.matches(".record"));
+    });
+  for (const size of ["1024", "1280", "1920"]) {
+    test(`each failure lesson draws records queued on both sides of its barriers (${size})`, async () => {
+      for (const [key, ms] of Object.entries(FRAMES)) {
+        const { page, diag } = await open(size, `#v=1&sc=${key}&seed=${scenario(key).seed}&t=${ms * 1000}`);
+        assert.equal(await simTimeUs(page), ms * 1000);
+        assert.ok(await page.evaluate(aroundBarrier), `${key} at ${ms} ms: a barrier between records`);
+        const records = await page.$$eval(".graph .record", (e) => e.length);
+        assert.ok(records > 4, `${key}: ${records} records drawn`);
+        assert.equal(await page.getAttribute(tid("narration"), "data-off-script"), "false");
+        await screenshot(page, `barrier-queue-${key}-${size}`);
+        await assertClean(diag);
+        await page.close();
+      }
+    });
+  }
+  test("played at its default speed, each failure lesson keeps records on screen and its narration reaches the last step on script", async () => {
+    for (const key of Object.keys(FRAMES)) {
+      const steps = scenario(key).steps.length;
+      const { page, diag } = await openScenario(1280, key);
+      // The fewest records drawn in any frame once the job runs (restarts excepted).
+      await playUntil(
+        page,
+        (n) => {
+          const running = !document.querySelector('.graph [data-state="failed"], .graph [data-state="restoring"]');
+          const drawn = document.querySelectorAll(".graph .record").length;
+          if (running && Number(document.querySelector('[data-testid="sim-time"]').dataset.us) > 100_000) window.fewest = Math.min(window.fewest ?? drawn, drawn);
+          return Number(document.querySelector('[data-testid="narration"]').dataset.step) >= n;
+        },
+        steps,
+        { timeout: 20_000 },
+      );
+      assert.equal(await page.getAttribute(tid("narration"), "data-off-script"), "false", key);
+      const fewest = await page.evaluate(() => window.fewest);
+      assert.ok(fewest > 1, `${key}: as few as ${fewest} records drawn in a frame`);
+      if (key !== "savepoint") assert.ok((await count(page, "restored")) >= 1, `${key} restored`);
+      await screenshot(page, `story-end-${key}-1280`);
+      await assertClean(diag);
+      await page.close();
+    }
+  });
 });
 
 describe("contrast", () => {

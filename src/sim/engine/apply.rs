@@ -14,8 +14,8 @@ use std::rc::Rc;
 impl Simulation {
     /// Applies commands in the order they were recorded. The only code that changes the queue,
     /// the log, the statistics and the invariant checker on an actor's behalf.
-    pub(crate) fn apply(&mut self, commands: Vec<Command>) {
-        for c in commands {
+    pub(crate) fn apply(&mut self, mut commands: Vec<Command>) {
+        for c in commands.drain(..) {
             match c {
                 Command::Schedule { at, event } => self.queue.schedule(at, event),
                 Command::Log { kind, text } => self.log(kind, text),
@@ -128,6 +128,9 @@ impl Simulation {
                     self.failover_input(FailoverInput::RestartWaitingRegions)
                 }
             }
+        }
+        if self.command_pool.len() < 8 {
+            self.command_pool.push(commands);
         }
     }
 

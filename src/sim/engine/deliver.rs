@@ -33,7 +33,7 @@ impl Simulation {
             storage_down: self.storage.is_down(self.now),
             storage_write: self.storage_write,
         };
-        let mut out = Out::default();
+        let mut out = Out::from_pool(&mut self.command_pool);
         self.coord.handle(input, &ctx, &mut out);
         self.apply(out.into_commands());
     }
@@ -50,7 +50,7 @@ impl Simulation {
             restart_attempts: self.scenario.restart_attempts,
             recovery: SimDuration::from_ms(self.scenario.restart_delay_ms),
         };
-        let mut out = Out::default();
+        let mut out = Out::from_pool(&mut self.command_pool);
         self.job.handle(input, &ctx, &mut out);
         self.apply(out.into_commands());
     }
@@ -84,7 +84,7 @@ impl Simulation {
             tasks: &self.tasks,
             rpcs: &self.rpcs,
         };
-        let mut out = Out::default();
+        let mut out = Out::from_pool(&mut self.command_pool);
         faults::handle(&mut self.storage, input, &ctx, &mut out);
         self.apply(out.into_commands());
     }
@@ -108,7 +108,7 @@ impl Simulation {
             storage_bandwidth: self.storage_bandwidth,
             record_bytes: self.record_bytes,
         };
-        let mut out = Out::default();
+        let mut out = Out::from_pool(&mut self.command_pool);
         let task = &mut self.tasks[t.idx()];
         match input {
             SubtaskInput::Barriers(i) => barrier_handler::handle(task, i, &ctx, &mut out),

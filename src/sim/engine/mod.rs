@@ -10,7 +10,8 @@
 //! Like turmoil and madsim: virtual time, `step()`, and a run fully determined by (scenario,
 //! seed, injected inputs). Cheap to clone, so the UI keeps keyframes and re-simulates from them.
 
-use super::channel::Channel;
+use super::channel::{Channel, RecordPool};
+use super::command::Command;
 use super::coordinator::{Coordinator, CoordinatorInput};
 use super::events::{Event, EventQueue};
 use super::external::ExternalSystem;
@@ -76,6 +77,9 @@ pub struct Simulation {
     pub(crate) debloat_period: Option<SimDuration>,
     /// Per subtask: its input gate's buffer debloater.
     pub(crate) debloaters: Vec<BufferDebloater>,
+    /// Allocations kept for reuse (consumed buffers' record lists, actors' command lists).
+    pub(crate) record_pool: RecordPool,
+    pub(crate) command_pool: Vec<Vec<Command>>,
 }
 
 impl Simulation {
@@ -142,6 +146,8 @@ impl Simulation {
             flush_every_record,
             debloat_period,
             debloaters: vec![BufferDebloater::default(); graph.num_subtasks()],
+            record_pool: RecordPool::default(),
+            command_pool: Vec::new(),
             graph: Rc::new(graph),
             scenario: Rc::new(scenario),
         };
@@ -177,7 +183,7 @@ impl Simulation {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(at) = self.queue.peek_time() {
+        while let Some(at) = self.queue.next_time() {
             if at > t {
                 break;
             }

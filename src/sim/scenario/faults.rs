@@ -11,8 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 /// A fault or an intervention (a user's action) scheduled or injected at `at_ms`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawFault", into = "RawFault")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "RawFault")]
 pub struct FaultSpec {
     pub at_ms: u64,
     pub fault: Scheduled,
@@ -192,6 +192,29 @@ impl SnapshotPhase {
             SnapshotPhase::Sync => "sync",
             SnapshotPhase::Async => "async",
         }
+    }
+}
+
+/// Read as a [`RawFault`], then checked by kind. The check runs inside the object's map visitor
+/// (not after it, as `#[serde(try_from)]` would), so that serde_json places its error just after
+/// the fault's `}`, and `json_path` names the fault (`faults[0]: ...`).
+impl<'de> Deserialize<'de> for FaultSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Checked;
+        impl<'de> serde::de::Visitor<'de> for Checked {
+            type Value = FaultSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("struct RawFault")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<FaultSpec, A::Error> {
+                let raw = RawFault::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                FaultSpec::try_from(raw).map_err(serde::de::Error::custom)
+            }
+        }
+        d.deserialize_map(Checked)
     }
 }
 

@@ -8,10 +8,11 @@
 //! `.timeout`, `.min-pause`, `.max-concurrent-checkpoints`, `.tolerable-failed-checkpoints`,
 //! `.unaligned.enabled`, `.aligned-checkpoint-timeout`, `.num-retained`), `restart_delay_ms` is
 //! `restart-strategy.exponential-delay.initial-backoff`, and `restart_attempts` bounds the
-//! restarts. Errors name the field: a JSON error by its path (serde_path_to_error), a
+//! restarts. Errors name the field: a JSON error by its path (`json_path`, from its position), a
 //! validation error by the field the broken rule is about.
 
 mod faults;
+pub mod json_path;
 mod validate;
 
 pub use faults::{Fault, FaultSpec, Intervention, Scheduled, SnapshotPhase};
@@ -464,16 +465,12 @@ impl Scenario {
 /// Parses JSON into `T`, or a [`ScenarioError::Json`] with the line and column and, for an
 /// error about the data (a wrong type, an unknown or missing field, a malformed fault), the
 /// path of the field it is about, as `checkpointing.interval_ms: invalid type: string "fast",
-/// expected u64` (serde_path_to_error). Syntax errors are about the text, so they carry no path.
+/// expected u64` ([`json_path`], from the error's position). Syntax errors are about the text, so they carry no path.
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        json_error(e.into_inner(), &path)
-    })?;
-    // Trailing characters after the document, as serde_json::from_str rejects them.
-    de.end().map_err(|e| json_error(e, "."))?;
-    Ok(value)
+    serde_json::from_str(text).map_err(|e| {
+        let path = json_path::at(text, e.line(), e.column());
+        json_error(e, &path)
+    })
 }
 
 fn json_error(e: serde_json::Error, path: &str) -> ScenarioError {

@@ -123,7 +123,7 @@ impl Simulation {
             key,
             n,
         };
-        self.route(t, record);
+        self.route(t, &[record]);
         let task = &mut self.tasks[t.idx()];
         task.state = OperatorState::Source {
             offset: offset + n as u64,
@@ -141,33 +141,46 @@ impl Simulation {
         true
     }
 
-    /// Works out which channels a record goes to and queues them as pending output.
-    pub(super) fn route(&mut self, t: SubtaskId, record: Record) {
-        let graph = Rc::clone(self.graph_rc());
+    /// Works out which channels each record run goes to and queues them as pending output.
+    pub(super) fn route(&mut self, t: SubtaskId, records: &[Record]) {
+        let graph = &*self.graph;
         let task = &mut self.tasks[t.idx()];
-        for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
-            let n = group.channels.len() as u32;
-            let target = match group.partitioning {
-                Partitioning::Forward => 0,
-                Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
-                Partitioning::Rebalance => {
-                    let rr = &mut task.round_robin[g];
-                    let target = (*rr % n) as usize;
-                    *rr = rr.wrapping_add(1);
-                    target
-                }
-                Partitioning::Broadcast => {
-                    for (j, c) in group.channels.iter().enumerate() {
-                        let copy = next_copy(record.copy, group.edge, j as u32);
-                        task.pending_output
-                            .push_back((*c, Record { copy, ..record }));
+        let outputs = &graph.subtasks[t.idx()].outputs;
+        if let [group] = &outputs[..] {
+            if matches!(
+                group.partitioning,
+                Partitioning::Forward | Partitioning::Hash
+            ) {
+                // One job edge, one channel per record run (the common case, in one loop).
+                route_one_edge(group, records, &mut task.pending_output);
+                return;
+            }
+        }
+        for record in records {
+            for (g, group) in graph.subtasks[t.idx()].outputs.iter().enumerate() {
+                let n = group.channels.len() as u32;
+                let target = match group.partitioning {
+                    Partitioning::Forward => 0,
+                    Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
+                    Partitioning::Rebalance => {
+                        let rr = &mut task.round_robin[g];
+                        let target = (*rr % n) as usize;
+                        *rr = rr.wrapping_add(1);
+                        target
                     }
-                    continue;
-                }
-            };
-            let copy = next_copy(record.copy, group.edge, 0);
-            task.pending_output
-                .push_back((group.channels[target], Record { copy, ..record }));
+                    Partitioning::Broadcast => {
+                        for (j, c) in group.channels.iter().enumerate() {
+                            let copy = next_copy(record.copy, group.edge, j as u32);
+                            task.pending_output
+                                .push_back((*c, Record { copy, ..*record }));
+                        }
+                        continue;
+                    }
+                };
+                let copy = next_copy(record.copy, group.edge, 0);
+                task.pending_output
+                    .push_back((group.channels[target], Record { copy, ..*record }));
+            }
         }
     }
 
@@ -192,7 +205,10 @@ impl Simulation {
         };
         self.after_pop(c);
         match f.item {
-            Item::Buffer(b) => self.process_buffer(t, input, &b),
+            Item::Buffer(b) => {
+                self.process_buffer(t, input, &b);
+                self.record_pool.give(b.records);
+            }
             Item::Barrier(b) => self.on_barrier(t, input, b, 0),
             Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
@@ -243,9 +259,7 @@ impl Simulation {
         task.busy_us += d.0;
         if kind != OperatorKind::Sink {
             task.records_out += count;
-            for r in &b.records {
-                self.route(t, *r);
-            }
+            self.route(t, &b.records);
         }
     }
 
@@ -268,5 +282,35 @@ impl Simulation {
         if let Some(at) = self.gates[t.idx()].next_priority_time() {
             self.wake(t, at);
         }
+    }
+}
+
+/// Routes record runs over one forward or hash edge: the same channels and copy ids as
+/// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
+/// that stays the same).
+fn route_one_edge(
+    group: &crate::sim::graph::OutputGroup,
+    records: &[Record],
+    pending: &mut std::collections::VecDeque<(ChannelId, Record)>,
+) {
+    let n = group.channels.len() as u64;
+    let hash = group.partitioning == Partitioning::Hash;
+    let mut copies: Option<(u32, u32)> = None;
+    pending.reserve(records.len());
+    for record in records {
+        let target = if hash {
+            (mix64(record.key as u64 ^ 0x5EED) % n) as usize
+        } else {
+            0
+        };
+        let copy = match copies {
+            Some((from, to)) if from == record.copy => to,
+            _ => {
+                let to = next_copy(record.copy, group.edge, 0);
+                copies = Some((record.copy, to));
+                to
+            }
+        };
+        pending.push_back((group.channels[target], Record { copy, ..*record }));
     }
 }

@@ -17,23 +17,37 @@ impl Simulation {
     /// Writes pending output into the channels' buffers. With `overdraft`, full channels take
     /// it anyway (Flink's overdraft buffers, used before a snapshot). Returns false if still
     /// blocked.
+    #[inline(always)]
     pub(crate) fn flush_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
+        let task = &self.tasks[t.idx()];
+        if task.pending_output.is_empty()
+            && !task.backpressured
+            && task.backpressured_since.is_none()
+        {
+            return true; // nothing to write, and not waiting
+        }
+        self.write_pending_output(t, overdraft)
+    }
+
+    #[inline(never)]
+    fn write_pending_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
         let record_bytes = self.record_bytes;
-        while let Some(&(c, record)) = self.tasks[t.idx()].pending_output.front() {
+        // Taken out while writing (sending a buffer never looks at the producer's output).
+        let mut pending = std::mem::take(&mut self.tasks[t.idx()].pending_output);
+        let mut bytes_out = 0;
+        let mut blocked = false;
+        while let Some(&(c, record)) = pending.front() {
             let ch = &mut self.channels[c.idx()];
-            if ch.is_full() && !overdraft {
+            if !overdraft && ch.is_full() {
                 ch.producer_waiting = true;
-                let task = &mut self.tasks[t.idx()];
-                task.backpressured = true;
-                task.backpressured_since.get_or_insert(self.now);
-                return false;
+                blocked = true;
+                break;
             }
             let was_empty = ch.building.records.is_empty();
             let bytes = record.n as u64 * record_bytes;
             let full = ch.write(record, bytes);
-            let task = &mut self.tasks[t.idx()];
-            task.pending_output.pop_front();
-            task.bytes_out += bytes;
+            pending.pop_front();
+            bytes_out += bytes;
             if full {
                 self.finish_buffer(c);
             } else if self.flush_every_record {
@@ -44,6 +58,13 @@ impl Simulation {
         }
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
+        task.pending_output = pending;
+        task.bytes_out += bytes_out;
+        if blocked {
+            task.backpressured = true;
+            task.backpressured_since.get_or_insert(now);
+            return false;
+        }
         task.backpressured = false;
         if let Some(since) = task.backpressured_since.take() {
             task.backpressured_us += now.0.saturating_sub(since.0);
@@ -55,7 +76,7 @@ impl Simulation {
     /// consumer's input gate.
     pub(crate) fn finish_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].finish(self.now, visible_at) {
+        if self.channels[c.idx()].finish(self.now, visible_at, &mut self.record_pool) {
             self.notify_consumer(c, visible_at);
         }
     }
@@ -64,7 +85,7 @@ impl Simulation {
     /// slice (the output flusher, or a buffer timeout of 0), and tells the consumer.
     pub(crate) fn flush_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].flush(self.now, visible_at) {
+        if self.channels[c.idx()].flush(self.now, visible_at, &mut self.record_pool) {
             self.notify_consumer(c, visible_at);
         }
     }

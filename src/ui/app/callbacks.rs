@@ -31,6 +31,7 @@ pub(super) struct Callbacks {
     pub import: Callback<()>,
     pub open_whatif: Callback<()>,
     pub whatif: Callback<crate::ui::whatif_model::WhatIfInput>,
+    pub import_flink: Callback<()>,
 }
 
 impl Callbacks {
@@ -57,6 +58,7 @@ impl Callbacks {
             import: link.callback(|()| Msg::Dialog(Some(Dialog::Import))),
             open_whatif: link.callback(|()| Msg::OpenWhatIf),
             whatif: link.callback(Msg::WhatIf),
+            import_flink: link.callback(|()| Msg::Dialog(Some(Dialog::ImportFlink))),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The top bar, the banners (error, notice, invariant) and the Export /
-//! Import dialogs.
+//! Import dialogs (Import from Flink is in `flink`).
 
 use super::*;
 
@@ -137,6 +137,10 @@ impl App {
                     </>
                 }
             }
+            #[cfg(feature = "flink-import-ui")]
+            Dialog::ImportFlink => self.view_flink_dialog(link),
+            #[cfg(not(feature = "flink-import-ui"))]
+            Dialog::ImportFlink => Html::default(),
             Dialog::Import => {
                 let on_input = link.callback(|e: InputEvent| {
                     let t: HtmlTextAreaElement = e.target_unchecked_into();

@@ -2,12 +2,14 @@
 //! in submodules: [`route`] (what each message does), [`callbacks`] (the panels' callbacks,
 //! made once), [`playback`] (the one animation loop, which exists only while playing),
 //! [`hash`] (the share link in the URL), [`forms`] (settings, faults, scenario, seed), [`keys`]
-//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import) and [`whatif`] (the What-if
-//! panel's Web Workers). Every user action reaches
+//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import), [`flink`] (Import from Flink)
+//! and [`whatif`] (the What-if panel's Web Workers). Every user action reaches
 //! the simulation only as an input recorded on the run's timeline.
 
 mod callbacks;
 mod dialogs;
+#[cfg(feature = "flink-import-ui")]
+mod flink;
 mod forms;
 mod hash;
 mod keys;
@@ -19,9 +21,9 @@ mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{bundles, BundleStats, GraphScene};
+use super::graph_model::{BundleScan, GraphScene};
 use super::inspector_model::InspectorView;
-use super::layout::Layout;
+use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
 use super::panel_model::{log_lines, newest_event, newest_notable_event};
 use super::panel_model::{CoordinatorView, ExactlyOnceView};
@@ -68,7 +70,8 @@ const SPEED_LOG_DEFAULT: f64 = -0.6;
 /// The checkpoint close-up: checkpoint activity (a pending checkpoint) plays this many times
 /// slower, for at most this much real time per checkpoint, so a long checkpoint does not crawl.
 use super::scenarios::{CLOSEUP_BUDGET_MS as SLOWMO_BUDGET_MS, CLOSEUP_FACTOR as SLOWMO_FACTOR};
-/// Wall-clock time one animation frame may spend simulating before it shows what it has.
+/// Wall-clock time one animation frame may spend simulating before it shows what it has, at
+/// most; less a margin that grows while frames come late (see `playback`).
 const FRAME_BUDGET_MS: f64 = 14.0;
 /// A longer gap between frames (a stalled tab) is not made up for.
 const MAX_FRAME_GAP_MS: f64 = 100.0;
@@ -88,6 +91,8 @@ pub struct App {
     base: Rc<Scenario>,
     ui: UiState,
     last_ts: Option<f64>,
+    /// Frame pacing: the margin late frames added (see `playback`).
+    pacing: playback::Pacing,
     /// The checkpoint slow motion is following, and the real time spent on it (ms).
     slowmo_spent: (u64, f64),
     frame: Option<AnimationFrame>,
@@ -96,10 +101,14 @@ pub struct App {
     show_help: bool,
     dialog: Option<Dialog>,
     import_text: String,
+    /// The "Import from Flink" dialog's files, pasted bodies and last outcome.
+    #[cfg(feature = "flink-import-ui")]
+    flink: crate::ui::flink_import::FlinkImport,
     last_hash: String,
     eo_cache: Throttled<ExactlyOnceFigures>,
-    /// The bundles of an aggregated graph, as last counted.
-    bundle_cache: Throttled<Vec<BundleStats>>,
+    /// The bundles of an aggregated graph, as last counted (a slice of channels per frame
+    /// while playing).
+    bundle_scan: RefCell<BundleScan>,
     /// The story the narration follows: the scenario it was recorded from (seed aside) and
     /// its script (None: no steps).
     script: Option<(Rc<Scenario>, Option<Rc<Script>>)>,
@@ -116,8 +125,8 @@ pub struct App {
     whatif: whatif::WhatIf,
     /// The user's run while a What-if variant is on screen: its shipped key, scenario and run.
     whatif_back: Option<(Option<&'static str>, Rc<Scenario>, Run)>,
-    /// Width / height of the graph area, as last measured.
-    aspect: Option<f64>,
+    /// The graph area's size, as last measured.
+    screen: Option<Screen>,
     _listeners: Vec<EventListener>,
 }
 
@@ -219,7 +228,7 @@ impl App {
     /// Puts a run on screen; returns the one it replaces.
     fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) -> Run {
         self.graph = Rc::new(run.sim().graph().clone());
-        self.layout = Rc::new(Layout::new(&self.graph, self.aspect));
+        self.layout = Rc::new(Layout::new(&self.graph, self.screen));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
         let old = std::mem::replace(&mut self.run, run);
@@ -243,7 +252,7 @@ impl App {
     /// Forgets the figures computed for the run on screen (another run replaces it).
     fn forget_figures(&self) {
         self.eo_cache.clear();
-        self.bundle_cache.clear();
+        self.bundle_scan.borrow_mut().clear();
     }
 
     /// The oracle's verdict; while playing a big job, its pipeline scan runs at most 5 times a
@@ -255,15 +264,14 @@ impl App {
             .get(sim, now_ms(), every, || sim.exactly_once())
     }
 
-    /// The graph's scene; an aggregated graph's bundles are recounted at most 10 times a
-    /// second while playing (a production-size job has over 100,000 channels to count).
+    /// The graph's scene; while playing, an aggregated graph's bundles are recounted a slice
+    /// of channels per frame (a production-size job has over 100,000 channels to count).
     fn graph_scene(&self) -> GraphScene {
         let sim = self.run.sim();
         if !self.layout.aggregated {
-            return GraphScene::of(sim, false);
+            return GraphScene::with_bundles(sim, None);
         }
-        let every = self.ui.playing.then_some(100.0);
-        let b = self.bundle_cache.get(sim, now_ms(), every, || bundles(sim));
+        let b = self.bundle_scan.borrow_mut().get(sim, self.ui.playing);
         GraphScene::with_bundles(sim, Some(b))
     }
 }
@@ -323,6 +331,7 @@ impl Component for App {
                 tab: scenarios::lesson_tab(key),
             },
             last_ts: None,
+            pacing: playback::Pacing::default(),
             slowmo_spent: (0, 0.0),
             frame: None,
             error: None,
@@ -330,9 +339,11 @@ impl Component for App {
             show_help: false,
             dialog: None,
             import_text: String::new(),
+            #[cfg(feature = "flink-import-ui")]
+            flink: Default::default(),
             last_hash: String::new(),
             eo_cache: Throttled::new(),
-            bundle_cache: Throttled::new(),
+            bundle_scan: RefCell::new(BundleScan::default()),
             script: None,
             narration_memo: RefCell::new(Memo::default()),
             undo: None,
@@ -341,7 +352,7 @@ impl Component for App {
             resize_observer: None,
             whatif: whatif::WhatIf::default(),
             whatif_back: None,
-            aspect: None,
+            screen: None,
             _listeners: listeners,
         };
         app.record_script();
@@ -418,7 +429,7 @@ impl Component for App {
                     show_description={ui.show_description} imported={self.scenario_key.is_none()}
                     narration={self.narration()} latest={newest_notable_event(sim)}
                     on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif.clone()} />
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif.clone()} />
                 </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">

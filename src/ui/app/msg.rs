@@ -12,6 +12,7 @@ use super::super::scenarios::Tab;
 pub enum Dialog {
     Export,
     Import,
+    ImportFlink,
 }
 
 pub enum Msg {
@@ -50,6 +51,9 @@ pub enum Msg {
     Dialog(Option<Dialog>),
     ImportText(String),
     DoImport,
+    /// The "Import from Flink" dialog.
+    #[cfg(feature = "flink-import-ui")]
+    Flink(super::flink::FlinkMsg),
     DismissError,
     HashChanged,
     CopyLink,

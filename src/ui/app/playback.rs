@@ -1,8 +1,38 @@
 //! Playback: play and pause (the one `requestAnimationFrame` loop exists only while
 //! playing), the speed, the checkpoint close-up (checkpoint activity plays slower) and one
-//! animation frame's worth of simulation.
+//! animation frame's worth of simulation, paced so that simulating and rendering fit in a frame.
 
 use super::*;
+
+/// A frame late by more than this (ms between two animation frames) did not fit in 60 Hz.
+const LATE_FRAME_MS: f64 = 20.0;
+/// The least wall time a frame simulates, however slow rendering is.
+const MIN_SIM_BUDGET_MS: f64 = 2.0;
+
+/// How long the next frame may simulate: [`FRAME_BUDGET_MS`] less a margin for rendering (yew's
+/// view, the DOM patch, the browser's style, layout and paint) that grows by 2 ms for each
+/// late frame and shrinks by 0.1 ms for each frame on time. When the simulation of a big job
+/// cannot keep up at the chosen speed, it falls behind (the lagging notice) instead of
+/// dropping frames.
+#[derive(Debug, Default)]
+pub(super) struct Pacing {
+    margin_ms: f64,
+}
+
+impl Pacing {
+    /// The simulation budget of a frame that comes `interval` ms after the last one.
+    fn budget(&mut self, interval: Option<f64>) -> f64 {
+        if let Some(i) = interval {
+            self.margin_ms = if i > LATE_FRAME_MS {
+                self.margin_ms + 2.0
+            } else {
+                self.margin_ms - 0.1
+            }
+            .clamp(0.0, FRAME_BUDGET_MS - MIN_SIM_BUDGET_MS);
+        }
+        FRAME_BUDGET_MS - self.margin_ms
+    }
+}
 
 impl App {
     pub(super) fn play(&mut self, ctx: &Context<Self>) {
@@ -23,13 +53,12 @@ impl App {
         self.frame = None; // dropping the handle cancels the pending frame: no work while paused
         self.last_ts = None;
         self.ui.lagging = false;
-        // Paused frames sit on whole milliseconds, so the slider and links reproduce them.
+        // Paused frames sit on whole milliseconds, after every event there (playing may stop
+        // between two events of one instant), so the slider and links reproduce them.
         let now = self.run.sim().now();
         let ceil = SimTime(now.0.div_ceil(1000) * 1000);
-        if ceil > now {
-            let r = self.run.play_to(ceil, &mut || false).map(|_| ());
-            self.report(r);
-        }
+        let r = self.run.play_to(ceil, &mut || false).map(|_| ());
+        self.report(r);
         self.update_hash();
     }
 
@@ -78,19 +107,16 @@ impl App {
         if !self.ui.playing {
             return false;
         }
-        let dt = match self.last_ts {
-            Some(last) => (ts - last).clamp(0.0, MAX_FRAME_GAP_MS),
-            None => 0.0,
-        };
+        let interval = self.last_ts.map(|last| ts - last);
+        let dt = interval.map_or(0.0, |i| i.clamp(0.0, MAX_FRAME_GAP_MS));
+        let budget = self.pacing.budget(interval);
         self.last_ts = Some(ts);
         let speed = self.speed() / self.slowmo(dt);
         let before = self.run.sim().now();
         let sim_us = (dt * speed * 1000.0).round() as u64;
         let target = SimTime(self.run.sim().now().0.saturating_add(sim_us));
         let start = now_ms();
-        let r = self
-            .run
-            .play_to(target, &mut || now_ms() - start > FRAME_BUDGET_MS);
+        let r = self.run.play_to(target, &mut || now_ms() - start > budget);
         match r {
             Ok(reached) => self.ui.lagging = !reached,
             Err(e) => {

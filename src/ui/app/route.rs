@@ -17,13 +17,13 @@ impl App {
                 if w < 50.0 || h < 50.0 {
                     return false;
                 }
-                // Quantised, so that the same window size always gives the same layout.
-                let aspect = (w / (h - 26.0).max(40.0) * 50.0).round() / 50.0;
-                if self.aspect == Some(aspect) {
+                // The SVG leaves 1.6rem below it for the legend.
+                let screen = Screen::measured(w, h - 26.0);
+                if self.screen == Some(screen) {
                     return false;
                 }
-                self.aspect = Some(aspect);
-                self.layout = Rc::new(Layout::new(&self.graph, self.aspect));
+                self.screen = Some(screen);
+                self.layout = Rc::new(Layout::new(&self.graph, self.screen));
             }
             Msg::TogglePlay => {
                 if self.ui.playing {
@@ -195,6 +195,8 @@ impl App {
                     self.error = Some(format!("Import rejected (the current run is kept): {e}"))
                 }
             },
+            #[cfg(feature = "flink-import-ui")]
+            Msg::Flink(m) => return self.on_flink(ctx, m),
             Msg::DismissError => {
                 self.error = None;
                 self.notice = None;

@@ -1,6 +1,6 @@
 //! A figure the app computes from the run at most when the run has moved (events processed,
 //! inputs applied), and while playing a big job at most once per so many milliseconds of wall
-//! time: the exactly-once oracle's verdict and an aggregated graph's bundles.
+//! time: the exactly-once oracle's verdict.
 
 use crate::sim::Simulation;
 use std::cell::RefCell;
