@@ -35,21 +35,18 @@ pub fn simulate_counts(scenario_json: &str, until_ms: Option<f64>) -> Result<Str
     serde_json::to_string(&RunCounts::of(&sim)).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
-/// One What-if variant, run in a Web Worker: the scenario file `base_json` with `sets` (one
-/// `KEY=VALUE` per line, as the sweep's `--set`) run to `until_ms`; the JSON of a
-/// [`crate::sweep::whatif::VariantResult`], or `{"error": "..."}`.
+/// One What-if variant, run in a Web Worker: the scenario file `base_json` with the panel's
+/// `values` (one per line, in [`crate::sweep::fields::PATHS`]' order, empty: as now) run to
+/// `until_ms`; the text of a [`crate::sweep::whatif::VariantResult`] or of an error.
 #[wasm_bindgen]
-pub fn whatif_variant(base_json: &str, sets: &str, until_ms: Option<f64>) -> String {
-    let sets: Vec<String> = sets
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
+pub fn whatif_variant(base_json: &str, values: &str, until_ms: Option<f64>) -> String {
+    use crate::sweep::whatif::{run_variant, VariantResult};
+    let values: Vec<String> = values.split('\n').map(String::from).collect();
     let until = until_ms
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .map(|ms| ms as u64);
-    match crate::sweep::whatif::run_variant(base_json, &sets, until) {
-        Ok(r) => serde_json::to_string(&r).unwrap_or_default(),
-        Err(e) => serde_json::json!({ "error": e }).to_string(),
+    match run_variant(base_json, &values, until) {
+        Ok(r) => r.encode(),
+        Err(e) => VariantResult::encode_error(&e),
     }
 }

@@ -1,3 +1,4 @@
+import "./whatif-pool.js";
 const params = new URL(import.meta.url).searchParams;
 function sibling(key) {
   const name = params.get(key);
@@ -9,7 +10,7 @@ function sibling(key) {
 const bindings = await import(sibling("js").href);
 const wasm = await bindings.default({ module_or_path: sibling("wasm") });
 window.wasmBindings = bindings;
-// The What-if panel's Web Workers load the same module (static/whatif-worker.js).
+// What if: the workers (whatif-pool.js) load the same module.
 window.barrierscopeAssets = {
   js: params.get("js"),
   wasm: params.get("wasm"),

@@ -1,9 +1,8 @@
 // BarrierScope What-if worker: runs one variant of the job off the main thread, with the same
 // wasm module as the page (no second bundle). A module worker from the page's origin: the CSP's
-// script-src 'self' covers it. Each message: the wasm-bindgen file names the page was loaded with
-// (window.barrierscopeAssets, set by loader.js), the scenario file, the variant's settings (one
-// KEY=VALUE per line, as the sweep's --set) and the simulated time; the answer is
-// { id, out } with out the JSON of the variant's sweep row, checkpoint durations and moment.
+// script-src 'self' covers it. Each message (from whatif-pool.js): the wasm-bindgen file names,
+// the scenario file, the variant's settings (one value per line, as the panel's columns) and the
+// simulated time; the answer is the text of whatif_variant (src/sweep/whatif.rs, encode).
 let ready = null;
 
 // Only plain file names next to this script (no paths, no other origins), as loader.js.
@@ -15,7 +14,7 @@ function sibling(name) {
 }
 
 self.onmessage = async (e) => {
-  const { js, wasm, id, base, sets, until } = e.data;
+  const { js, wasm, base, values, until } = e.data;
   let out;
   try {
     ready ??= import(sibling(js).href).then(async (m) => {
@@ -23,10 +22,9 @@ self.onmessage = async (e) => {
       await m.default({ module_or_path: sibling(wasm) });
       return m;
     });
-    const m = await ready;
-    out = m.whatif_variant(base, sets, until);
+    out = (await ready).whatif_variant(base, values, until);
   } catch (err) {
-    out = JSON.stringify({ error: `the worker failed: ${(err && err.message) || err}` });
+    out = `error\nthe worker failed: ${(err && err.message) || err}`;
   }
-  self.postMessage({ id, out });
+  self.postMessage(out);
 };

@@ -10,6 +10,7 @@
 //! thread). See docs/what-if.md.
 
 pub mod answers;
+pub mod fields;
 pub mod output;
 pub mod set;
 pub mod whatif;
@@ -289,6 +290,20 @@ pub fn nearest_rank(values: &[u64], permille: u32) -> Option<u64> {
 impl VariantRow {
     /// Sums counts over the runs; percentiles are over the checkpoints of every run.
     pub fn of(variant: &Variant, runs: &[RunFigures]) -> VariantRow {
+        VariantRow {
+            settings: variant
+                .settings
+                .iter()
+                .zip(&variant.values)
+                .map(|((k, _), v)| (k.clone(), v.clone()))
+                .collect(),
+            labels: variant.settings.clone(),
+            ..VariantRow::of_runs(runs)
+        }
+    }
+
+    /// The same without the settings (a What-if worker's row: the page knows them).
+    pub fn of_runs(runs: &[RunFigures]) -> VariantRow {
         let pool = |f: fn(&RunFigures) -> &Vec<u64>| -> Vec<u64> {
             runs.iter().flat_map(|r| f(r).iter().copied()).collect()
         };
@@ -322,13 +337,8 @@ impl VariantRow {
         let (completed, failed) = (sum(|r| r.completed), sum(|r| r.failed));
         let e2e = pool(|r| &r.e2e_ms);
         VariantRow {
-            settings: variant
-                .settings
-                .iter()
-                .zip(&variant.values)
-                .map(|((k, _), v)| (k.clone(), v.clone()))
-                .collect(),
-            labels: variant.settings.clone(),
+            settings: Vec::new(),
+            labels: Vec::new(),
             seeds: runs.iter().map(|r| r.seed).collect(),
             end_ms: runs.iter().map(|r| r.end_ms).max().unwrap_or(0),
             completed,

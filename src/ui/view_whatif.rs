@@ -6,6 +6,7 @@
 
 use super::whatif_model::{self as m, Slot, VariantForm, WhatIfInput, FIELDS, PRESETS};
 use crate::sweep::answers::QUESTIONS;
+use crate::sweep::fields::PATHS;
 use crate::sweep::output::{duration, table_cells, table_header};
 use crate::sweep::whatif::VariantResult;
 use std::rc::Rc;
@@ -48,8 +49,8 @@ pub fn whatif_panel(p: &WhatIfProps) -> Html {
                 let t: HtmlInputElement = e.target_unchecked_into();
                 on.emit(WhatIfInput::Edit(i, k, t.value()));
             });
-            html! { <td><input type="text" value={v.clone()} placeholder={FIELDS[k].2} onchange={change}
-                aria-label={format!("{} {}", m::name(i), FIELDS[k].0)} title={FIELDS[k].1} /></td> }
+            html! { <td><input type="text" value={v.clone()} placeholder={FIELDS[k].1} onchange={change}
+                aria-label={format!("{} {}", m::name(i), FIELDS[k].0)} title={PATHS[k]} /></td> }
         });
         html! {
             <tr data-testid={format!("whatif-variant-{i}")}>
@@ -85,7 +86,7 @@ pub fn whatif_panel(p: &WhatIfProps) -> Html {
                 </div>
                 <div class="whatif-scroll">
                     <table class="whatif-form">
-                        <thead><tr><th />{ for FIELDS.iter().map(|f| html! { <th title={f.1}>{ f.0 }</th> }) }<th /></tr></thead>
+                        <thead><tr><th />{ for FIELDS.iter().zip(PATHS).map(|(f, p)| html! { <th title={p}>{ f.0 }</th> }) }<th /></tr></thead>
                         <tbody>{ for editor }</tbody>
                     </table>
                 </div>

@@ -1,36 +1,31 @@
 //! The What-if panel's model (pure, tested natively): up to 6 variants of the job on screen,
-//! each a few settings (the sweep's `--set` paths, one value each; empty is "as now"), checked
-//! by the sweep's own parsing and validation ([`crate::sweep::prepare`]); the results the Web
+//! each a few settings (the sweep's `--set` paths, one value each; empty is "as now"), set on
+//! the scenario and validated as the sweep's ([`crate::sweep::fields`]); the results the Web
 //! Workers send back ([`VariantResult`]); the guided answers ([`crate::sweep::answers`]); and
 //! the geometry of the three hand-drawn SVG charts (completion rate, end-to-end duration, and a
 //! timeline of checkpoint durations per variant).
 
 use crate::sim::scenario::Scenario;
 use crate::sweep::answers::{self, Knobs};
+use crate::sweep::fields::{self, PanelVariant};
+use crate::sweep::set;
 use crate::sweep::whatif::VariantResult;
-use crate::sweep::{prepare, set, SweepOptions, Variant, VariantRow};
+use crate::sweep::VariantRow;
 
 /// Most variants the panel runs.
 pub const MAX_VARIANTS: usize = 6;
 
-/// The settings a variant can change: (column title, sweep path, placeholder).
-pub const FIELDS: [(&str, &str, &str); 8] = [
-    ("unaligned", "checkpointing.unaligned", "true / false"),
-    (
-        "aligned timeout",
-        "checkpointing.aligned_timeout_ms",
-        "e.g. 30 s",
-    ),
-    ("interval", "checkpointing.interval_ms", "e.g. 10 s"),
-    ("timeout", "checkpointing.timeout_ms", "e.g. 10 min"),
-    ("max concurrent", "checkpointing.max_concurrent", "e.g. 2"),
-    ("min pause", "checkpointing.min_pause_ms", "e.g. 500 ms"),
-    (
-        "debloating",
-        "network.buffer_debloat.enabled",
-        "true / false",
-    ),
-    ("a failure every", set::KILL_EVERY, "e.g. 5 min"),
+/// The settings a variant can change (the sweep paths of [`fields::PATHS`]): (column title,
+/// placeholder).
+pub const FIELDS: [(&str, &str); 8] = [
+    ("unaligned", "true / false"),
+    ("aligned timeout", "e.g. 30 s"),
+    ("interval", "e.g. 10 s"),
+    ("timeout", "e.g. 10 min"),
+    ("max concurrent", "e.g. 2"),
+    ("min pause", "e.g. 500 ms"),
+    ("debloating", "true / false"),
+    ("a failure every", "e.g. 5 min"),
 ];
 
 /// Quick additions: (hook suffix, button text, field index, value).
@@ -53,16 +48,6 @@ pub struct VariantForm {
 }
 
 impl VariantForm {
-    /// The sweep's `--set`s of this variant (`path=value`), in field order.
-    pub fn sets(&self) -> Vec<String> {
-        FIELDS
-            .iter()
-            .zip(&self.values)
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|((_, path, _), v)| format!("{path}={}", v.trim()))
-            .collect()
-    }
-
     /// A preset applied to the scenario `s` (the interval preset doubles its interval).
     pub fn preset(s: &Scenario, field: usize, value: &str) -> VariantForm {
         let mut f = VariantForm::default();
@@ -86,7 +71,7 @@ impl VariantForm {
             .iter()
             .zip(&self.values)
             .filter(|(_, v)| !v.trim().is_empty())
-            .map(|((name, _, _), v)| (name.to_string(), v.trim().to_string()))
+            .map(|((name, _), v)| (name.to_string(), v.trim().to_string()))
             .collect()
     }
 }
@@ -98,6 +83,13 @@ pub enum Slot {
     Running,
     Done(std::rc::Rc<VariantResult>),
     Failed(String),
+}
+
+impl Slot {
+    /// Not ended yet.
+    pub fn pending(&self) -> bool {
+        matches!(self, Slot::Queued | Slot::Running)
+    }
 }
 
 /// What the panel asks of the app.
@@ -120,23 +112,15 @@ pub fn name(i: usize) -> String {
     format!("V{}", i + 1)
 }
 
-/// Validates every variant against the scenario file `base_json` (the sweep's parsing and
-/// validation); the first bad one is the error, named by its `V<n>`.
-pub fn validate(base_json: &str, forms: &[VariantForm]) -> Result<Vec<Variant>, String> {
+/// Sets every variant's values on the scenario `base` and validates it (the sweep's paths and
+/// checks); the first bad one is the error, named by its `V<n>`.
+pub fn validate(base: &Scenario, forms: &[VariantForm]) -> Result<Vec<PanelVariant>, String> {
     if forms.is_empty() {
         return Err("add a variant to run".into());
     }
     let mut out = Vec::with_capacity(forms.len());
     for (i, f) in forms.iter().enumerate() {
-        let mut v = prepare(base_json, &f.sets(), SweepOptions::default())
-            .map_err(|e| format!("{}: {e}", name(i)))?;
-        if v.len() != 1 {
-            return Err(format!(
-                "{}: one value per setting (a comma made several)",
-                name(i)
-            ));
-        }
-        out.push(v.remove(0));
+        out.push(fields::apply(base, &f.values, None).map_err(|e| format!("{}: {e}", name(i)))?);
     }
     Ok(out)
 }
@@ -163,10 +147,10 @@ pub fn with_labels(mut row: VariantRow, form: &VariantForm) -> VariantRow {
 
 /// The guided answers over the variants that finished: `done` pairs each result with its
 /// variant; `now` is the scenario as loaded.
-pub fn answers(done: &[(&VariantRow, &Variant)], now: &Scenario) -> [String; 3] {
+pub fn answers(done: &[(&VariantRow, &PanelVariant)], now: &Scenario) -> [String; 3] {
     let pairs: Vec<(&VariantRow, Knobs)> = done
         .iter()
-        .map(|(r, v)| (*r, Knobs::of_variant(v)))
+        .map(|(r, v)| (*r, Knobs::of(&v.scenario, v.kill_every_ms)))
         .collect();
     answers::answer(&pairs, &Knobs::of(now, 0))
 }
@@ -315,26 +299,34 @@ mod tests {
     }
 
     #[test]
-    fn a_variants_sets_are_its_filled_fields_as_sweep_paths() {
+    fn a_variants_filled_fields_are_its_settings_and_labels() {
+        let base = Scenario::from_json(BACKPRESSURE).unwrap();
         let mut f = form(0, "true");
         f.values[7] = " 5 min ".into();
+        let v = validate(&base, std::slice::from_ref(&f)).unwrap().remove(0);
+        assert!(v.scenario.checkpointing.unaligned);
+        assert_eq!(v.kill_every_ms, 300_000);
         assert_eq!(
-            f.sets(),
-            vec!["checkpointing.unaligned=true", "faults.kill_every_ms=5 min"]
+            f.labels(),
+            vec![
+                ("unaligned".to_string(), "true".to_string()),
+                ("a failure every".to_string(), "5 min".to_string())
+            ]
         );
-        assert!(VariantForm::default().sets().is_empty());
+        assert!(VariantForm::default().labels().is_empty());
     }
 
     #[test]
     fn validation_is_the_sweeps_and_names_the_variant() {
-        let ok = validate(BACKPRESSURE, &[VariantForm::default(), form(0, "true")]).unwrap();
+        let base = Scenario::from_json(BACKPRESSURE).unwrap();
+        let ok = validate(&base, &[VariantForm::default(), form(0, "true")]).unwrap();
         assert!(ok[1].scenario.checkpointing.unaligned);
-        let e = validate(BACKPRESSURE, &[VariantForm::default(), form(2, "5")]).unwrap_err();
+        let e = validate(&base, &[VariantForm::default(), form(2, "5")]).unwrap_err();
         assert!(
             e.starts_with("V2: --set checkpointing.interval_ms=5: checkpointing.interval_ms: must be >= 10 ms"),
             "{e}"
         );
-        let e = validate(BACKPRESSURE, &[form(2, "1000,2000")]).unwrap_err();
+        let e = validate(&base, &[form(2, "1000,2000")]).unwrap_err();
         assert_eq!(e, "V1: one value per setting (a comma made several)");
     }
 
@@ -346,9 +338,10 @@ mod tests {
             f.values[2],
             format!("{} ms", s.checkpointing.interval_ms.unwrap() * 2)
         );
+        let f = VariantForm::preset(&s, 1, "30 s");
         assert_eq!(
-            VariantForm::preset(&s, 1, "30 s").sets()[0],
-            "checkpointing.unaligned=true"
+            (f.values[0].as_str(), f.values[1].as_str()),
+            ("true", "30 s")
         );
     }
 
@@ -364,7 +357,7 @@ mod tests {
         let forms = [VariantForm::default(), form(0, "true")];
         let results: Vec<VariantResult> = forms
             .iter()
-            .map(|f| crate::sweep::whatif::run_variant(BACKPRESSURE, &f.sets(), None).unwrap())
+            .map(|f| crate::sweep::whatif::run_variant(BACKPRESSURE, &f.values, None).unwrap())
             .collect();
         let rows: Vec<(usize, &VariantRow)> = results
             .iter()
@@ -394,15 +387,15 @@ mod tests {
     fn the_panels_answers_compare_with_the_variant_as_now() {
         let s = Scenario::from_json(BACKPRESSURE).unwrap();
         let forms = [VariantForm::default(), form(0, "true")];
-        let variants = validate(BACKPRESSURE, &forms).unwrap();
+        let variants = validate(&s, &forms).unwrap();
         let rows: Vec<VariantRow> = forms
             .iter()
             .map(|f| {
-                let r = crate::sweep::whatif::run_variant(BACKPRESSURE, &f.sets(), None).unwrap();
+                let r = crate::sweep::whatif::run_variant(BACKPRESSURE, &f.values, None).unwrap();
                 with_labels(r.row, f)
             })
             .collect();
-        let done: Vec<(&VariantRow, &Variant)> = rows.iter().zip(&variants).collect();
+        let done: Vec<(&VariantRow, &PanelVariant)> = rows.iter().zip(&variants).collect();
         let a = answers(&done, &s);
         assert!(
             a[1].starts_with("Yes: with unaligned checkpoints (unaligned=true)"),

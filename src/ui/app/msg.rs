@@ -66,9 +66,8 @@ pub enum Msg {
     /// Open the What-if panel.
     OpenWhatIf,
     WhatIf(crate::ui::whatif_model::WhatIfInput),
-    /// A What-if worker's answer: the run's number, the worker, the variant (`usize::MAX`: the
-    /// worker failed) and its JSON.
-    WhatIfDone(u32, usize, usize, String),
+    /// A What-if worker's answer: the run's number, the variant and its text.
+    WhatIfDone(u32, usize, String),
     /// Back to the user's run from a What-if variant.
     WhatIfBack,
 }

@@ -248,7 +248,7 @@ impl App {
             Msg::SlowMo(v) => self.ui.slowmo = v,
             Msg::OpenWhatIf => self.whatif.open = true,
             Msg::WhatIf(i) => self.whatif(ctx, i),
-            Msg::WhatIfDone(g, k, id, out) => self.whatif_done(g, k, id, out),
+            Msg::WhatIfDone(g, i, out) => self.whatif_done(g, i, out),
             Msg::WhatIfBack => self.whatif_back(),
         }
         true

@@ -4,28 +4,28 @@
 //! moment that explains it, with the user's run kept to come back to.
 
 use super::*;
+use crate::sweep::fields::PanelVariant;
 use crate::sweep::whatif::VariantResult;
-use crate::sweep::Variant;
 use crate::ui::whatif_model::{self as m, Slot, VariantForm, WhatIfInput};
-use std::collections::VecDeque;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
-use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
-type OnMessage = Closure<dyn FnMut(MessageEvent)>;
+/// Called by static/whatif-pool.js as each variant ends: its index and the worker's answer.
+type Done = Closure<dyn FnMut(u32, String)>;
 
-struct WorkerSlot {
-    worker: Worker,
-    _on_message: OnMessage,
-    _on_error: OnMessage,
-    /// The variant it runs.
-    busy: Option<usize>,
-}
-
-impl Drop for WorkerSlot {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
+#[wasm_bindgen]
+extern "C" {
+    /// static/whatif-pool.js: runs `variants` (each its values, one per line) of the scenario
+    /// file `base` to `until` ms in at most `n` Web Workers, calling `done` as each ends.
+    #[wasm_bindgen(catch, js_namespace = window, js_name = barrierscopeWhatIf)]
+    fn run_in_workers(
+        base: &str,
+        variants: js_sys::Array,
+        until: f64,
+        n: u32,
+        done: &Done,
+    ) -> Result<(), JsValue>;
 }
 
 /// The panel's state.
@@ -39,14 +39,14 @@ pub struct WhatIf {
     pub answers: Option<Rc<[String; 3]>>,
     pub error: Option<String>,
     /// The last run's variants and the scenario they vary.
-    variants: Vec<Variant>,
+    variants: Vec<PanelVariant>,
     base: Option<Rc<Scenario>>,
-    base_json: Rc<str>,
     until_ms: u64,
     /// Each run's number: a late answer of an older run is dropped.
     generation: u32,
-    workers: Vec<WorkerSlot>,
-    queue: VecDeque<usize>,
+    /// Workers of the last run.
+    workers: usize,
+    done: Option<Done>,
     started_ms: f64,
     pub wall_ms: Option<f64>,
 }
@@ -63,11 +63,10 @@ impl Default for WhatIf {
             error: None,
             variants: Vec::new(),
             base: None,
-            base_json: "".into(),
             until_ms: 0,
             generation: 0,
-            workers: Vec::new(),
-            queue: VecDeque::new(),
+            workers: 0,
+            done: None,
             started_ms: 0.0,
             wall_ms: None,
         }
@@ -76,15 +75,13 @@ impl Default for WhatIf {
 
 impl WhatIf {
     pub fn running(&self) -> bool {
-        !self.workers.is_empty()
+        self.slots
+            .iter()
+            .any(|s| matches!(s, Slot::Queued | Slot::Running))
     }
 
     pub fn status(&self) -> String {
-        let done = self
-            .slots
-            .iter()
-            .filter(|s| matches!(s, Slot::Done(_) | Slot::Failed(_)))
-            .count();
+        let done = self.slots.iter().filter(|s| !s.pending()).count();
         match (self.slots.len(), self.wall_ms) {
             (0, _) => String::new(),
             (n, Some(ms)) => format!(
@@ -94,25 +91,11 @@ impl WhatIf {
             ),
             (n, None) => format!(
                 "{done} of {n} done, {} worker{}",
-                self.workers.len(),
-                if self.workers.len() == 1 { "" } else { "s" }
+                self.workers,
+                if self.workers == 1 { "" } else { "s" }
             ),
         }
     }
-}
-
-/// The wasm-bindgen file names the page was loaded with and the worker script's URL (set by
-/// static/loader.js as `window.barrierscopeAssets`).
-fn assets() -> Option<(JsValue, JsValue, String)> {
-    let a = js_sys::Reflect::get(&window(), &JsValue::from_str("barrierscopeAssets")).ok()?;
-    let get = |k: &str| js_sys::Reflect::get(&a, &JsValue::from_str(k)).ok();
-    Some((get("js")?, get("wasm")?, get("worker")?.as_string()?))
-}
-
-/// How many workers: at most 2, and one core left to the page.
-fn worker_count(jobs: usize) -> usize {
-    let cores = window().navigator().hardware_concurrency() as usize;
-    cores.saturating_sub(1).clamp(1, 2).min(jobs)
 }
 
 impl App {
@@ -151,10 +134,9 @@ impl App {
 
     fn whatif_run(&mut self, ctx: &Context<Self>) {
         let scenario = Rc::new(self.run.sim().scenario().clone());
-        let json: Rc<str> = scenario.to_json().into();
         let w = &mut self.whatif;
         w.error = None;
-        let checked = m::validate(&json, &w.forms)
+        let checked = m::validate(&scenario, &w.forms)
             .and_then(|v| Ok((v, m::until_ms(&w.until, scenario.duration_ms)?)));
         let (variants, until_ms) = match checked {
             Ok(x) => x,
@@ -163,113 +145,54 @@ impl App {
                 return;
             }
         };
-        let Some((js, wasm, url)) = assets() else {
-            w.error = Some("What if needs the page's loader (window.barrierscopeAssets)".into());
-            return;
-        };
-        w.workers.clear();
         w.generation = w.generation.wrapping_add(1);
-        w.slots = Rc::new(vec![Slot::Queued; variants.len()]);
+        let generation = w.generation;
+        let link = ctx.link().clone();
+        let done = Done::new(move |i: u32, out: String| {
+            link.send_message(Msg::WhatIfDone(generation, i as usize, out));
+        });
+        // One core is left to the page: at most 2 workers.
+        let cores = window().navigator().hardware_concurrency() as usize;
+        w.workers = cores.saturating_sub(1).clamp(1, 2).min(variants.len());
+        let list: js_sys::Array = w
+            .forms
+            .iter()
+            .map(|f| JsValue::from_str(&f.values.join("\n")))
+            .collect();
+        let json = scenario.to_json();
+        if let Err(e) = run_in_workers(&json, list, until_ms as f64, w.workers as u32, &done) {
+            w.error = Some(format!("What if: cannot start the Web Workers: {e:?}"));
+            return;
+        }
+        w.done = Some(done);
+        w.slots = Rc::new(
+            (0..variants.len())
+                .map(|i| {
+                    if i < w.workers {
+                        Slot::Running
+                    } else {
+                        Slot::Queued
+                    }
+                })
+                .collect(),
+        );
         w.answers = None;
-        w.queue = (0..variants.len()).collect();
         w.ran = w.forms.clone();
         w.variants = variants;
         w.base = Some(scenario);
-        w.base_json = json;
         w.until_ms = until_ms;
         w.started_ms = now_ms();
         w.wall_ms = None;
-        let opts = WorkerOptions::new();
-        opts.set_type(WorkerType::Module);
-        for k in 0..worker_count(w.queue.len()) {
-            let worker = match Worker::new_with_options(&url, &opts) {
-                Ok(x) => x,
-                Err(e) => {
-                    w.error = Some(format!("What if: cannot start a Web Worker: {e:?}"));
-                    w.workers.clear();
-                    return;
-                }
-            };
-            let generation = w.generation;
-            let link = ctx.link().clone();
-            let on_message = OnMessage::new(move |e: MessageEvent| {
-                let data = e.data();
-                let get = |key: &str| js_sys::Reflect::get(&data, &JsValue::from_str(key)).ok();
-                let id = get("id").and_then(|v| v.as_f64()).unwrap_or(-1.0);
-                let out = get("out").and_then(|v| v.as_string()).unwrap_or_default();
-                link.send_message(Msg::WhatIfDone(generation, k, id as usize, out));
-            });
-            let link = ctx.link().clone();
-            let on_error = OnMessage::new(move |_: MessageEvent| {
-                link.send_message(Msg::WhatIfDone(
-                    generation,
-                    k,
-                    usize::MAX,
-                    r#"{"error":"the worker failed to start or crashed"}"#.into(),
-                ));
-            });
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            w.workers.push(WorkerSlot {
-                worker,
-                _on_message: on_message,
-                _on_error: on_error,
-                busy: None,
-            });
-            let _ = (&js, &wasm);
-        }
-        for k in 0..self.whatif.workers.len() {
-            self.whatif_dispatch(k, &js, &wasm);
-        }
     }
 
-    /// Gives worker `k` the next queued variant.
-    fn whatif_dispatch(&mut self, k: usize, js: &JsValue, wasm: &JsValue) {
+    /// A worker's answer for variant `i` (the workers take the queue in order: the next queued
+    /// one starts).
+    pub(super) fn whatif_done(&mut self, generation: u32, i: usize, out: String) {
         let w = &mut self.whatif;
-        let Some(i) = w.queue.pop_front() else {
-            return;
-        };
-        let msg = js_sys::Object::new();
-        let sets = w
-            .ran
-            .get(i)
-            .map(|f| f.sets().join("\n"))
-            .unwrap_or_default();
-        for (key, v) in [
-            ("js", js.clone()),
-            ("wasm", wasm.clone()),
-            ("id", JsValue::from_f64(i as f64)),
-            ("base", JsValue::from_str(&w.base_json)),
-            ("sets", JsValue::from_str(&sets)),
-            ("until", JsValue::from_f64(w.until_ms as f64)),
-        ] {
-            let _ = js_sys::Reflect::set(&msg, &JsValue::from_str(key), &v);
-        }
-        if let Some(slot) = w.workers.get_mut(k) {
-            slot.busy = Some(i);
-            Rc::make_mut(&mut w.slots)[i] = Slot::Running;
-            if slot.worker.post_message(&msg).is_err() {
-                Rc::make_mut(&mut w.slots)[i] = Slot::Failed("could not post to the worker".into());
-            }
-        }
-    }
-
-    /// A worker's answer: `id` is the variant (`usize::MAX`: the worker itself failed).
-    pub(super) fn whatif_done(&mut self, generation: u32, k: usize, id: usize, out: String) {
-        let w = &mut self.whatif;
-        if generation != w.generation || k >= w.workers.len() {
+        if generation != w.generation || i >= w.slots.len() {
             return;
         }
-        let i = if id == usize::MAX {
-            match w.workers[k].busy {
-                Some(i) => i,
-                None => return,
-            }
-        } else {
-            id
-        };
-        w.workers[k].busy = None;
-        let slot = match VariantResult::from_json(&out) {
+        let slot = match VariantResult::decode(&out) {
             Ok(mut r) => {
                 if let Some(f) = w.ran.get(i) {
                     r.row = m::with_labels(r.row, f);
@@ -278,24 +201,12 @@ impl App {
             }
             Err(e) => Slot::Failed(e),
         };
-        if let Some(s) = Rc::make_mut(&mut w.slots).get_mut(i) {
-            *s = slot;
+        let slots = Rc::make_mut(&mut w.slots);
+        slots[i] = slot;
+        if let Some(next) = slots.iter_mut().find(|s| **s == Slot::Queued) {
+            *next = Slot::Running;
         }
-        if id == usize::MAX {
-            // A worker that failed takes no more variants; the others finish the queue.
-            let failed = w.workers.remove(k);
-            drop(failed);
-            if w.workers.is_empty() {
-                for q in w.queue.drain(..) {
-                    Rc::make_mut(&mut w.slots)[q] = Slot::Failed("no worker left".into());
-                }
-            }
-        } else if let Some((js, wasm, _)) = assets() {
-            self.whatif_dispatch(k, &js, &wasm);
-        }
-        let w = &mut self.whatif;
-        if w.workers.iter().all(|s| s.busy.is_none()) {
-            w.workers.clear();
+        if !w.running() {
             w.wall_ms = Some(now_ms() - w.started_ms);
         }
         self.whatif_answers();
@@ -304,7 +215,7 @@ impl App {
     fn whatif_answers(&mut self) {
         let w = &mut self.whatif;
         let Some(base) = &w.base else { return };
-        let done: Vec<(&crate::sweep::VariantRow, &Variant)> = w
+        let done: Vec<(&crate::sweep::VariantRow, &PanelVariant)> = w
             .slots
             .iter()
             .zip(&w.variants)
