@@ -4,16 +4,14 @@
 //! (`whatif-chart-completion`, `whatif-chart-e2e`, `whatif-chart-timeline`). It only shows
 //! [`whatif_model`] and sends [`WhatIfInput`]s.
 
+use super::whatif_html::results;
 use super::whatif_model::{self as m, Slot, VariantForm, WhatIfInput, FIELDS, PRESETS};
-use crate::sweep::answers::QUESTIONS;
 use crate::sweep::fields::PATHS;
-use crate::sweep::output::{duration, table_cells, table_header};
-use crate::sweep::whatif::VariantResult;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct WhatIfProps {
     pub forms: Rc<Vec<VariantForm>>,
     /// The forms the results were run with.
@@ -28,6 +26,28 @@ pub struct WhatIfProps {
     pub wall_ms: Option<f64>,
     pub running: bool,
     pub on: Callback<WhatIfInput>,
+}
+
+/// Compared by identity: the app replaces a list (`Rc::make_mut` while shown) when it changes.
+impl PartialEq for WhatIfProps {
+    fn eq(&self, o: &Self) -> bool {
+        let same = |a: &Option<Rc<[String; 3]>>, b: &Option<Rc<[String; 3]>>| match (a, b) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        Rc::ptr_eq(&self.forms, &o.forms)
+            && Rc::ptr_eq(&self.ran, &o.ran)
+            && Rc::ptr_eq(&self.slots, &o.slots)
+            && same(&self.answers, &o.answers)
+            && (
+                &self.until,
+                &self.error,
+                &self.status,
+                self.wall_ms,
+                self.running,
+            ) == (&o.until, &o.error, &o.status, o.wall_ms, o.running)
+            && self.on == o.on
+    }
 }
 
 fn vclass(i: usize) -> String {
@@ -67,15 +87,17 @@ pub fn whatif_panel(p: &WhatIfProps) -> Html {
             on.emit(WhatIfInput::Until(t.value()));
         })
     };
-    let done: Vec<(usize, &VariantResult)> = p
-        .slots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| match s {
-            Slot::Done(r) => Some((i, r.as_ref())),
-            _ => None,
+    // A click on a finished row (its `data-open`) opens that variant.
+    let open = {
+        let on = p.on.clone();
+        Callback::from(move |e: MouseEvent| {
+            let t: web_sys::Element = e.target_unchecked_into();
+            let row = t.closest("[data-open]").ok().flatten();
+            if let Some(i) = row.and_then(|r| r.get_attribute("data-open")?.parse().ok()) {
+                on.emit(WhatIfInput::Open(i));
+            }
         })
-        .collect();
+    };
     html! {
         <div class="overlay whatif-overlay">
             <div class="dialog whatif" role="dialog" aria-label="What if" data-testid="whatif-panel">
@@ -103,150 +125,10 @@ pub fn whatif_panel(p: &WhatIfProps) -> Html {
                     <span class="muted" data-testid="whatif-status" data-wall-ms={p.wall_ms.map(|ms| format!("{ms:.0}"))}>{ p.status.clone() }</span>
                 </div>
                 if let Some(e) = &p.error { <div class="banner error" role="alert" data-testid="whatif-error">{ e.clone() }</div> }
-                if !p.slots.is_empty() { { results(p, &done) } }
+                if !p.slots.is_empty() {
+                    <div onclick={open}>{ Html::from_html_unchecked(results(&p.slots, &p.ran, p.answers.as_deref()).into()) }</div>
+                }
             </div>
         </div>
-    }
-}
-
-fn results(p: &WhatIfProps, done: &[(usize, &VariantResult)]) -> Html {
-    let rows = p.slots.iter().enumerate().map(|(i, s)| {
-        let name = html! { <th class={vclass(i)}>{ m::name(i) }</th> };
-        let settings = p
-            .ran
-            .get(i)
-            .map(|f| {
-                let l = f.labels();
-                if l.is_empty() {
-                    "as now".to_string()
-                } else {
-                    l.iter()
-                        .map(|(k, v)| format!("{k} {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            })
-            .unwrap_or_default();
-        match s {
-            Slot::Done(r) => {
-                let open = {
-                    let on = p.on.clone();
-                    Callback::from(move |_: MouseEvent| on.emit(WhatIfInput::Open(i)))
-                };
-                let title = match &r.moment {
-                    Some(mo) => format!(
-                        "Open in the animation at {}: {}",
-                        duration(Some(mo.at_ms)),
-                        mo.what
-                    ),
-                    None => "Open in the animation".to_string(),
-                };
-                html! {
-                    <tr class="done" data-testid={format!("whatif-row-{i}")} onclick={open} {title}>
-                        { name }<td class="settings">{ settings }</td>
-                        { for table_cells(&r.row).into_iter().map(|c| html! { <td>{ c }</td> }) }
-                    </tr>
-                }
-            }
-            other => {
-                let what = match other {
-                    Slot::Queued => "queued".to_string(),
-                    Slot::Running => "running…".to_string(),
-                    Slot::Failed(e) => e.clone(),
-                    Slot::Done(_) => String::new(),
-                };
-                html! {
-                    <tr data-testid={format!("whatif-row-{i}")}>
-                        { name }<td class="settings">{ settings }</td>
-                        <td colspan={table_header().len().to_string()} class="muted">{ what }</td>
-                    </tr>
-                }
-            }
-        }
-    });
-    let tagged_rows: Vec<(usize, &crate::sweep::VariantRow)> =
-        done.iter().map(|(i, r)| (*i, &r.row)).collect();
-    html! {
-        <>
-            <div class="whatif-scroll">
-                <table class="whatif-table" data-testid="whatif-table">
-                    <thead><tr><th /><th>{ "settings" }</th>{ for table_header().into_iter().map(|h| html! { <th>{ h }</th> }) }</tr></thead>
-                    <tbody>{ for rows }</tbody>
-                </table>
-            </div>
-            <p class="muted whatif-hint">{ "Click a finished row to open that variant in the animation at the moment that explains it (your run stays one click away)." }</p>
-            if let Some(a) = &p.answers {
-                <dl class="whatif-answer" data-testid="whatif-answer">
-                    { for QUESTIONS.iter().zip(a.iter()).map(|(q, a)| html! { <><dt>{ *q }</dt><dd>{ a.clone() }</dd></> }) }
-                </dl>
-            }
-            if !done.is_empty() {
-                <div class="whatif-charts">
-                    { bars_chart("whatif-chart-completion", "Completion rate", m::completion_bars(&tagged_rows).into_iter().map(|b| (b, None)).collect()) }
-                    { bars_chart("whatif-chart-e2e", "End to end, p50 and p99 (failed ones to their failure)", m::e2e_bars(&tagged_rows).into_iter().map(|(a, b)| (a, Some(b))).collect()) }
-                    { timeline_chart(done) }
-                </div>
-            }
-        </>
-    }
-}
-
-/// Horizontal bars, one (or two: p50 over p99) per variant.
-fn bars_chart(hook: &str, title: &str, bars: Vec<(m::Bar, Option<m::Bar>)>) -> Html {
-    let row_h = m::BAR_H + 6.0;
-    let per = |two: bool| if two { 2.0 * row_h } else { row_h };
-    let two = bars.iter().any(|(_, b)| b.is_some());
-    let h = bars.len() as f64 * per(two) + 4.0;
-    let bar = |b: &m::Bar, y: f64, extra: &str| {
-        html! {
-            <>
-                <rect class={classes!(vclass(b.variant), extra.to_string())} x={m::LABEL_W.to_string()} y={y.to_string()}
-                    width={format!("{:.1}", b.len.max(1.0))} height={m::BAR_H.to_string()} />
-                <text class="figure" x={format!("{:.1}", m::LABEL_W + b.len + 4.0)} y={(y + m::BAR_H - 3.0).to_string()}>{ b.text.clone() }</text>
-            </>
-        }
-    };
-    html! {
-        <figure class="whatif-chart" data-testid={hook.to_string()}>
-            <figcaption>{ title }</figcaption>
-            <svg viewBox={format!("0 0 {} {h}", m::CHART_W)} role="img" aria-label={title.to_string()}>
-                { for bars.iter().enumerate().map(|(k, (a, b))| {
-                    let y = k as f64 * per(two) + 2.0;
-                    html! {
-                        <g>
-                            <text class="name" x="0" y={(y + m::BAR_H - 3.0).to_string()}>{ m::name(a.variant) }</text>
-                            { bar(a, y, "p50") }
-                            if let Some(b) = b { { bar(b, y + row_h, "p99") } }
-                        </g>
-                    }
-                }) }
-            </svg>
-        </figure>
-    }
-}
-
-/// Checkpoint durations over simulated time, one line per variant; failed ones as crosses.
-fn timeline_chart(done: &[(usize, &VariantResult)]) -> Html {
-    let (lines, end, top) = m::timeline(done);
-    let (w, h) = (m::TL_W, m::TL_H);
-    html! {
-        <figure class="whatif-chart wide" data-testid="whatif-chart-timeline">
-            <figcaption>{ "Each checkpoint's end to end over the run (× failed)" }</figcaption>
-            <svg viewBox={format!("-4 -4 {} {}", w + 8.0, h + 22.0)} role="img" aria-label="Checkpoint durations over time">
-                <line class="axis" x1="0" y1={h.to_string()} x2={w.to_string()} y2={h.to_string()} />
-                <line class="axis" x1="0" y1="0" x2="0" y2={h.to_string()} />
-                <text class="figure" x="4" y="10">{ duration(Some(top)) }</text>
-                <text class="figure" x="0" y={(h + 14.0).to_string()}>{ "0" }</text>
-                <text class="figure end" x={w.to_string()} y={(h + 14.0).to_string()}>{ duration(Some(end)) }</text>
-                { for lines.iter().map(|l| html! {
-                    <g class={vclass(l.variant)}>
-                        <polyline points={l.points.clone()} />
-                        { for l.failed.iter().map(|(x, y)| html! {
-                            <path class="fail" d={format!("M{:.1} {:.1}l6 6m0 -6l-6 6", x - 3.0, y - 3.0)} />
-                        }) }
-                    </g>
-                }) }
-            </svg>
-        </figure>
     }
 }

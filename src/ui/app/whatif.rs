@@ -203,7 +203,7 @@ impl App {
         };
         let slots = Rc::make_mut(&mut w.slots);
         slots[i] = slot;
-        if let Some(next) = slots.iter_mut().find(|s| **s == Slot::Queued) {
+        if let Some(next) = slots.iter_mut().find(|s| matches!(s, Slot::Queued)) {
             *next = Slot::Running;
         }
         if !w.running() {
