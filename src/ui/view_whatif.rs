@@ -4,21 +4,18 @@
 //! (`whatif-chart-completion`, `whatif-chart-e2e`, `whatif-chart-timeline`). It only shows
 //! [`whatif_model`] and sends [`WhatIfInput`]s.
 
-use super::whatif_html::results;
-use super::whatif_model::{self as m, Slot, VariantForm, WhatIfInput, FIELDS, PRESETS};
+use super::whatif_model::{self as m, VariantForm, WhatIfInput, FIELDS, PRESETS};
 use crate::sweep::fields::PATHS;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties)]
+/// What the panel shows (a plain function of the app's state, no component of its own).
 pub struct WhatIfProps {
     pub forms: Rc<Vec<VariantForm>>,
-    /// The forms the results were run with.
-    pub ran: Rc<Vec<VariantForm>>,
     pub until: String,
-    pub slots: Rc<Vec<Slot>>,
-    pub answers: Option<Rc<[String; 3]>>,
+    /// The results as markup ([`super::whatif_html::results`]), once a run started.
+    pub results: Option<AttrValue>,
     pub error: Option<String>,
     /// e.g. "3 of 6 variants done, 4.2 s".
     pub status: String,
@@ -28,33 +25,10 @@ pub struct WhatIfProps {
     pub on: Callback<WhatIfInput>,
 }
 
-/// Compared by identity: the app replaces a list (`Rc::make_mut` while shown) when it changes.
-impl PartialEq for WhatIfProps {
-    fn eq(&self, o: &Self) -> bool {
-        let same = |a: &Option<Rc<[String; 3]>>, b: &Option<Rc<[String; 3]>>| match (a, b) {
-            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a.is_none() && b.is_none(),
-        };
-        Rc::ptr_eq(&self.forms, &o.forms)
-            && Rc::ptr_eq(&self.ran, &o.ran)
-            && Rc::ptr_eq(&self.slots, &o.slots)
-            && same(&self.answers, &o.answers)
-            && (
-                &self.until,
-                &self.error,
-                &self.status,
-                self.wall_ms,
-                self.running,
-            ) == (&o.until, &o.error, &o.status, o.wall_ms, o.running)
-            && self.on == o.on
-    }
-}
-
 fn vclass(i: usize) -> String {
     format!("v{}", i % m::MAX_VARIANTS)
 }
 
-#[function_component(WhatIfPanel)]
 pub fn whatif_panel(p: &WhatIfProps) -> Html {
     let on = p.on.clone();
     let send = move |i: WhatIfInput| {
@@ -125,8 +99,8 @@ pub fn whatif_panel(p: &WhatIfProps) -> Html {
                     <span class="muted" data-testid="whatif-status" data-wall-ms={p.wall_ms.map(|ms| format!("{ms:.0}"))}>{ p.status.clone() }</span>
                 </div>
                 if let Some(e) = &p.error { <div class="banner error" role="alert" data-testid="whatif-error">{ e.clone() }</div> }
-                if !p.slots.is_empty() {
-                    <div onclick={open}>{ Html::from_html_unchecked(results(&p.slots, &p.ran, p.answers.as_deref()).into()) }</div>
+                if let Some(r) = &p.results {
+                    <div onclick={open}>{ Html::from_html_unchecked(r.clone()) }</div>
                 }
             </div>
         </div>

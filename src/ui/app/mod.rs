@@ -43,7 +43,7 @@ use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
 use super::view_tabs::{TabPanel, Tabs};
 use super::view_timeline::Timeline;
 use super::view_vertices::Vertices;
-use super::view_whatif::WhatIfPanel;
+use super::view_whatif::{whatif_panel, WhatIfProps};
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -474,9 +474,16 @@ impl Component for App {
                 if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
                 if self.whatif.open {
-                    <WhatIfPanel forms={self.whatif.forms.clone()} ran={self.whatif.ran.clone()} until={self.whatif.until.clone()} slots={self.whatif.slots.clone()}
-                        answers={self.whatif.answers.clone()} error={self.whatif.error.clone()} status={self.whatif.status()}
-                        wall_ms={self.whatif.wall_ms} running={self.whatif.running()} on={cb.whatif.clone()} />
+                    { whatif_panel(&WhatIfProps {
+                        forms: self.whatif.forms.clone(),
+                        until: self.whatif.until.clone(),
+                        results: self.whatif.results.clone(),
+                        error: self.whatif.error.clone(),
+                        status: self.whatif.status(),
+                        wall_ms: self.whatif.wall_ms,
+                        running: self.whatif.running(),
+                        on: cb.whatif.clone(),
+                    }) }
                 }
             </main>
         }

@@ -36,7 +36,8 @@ pub struct WhatIf {
     pub slots: Rc<Vec<Slot>>,
     /// The forms of the last run, as they were when it started (the table's settings).
     pub ran: Rc<Vec<VariantForm>>,
-    pub answers: Option<Rc<[String; 3]>>,
+    /// The results as the panel shows them (markup), remade as they change.
+    pub results: Option<AttrValue>,
     pub error: Option<String>,
     /// The last run's variants and the scenario they vary.
     variants: Vec<PanelVariant>,
@@ -59,7 +60,7 @@ impl Default for WhatIf {
             until: "10 min".into(),
             slots: Rc::new(Vec::new()),
             ran: Rc::new(Vec::new()),
-            answers: None,
+            results: None,
             error: None,
             variants: Vec::new(),
             base: None,
@@ -176,13 +177,13 @@ impl App {
                 })
                 .collect(),
         );
-        w.answers = None;
         w.ran = w.forms.clone();
         w.variants = variants;
         w.base = Some(scenario);
         w.until_ms = until_ms;
         w.started_ms = now_ms();
         w.wall_ms = None;
+        self.whatif_answers();
     }
 
     /// A worker's answer for variant `i` (the workers take the queue in order: the next queued
@@ -224,7 +225,9 @@ impl App {
                 _ => None,
             })
             .collect();
-        w.answers = (!done.is_empty()).then(|| Rc::new(m::answers(&done, base)));
+        let answers = (!done.is_empty()).then(|| m::answers(&done, base));
+        let html = crate::ui::whatif_html::results(&w.slots, &w.ran, answers.as_ref());
+        w.results = Some(html.into());
     }
 
     /// Opens variant `i` as the run on screen at its moment; the user's run is kept (the first
