@@ -1,12 +1,14 @@
-//! The What-if panel's results as markup (pure, tested natively): the sweep's table (one row
-//! per variant, `whatif-row-{i}`; a finished row carries `data-open`, the panel opens that
-//! variant when it is clicked), the guided answers and the three hand-drawn SVG charts. Written
-//! as one string that the panel puts in place (static markup: no script, no inline style, every
-//! text escaped), which costs the browser bundle a fraction of the same elements built one by
-//! one.
+//! The What-if panel's form and results as markup (pure, tested natively). The form: a row of
+//! inputs per variant (`whatif-variant-{i}`, each input `data-i` / `data-k`: variant and field;
+//! its remove button `data-remove`). The results: the sweep's table (one row per variant,
+//! `whatif-row-{i}`; a finished row carries `data-open`), the guided answers and the three
+//! hand-drawn SVG charts. Each is one string that the panel puts in place and listens to once
+//! (static markup: no script, no inline style, every text escaped), which costs the browser
+//! bundle a fraction of the same elements built one by one.
 
-use super::whatif_model::{self as m, Slot, VariantForm};
+use super::whatif_model::{self as m, Slot, VariantForm, FIELDS};
 use crate::sweep::answers::QUESTIONS;
+use crate::sweep::fields::PATHS;
 use crate::sweep::output::{duration, table_cells, table_header};
 use crate::sweep::whatif::VariantResult;
 use std::fmt::Write;
@@ -34,6 +36,30 @@ pub fn settings(f: Option<&VariantForm>) -> String {
     }
     let l: Vec<String> = l.iter().map(|(k, v)| format!("{k} {v}")).collect();
     l.join(", ")
+}
+
+/// The form: a head row of the settings' names (their sweep paths as titles), then a row of
+/// inputs per variant with its values. Made again only when variants come or go (an edit is
+/// already on screen, and focus stays where the user is).
+pub fn form(forms: &[VariantForm]) -> String {
+    let mut o = String::from("<table class=\"whatif-form\"><thead><tr><th></th>");
+    for ((name, _), path) in FIELDS.iter().zip(PATHS) {
+        let _ = write!(o, "<th title=\"{path}\">{name}</th>");
+    }
+    o += "<th></th></tr></thead><tbody>";
+    for (i, f) in forms.iter().enumerate() {
+        let n = m::name(i);
+        let _ = write!(
+            o,
+            "<tr data-testid=\"whatif-variant-{i}\"><th class=\"v{}\">{n}</th>",
+            i % m::MAX_VARIANTS
+        );
+        for (k, ((name, hint), v)) in FIELDS.iter().zip(&f.values).enumerate() {
+            let _ = write!(o, "<td><input type=\"text\" value=\"{}\" placeholder=\"{hint}\" aria-label=\"{n} {name}\" title=\"{}\" data-i=\"{i}\" data-k=\"{k}\"></td>", esc(v), PATHS[k]);
+        }
+        let _ = write!(o, "<td><button class=\"link\" data-remove=\"{i}\" title=\"Remove this variant\" aria-label=\"Remove {n}\">×</button></td></tr>");
+    }
+    o + "</tbody></table>"
 }
 
 /// The results: table, answers (when some variant finished) and charts.
@@ -206,6 +232,17 @@ mod tests {
     use std::rc::Rc;
 
     const BACKPRESSURE: &str = include_str!("../../static/scenarios/backpressure-aligned.json");
+
+    #[test]
+    fn the_form_has_an_input_per_setting_and_variant_with_its_value() {
+        let mut f = VariantForm::default();
+        f.values[2] = "10 s\"".into();
+        let html = form(&[VariantForm::default(), f]);
+        assert_eq!(html.matches("<input").count(), 16);
+        assert!(html.contains("value=\"10 s&quot;\""), "{html}");
+        assert!(html.contains("data-i=\"1\" data-k=\"2\""));
+        assert!(html.contains("data-remove=\"1\"") && html.contains("whatif-variant-1"));
+    }
 
     #[test]
     fn user_text_is_escaped() {

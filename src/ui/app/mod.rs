@@ -475,7 +475,8 @@ impl Component for App {
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
                 if self.whatif.open {
                     { whatif_panel(&WhatIfProps {
-                        forms: self.whatif.forms.clone(),
+                        full: self.whatif.forms.len() >= crate::ui::whatif_model::MAX_VARIANTS,
+                        form: self.whatif.form.clone(),
                         until: self.whatif.until.clone(),
                         results: self.whatif.results.clone(),
                         error: self.whatif.error.clone(),

@@ -32,6 +32,8 @@ extern "C" {
 pub struct WhatIf {
     pub open: bool,
     pub forms: Rc<Vec<VariantForm>>,
+    /// The form as markup: made again when variants come or go.
+    pub form: AttrValue,
     pub until: String,
     pub slots: Rc<Vec<Slot>>,
     /// The forms of the last run, as they were when it started (the table's settings).
@@ -54,9 +56,11 @@ pub struct WhatIf {
 
 impl Default for WhatIf {
     fn default() -> Self {
+        let forms = vec![VariantForm::default()];
         WhatIf {
             open: false,
-            forms: Rc::new(vec![VariantForm::default()]),
+            form: crate::ui::whatif_html::form(&forms).into(),
+            forms: Rc::new(forms),
             until: "10 min".into(),
             slots: Rc::new(Vec::new()),
             ran: Rc::new(Vec::new()),
@@ -119,11 +123,13 @@ impl App {
                         None => VariantForm::default(),
                     };
                     Rc::make_mut(&mut w.forms).push(f);
+                    w.form = crate::ui::whatif_html::form(&w.forms).into();
                 }
             }
             WhatIfInput::Remove(i) => {
                 if i < w.forms.len() {
                     Rc::make_mut(&mut w.forms).remove(i);
+                    w.form = crate::ui::whatif_html::form(&w.forms).into();
                 }
             }
             WhatIfInput::Until(t) => w.until = t,
