@@ -10,7 +10,6 @@ function sibling(key) {
 const bindings = await import(sibling("js").href);
 const wasm = await bindings.default({ module_or_path: sibling("wasm") });
 window.wasmBindings = bindings;
-// What if: the workers (whatif-pool.js) load the same module.
 window.barrierscopeAssets = {
   js: params.get("js"),
   wasm: params.get("wasm"),

@@ -1,6 +1,3 @@
-// What if (src/ui/app/whatif.rs): runs each variant in a module worker (whatif-worker.js, the
-// page's own wasm), at most n at once, the rest queued in order; done(i, answer) as each ends.
-// A new run ends the last one's workers.
 let pool = [];
 window.barrierscopeWhatIf = (base, variants, until, n, done) => {
   pool.forEach((w) => w.terminate());
@@ -22,7 +19,6 @@ window.barrierscopeWhatIf = (base, variants, until, n, done) => {
       done(w.busy, e.data);
       feed(w);
     };
-    // A worker that fails takes no more variants; the others finish the queue.
     w.onerror = () => {
       w.terminate();
       pool = pool.filter((x) => x !== w);
