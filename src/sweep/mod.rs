@@ -5,8 +5,8 @@
 //! the records the sources re-emitted after rewinding, the exactly-once oracle's duplicates and
 //! lost records, and the job status at the end. Every figure is read from the simulation
 //! (`stats()`, its history entries, `job()`, `exactly_once()`); nothing is estimated. The
-//! browser's What-if panel uses the same parsing, validation and rows ([`whatif`] runs one
-//! variant in a Web Worker); only rayon is native (the browser build runs [`run_sweep`] on one
+//! browser's What-if panel uses the same validation and rows ([`fields`] sets its settings on
+//! the scenario, [`whatif`] runs one variant in a Web Worker); only rayon is native (the browser build runs [`run_sweep`] on one
 //! thread). See docs/what-if.md.
 
 pub mod answers;

@@ -1,7 +1,8 @@
-//! The What-if panel's side of the App: the variants' form, their runs in Web Workers (the page's
-//! own wasm module loaded again by `static/whatif-worker.js`, at most 2 at a time, the rest
-//! queued), their results and guided answers, and opening a variant in the animation at the
-//! moment that explains it, with the user's run kept to come back to.
+//! The What-if panel's side of the App: the variants' form, their runs in Web Workers (started
+//! by `static/whatif-pool.js`, at most 2 at a time, the rest queued, each loading the page's own
+//! wasm module; one callback per finished variant), their results and guided answers, and
+//! opening a variant in the animation at the moment that explains it, with the user's run kept
+//! to come back to.
 
 use super::*;
 use crate::sweep::fields::PanelVariant;
