@@ -38,6 +38,7 @@ pub fn simulate_counts(scenario_json: &str, until_ms: Option<f64>) -> Result<Str
 /// One What-if variant, run in a Web Worker: the scenario file `base_json` with the panel's
 /// `values` (one per line, in [`crate::sweep::fields::PATHS`]' order, empty: as now) run to
 /// `until_ms`; the text of a [`crate::sweep::whatif::VariantResult`] or of an error.
+#[cfg(feature = "whatif-ui")]
 #[wasm_bindgen]
 pub fn whatif_variant(base_json: &str, values: &str, until_ms: Option<f64>) -> String {
     use crate::sweep::whatif::{run_variant, VariantResult};

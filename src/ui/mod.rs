@@ -51,7 +51,7 @@ mod view_tabs;
 mod view_timeline;
 #[cfg(target_arch = "wasm32")]
 mod view_vertices;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "whatif-ui"))]
 mod view_whatif;
 
 #[cfg(target_arch = "wasm32")]

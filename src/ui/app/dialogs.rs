@@ -107,9 +107,7 @@ impl App {
                 if let (None, Some(n)) = (&self.error, &self.notice) {
                     <div class="banner notice" data-testid="notice" role="status">
                         <span class="msg">{ n.clone() }</span>
-                        if self.whatif_back.is_some() {
-                            <button data-testid="whatif-back" onclick={link.callback(|_| Msg::WhatIfBack)} title="Put your own run back on screen">{ "Back to your run" }</button>
-                        }
+                        { self.whatif_back_button(link) }
                         if self.undo.is_some() {
                             <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
                         }

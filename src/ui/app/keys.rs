@@ -65,14 +65,11 @@ impl App {
                 true
             }
             "Escape" => {
-                let changed = self.show_help
-                    || self.dialog.is_some()
-                    || self.ui.selected_task.is_some()
-                    || self.whatif.open;
+                let changed =
+                    self.show_help || self.dialog.is_some() || self.ui.selected_task.is_some();
+                let changed = self.hide_whatif() || changed;
                 self.show_help = false;
                 self.dialog = None;
-                // The What-if panel hides; its workers go on.
-                self.whatif.open = false;
                 self.ui.selected_task = None;
                 changed
             }

@@ -17,6 +17,7 @@ mod msg;
 mod playback;
 mod route;
 mod throttled;
+#[cfg(feature = "whatif-ui")]
 mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
@@ -43,7 +44,6 @@ use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
 use super::view_tabs::{TabPanel, Tabs};
 use super::view_timeline::Timeline;
 use super::view_vertices::Vertices;
-use super::view_whatif::{whatif_panel, WhatIfProps};
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -122,7 +122,9 @@ pub struct App {
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
     /// The What-if panel.
+    #[cfg(feature = "whatif-ui")]
     whatif: whatif::WhatIf,
+    #[cfg(feature = "whatif-ui")]
     /// The user's run while a What-if variant is on screen: its shipped key, scenario and run.
     whatif_back: Option<(Option<&'static str>, Rc<Scenario>, Run)>,
     /// The graph area's size, as last measured.
@@ -350,7 +352,9 @@ impl Component for App {
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
+            #[cfg(feature = "whatif-ui")]
             whatif: whatif::WhatIf::default(),
+            #[cfg(feature = "whatif-ui")]
             whatif_back: None,
             screen: None,
             _listeners: listeners,
@@ -429,7 +433,7 @@ impl Component for App {
                     show_description={ui.show_description} imported={self.scenario_key.is_none()}
                     narration={self.narration()} latest={newest_notable_event(sim)}
                     on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif.clone()} />
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif()} />
                 </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
@@ -473,20 +477,25 @@ impl Component for App {
                 </div>
                 if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
-                if self.whatif.open {
-                    { whatif_panel(&WhatIfProps {
-                        full: self.whatif.forms.len() >= crate::ui::whatif_model::MAX_VARIANTS,
-                        form: self.whatif.form.clone(),
-                        until: self.whatif.until.clone(),
-                        results: self.whatif.results.clone(),
-                        error: self.whatif.error.clone(),
-                        status: self.whatif.status(),
-                        wall_ms: self.whatif.wall_ms,
-                        running: self.whatif.running(),
-                        on: cb.whatif.clone(),
-                    }) }
-                }
+                { self.whatif_view(cb) }
             </main>
         }
+    }
+}
+
+/// Without the `whatif-ui` feature (the default build: the panel does not fit the bundle budget
+/// yet, docs/what-if.md) there is no panel, no "Back to your run" and nothing for Esc to hide.
+#[cfg(not(feature = "whatif-ui"))]
+impl App {
+    fn whatif_view(&self, _cb: &callbacks::Callbacks) -> Html {
+        Html::default()
+    }
+
+    fn whatif_back_button(&self, _link: &Scope<Self>) -> Html {
+        Html::default()
+    }
+
+    fn hide_whatif(&mut self) -> bool {
+        false
     }
 }

@@ -64,11 +64,15 @@ pub enum Msg {
     ToggleDescription,
     SlowMo(bool),
     /// Open the What-if panel.
+    #[cfg(feature = "whatif-ui")]
     OpenWhatIf,
+    #[cfg(feature = "whatif-ui")]
     WhatIf(crate::ui::whatif_model::WhatIfInput),
     /// A What-if worker's answer: the run's number, the variant and its text.
+    #[cfg(feature = "whatif-ui")]
     WhatIfDone(u32, usize, String),
     /// Back to the user's run from a What-if variant.
+    #[cfg(feature = "whatif-ui")]
     WhatIfBack,
 }
 

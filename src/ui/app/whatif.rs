@@ -4,9 +4,11 @@
 //! opening a variant in the animation at the moment that explains it, with the user's run kept
 //! to come back to.
 
+use super::callbacks::Callbacks;
 use super::*;
 use crate::sweep::fields::PanelVariant;
 use crate::sweep::whatif::VariantResult;
+use crate::ui::view_whatif::{whatif_panel, WhatIfProps};
 use crate::ui::whatif_model::{self as m, Slot, VariantForm, WhatIfInput};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -105,6 +107,39 @@ impl WhatIf {
 }
 
 impl App {
+    /// The panel, when open.
+    pub(super) fn whatif_view(&self, cb: &Callbacks) -> Html {
+        if !self.whatif.open {
+            return Html::default();
+        }
+        whatif_panel(&WhatIfProps {
+            full: self.whatif.forms.len() >= m::MAX_VARIANTS,
+            form: self.whatif.form.clone(),
+            until: self.whatif.until.clone(),
+            results: self.whatif.results.clone(),
+            error: self.whatif.error.clone(),
+            status: self.whatif.status(),
+            wall_ms: self.whatif.wall_ms,
+            running: self.whatif.running(),
+            on: cb.whatif.clone(),
+        })
+    }
+
+    /// "Back to your run", while a variant is on screen.
+    pub(super) fn whatif_back_button(&self, link: &Scope<Self>) -> Html {
+        if self.whatif_back.is_none() {
+            return Html::default();
+        }
+        html! {
+            <button data-testid="whatif-back" onclick={link.callback(|_| Msg::WhatIfBack)} title="Put your own run back on screen">{ "Back to your run" }</button>
+        }
+    }
+
+    /// Esc hides the panel (its workers go on); whether it was open.
+    pub(super) fn hide_whatif(&mut self) -> bool {
+        std::mem::take(&mut self.whatif.open)
+    }
+
     pub(super) fn whatif(&mut self, ctx: &Context<Self>, input: WhatIfInput) {
         let w = &mut self.whatif;
         match input {
