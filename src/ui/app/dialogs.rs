@@ -12,6 +12,27 @@ fn option(s: &scenarios::Shipped, selected: &str) -> Html {
     html! { <option value={s.key} selected={s.key == selected}>{ name }</option> }
 }
 
+#[derive(Properties, PartialEq)]
+struct PickerProps {
+    selected: &'static str,
+}
+
+/// The picker's choices: a component, rendered again only when the scenario changes (each
+/// name is read by parsing its file).
+#[function_component]
+fn ScenarioOptions(p: &PickerProps) -> Html {
+    html! {
+        <>
+            <optgroup label="Lessons">
+            { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, p.selected)) }
+            </optgroup>
+            <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
+            { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, p.selected)) }
+            </optgroup>
+        </>
+    }
+}
+
 impl App {
     pub(super) fn view_topbar(&self, link: &Scope<App>) -> Html {
         let sim = self.run.sim();
@@ -37,12 +58,7 @@ impl App {
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
                     <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
                         title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
-                        <optgroup label="Lessons">
-                        { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
-                        </optgroup>
-                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
-                        { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
-                        </optgroup>
+                        <ScenarioOptions selected={key} />
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
@@ -78,8 +94,8 @@ impl App {
                     <span class="label">{ "t =" }</span>
                     <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
                     <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
-                    if self.ui.lagging {
-                        <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
+                    if self.ui.lagging || self.layout.aggregated {
+                        <span class={classes!("lag", (!self.ui.lagging).then_some("idle"))} title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
                 </div>
 
