@@ -219,17 +219,14 @@ impl GraphScene {
     }
 }
 
-/// Subtasks drawn less tall than this (SVG units) are drawn as runs ([`subtask_runs`]).
-pub const RUNS_BELOW_HEIGHT: f64 = 4.0;
-
-/// Whether `layout` draws its subtasks as runs of equal look: they are too small on screen to
-/// be told apart one by one.
+/// Whether `layout` draws its subtasks as runs of equal look: they touch or overlap on screen
+/// (less than one unit apart), so they cannot be told apart one by one.
 pub fn draws_runs(layout: &Layout) -> bool {
     layout.compact
         && layout
             .subtasks
-            .first()
-            .is_some_and(|r| r.h < RUNS_BELOW_HEIGHT)
+            .windows(2)
+            .any(|w| w[0].x == w[1].x && w[1].y > w[0].y && w[1].y - (w[0].y + w[0].h) < 1.0)
 }
 
 /// Consecutive subtasks of one operator that look the same (state, phase, backpressure,
@@ -361,7 +358,7 @@ pub fn bundles(sim: &Simulation) -> Vec<BundleStats> {
 }
 
 /// While playing, a whole recount of the bundles takes about this many frames.
-pub const SCAN_FRAMES: usize = 6;
+pub const SCAN_FRAMES: usize = 12;
 
 /// The bundles of an aggregated graph, recounted a slice of channels per frame while playing
 /// (counting the 131,000 channels of a production-size job at once takes milliseconds, too
@@ -517,6 +514,9 @@ mod tests {
         assert!(draws_runs(&Layout::new(production.graph(), screen)));
         assert!(!draws_runs(&Layout::new(lesson.graph(), screen)));
         assert!(!draws_runs(&Layout::new(lesson.graph(), None)));
+        // bench-large's 64 subtasks per operator still stand apart at that size.
+        let large = shipped_run_at("bench-large", 0);
+        assert!(!draws_runs(&Layout::new(large.graph(), screen)));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! to be told apart from the next (a thousand subtasks in a few hundred pixels), consecutive
 //! subtasks of one operator that look the same ([`SubtaskRun`]) are one SVG element instead of
 //! one each, so that a frame patches and paints a handful of elements, not a thousand. A click
-//! opens the inspector of the subtask under the pointer; Enter opens the run's first subtask.
+//! opens the inspector of the subtask under the pointer; Enter opens the run's first subtask,
+//! whose test ID the run carries (`subtask-OPERATOR-INDEX`, `data-last` the last one's index).
 
 use super::graph_model::{subtask_runs, GraphScene, SubtaskRun};
 use super::layout::{Layout, Rect};
@@ -91,7 +92,7 @@ fn SubtaskRunNode(p: &RunProps) -> Html {
     title.push_str(" Drawn as one: at this size one subtask cannot be told from the next. Click a place on it to inspect the subtask there.");
     html! {
         <g ref={node} class={classes!("subtask", "run", format!("state-{}", run.state), run.phase.map(|p| format!("phase-{p}")), run.selected.then_some("selected"), run.backpressured.then_some("backpressured"))}
-            data-testid={format!("subtasks-{}-{a}-{b}", p.op_name)} data-state={run.state}
+            data-testid={format!("subtask-{}-{a}", p.op_name)} data-last={b.to_string()} data-state={run.state}
             data-phase={run.phase.unwrap_or("")} data-backpressured={run.backpressured.to_string()} data-count={run.count.to_string()}
             onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{which}: {what}")}>
             <title>{ title }</title>
