@@ -22,60 +22,45 @@ pub fn subtask_run_nodes(
 ) -> Html {
     html! {
         <g class="subtasks runs">
-        { for subtask_runs(scene, g, selected).into_iter().map(|run| {
+        { for subtask_runs(scene, g, selected).iter().map(|run| {
             let top = &layout.subtasks[run.first.idx()];
             let last = &layout.subtasks[run.first.idx() + run.count as usize - 1];
             let rect = Rect { x: top.x, y: top.y, w: top.w, h: last.y + last.h - top.y };
-            let op = &g.operators[run.op];
-            let key = run.first.0;
-            html! {
-                <SubtaskRunNode key={key} op_name={AttrValue::from(op.name.clone())}
-                    parallelism={op.parallelism} run={run} rect={rect} on_select={on_select.clone()} />
-            }
+            run_node(run, &g.operators[run.op].name, g.operators[run.op].parallelism, &rect, on_select)
         }) }
         </g>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RunProps {
-    run: SubtaskRun,
-    op_name: AttrValue,
+/// One run of subtasks.
+fn run_node(
+    run: &SubtaskRun,
+    op_name: &str,
     parallelism: u32,
-    rect: Rect,
-    on_select: Callback<Option<SubtaskId>>,
-}
-
-/// One run of subtasks: re-rendered only when it changes.
-#[function_component]
-fn SubtaskRunNode(p: &RunProps) -> Html {
-    let (run, r) = (&p.run, &p.rect);
-    let node = use_node_ref();
-    // The subtask under the pointer: the click's place along the run.
-    let onclick = {
-        let (node, on_select, run) = (node.clone(), p.on_select.clone(), run.clone());
-        Callback::from(move |e: MouseEvent| {
-            let k = node.cast::<web_sys::Element>().map_or(0, |el| {
-                let b = el.get_bounding_client_rect();
-                let f = (e.client_y() as f64 - b.top()) / b.height().max(1.0);
-                ((f * run.count as f64) as u32).min(run.count - 1)
-            });
-            on_select.emit((!run.selected).then_some(SubtaskId(run.first.0 + k)));
-        })
-    };
-    let onkeydown = {
-        let (on_select, run) = (p.on_select.clone(), run.clone());
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                on_select.emit((!run.selected).then_some(run.first));
-            }
-        })
-    };
+    r: &Rect,
+    on_select: &Callback<Option<SubtaskId>>,
+) -> Html {
+    let (first, count, selected) = (run.first, run.count, run.selected);
+    // The subtask under the pointer: the click's place along the run (both of the run's rects
+    // span all of it).
+    let onclick = on_select.reform(move |e: MouseEvent| {
+        let el: web_sys::Element = e.target_unchecked_into();
+        let b = el.get_bounding_client_rect();
+        let f = (e.client_y() as f64 - b.top()) / b.height().max(1.0);
+        let k = ((f.max(0.0) * count as f64) as u32).min(count - 1);
+        (!selected).then_some(SubtaskId(first.0 + k))
+    });
+    let on_enter = on_select.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            on_enter.emit((!selected).then_some(first));
+        }
+    });
     let (a, b) = (run.first_index, run.first_index + run.count - 1);
     let which = if a == b {
-        format!("Subtask {}#{a}", p.op_name)
+        format!("Subtask {op_name}#{a}")
     } else {
-        format!("Subtasks {}#{a} to #{b} (of {})", p.op_name, p.parallelism)
+        format!("Subtasks {op_name}#{a} to #{b} (of {parallelism})")
     };
     let what = match (run.state, run.phase) {
         ("snapshotting", Some(phase)) => format!("snapshotting ({phase})"),
@@ -91,9 +76,9 @@ fn SubtaskRunNode(p: &RunProps) -> Html {
     }
     title.push_str(" Drawn as one: at this size one subtask cannot be told from the next. Click a place on it to inspect the subtask there.");
     html! {
-        <g ref={node} class={classes!("subtask", "run", format!("state-{}", run.state), run.phase.map(|p| format!("phase-{p}")), run.selected.then_some("selected"), run.backpressured.then_some("backpressured"))}
-            data-testid={format!("subtask-{}-{a}", p.op_name)} data-last={b.to_string()} data-state={run.state}
-            data-phase={run.phase.unwrap_or("")} data-backpressured={run.backpressured.to_string()} data-count={run.count.to_string()}
+        <g key={first.0} class={classes!("subtask", "run", format!("state-{}", run.state), run.phase.map(|p| format!("phase-{p}")), selected.then_some("selected"), run.backpressured.then_some("backpressured"))}
+            data-testid={format!("subtask-{op_name}-{a}")} data-last={b.to_string()} data-state={run.state}
+            data-phase={run.phase.unwrap_or("")} data-backpressured={run.backpressured.to_string()} data-count={count.to_string()}
             onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{which}: {what}")}>
             <title>{ title }</title>
             <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="2" />

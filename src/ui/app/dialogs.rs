@@ -3,33 +3,29 @@
 
 use super::*;
 
-/// One scenario of the picker.
-fn option(s: &scenarios::Shipped, selected: &str) -> Html {
-    let name = s
-        .parse()
-        .map(|p| p.name)
-        .unwrap_or_else(|_| format!("{} (invalid)", s.key));
-    html! { <option value={s.key} selected={s.key == selected}>{ name }</option> }
+/// The shipped scenarios' names, read once (each is read by parsing its file: doing it for
+/// the picker every frame cost about 1 ms in wasm).
+fn shipped_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        SHIPPED
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map(|p| p.name)
+                    .unwrap_or_else(|_| format!("{} (invalid)", s.key))
+            })
+            .collect()
+    })
 }
 
-#[derive(Properties, PartialEq)]
-struct PickerProps {
-    selected: &'static str,
-}
-
-/// The picker's choices: a component, rendered again only when the scenario changes (each
-/// name is read by parsing its file).
-#[function_component]
-fn ScenarioOptions(p: &PickerProps) -> Html {
+/// The picker's choices, lessons or benchmarks.
+fn options(benchmarks: bool, selected: &str) -> Html {
+    let names = shipped_names();
     html! {
-        <>
-            <optgroup label="Lessons">
-            { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, p.selected)) }
-            </optgroup>
-            <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
-            { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, p.selected)) }
-            </optgroup>
-        </>
+        { for SHIPPED.iter().zip(names).filter(|(s, _)| scenarios::is_benchmark(s.key) == benchmarks).map(|(s, name)| html! {
+            <option value={s.key} selected={s.key == selected}>{ name.clone() }</option>
+        }) }
     }
 }
 
@@ -58,7 +54,8 @@ impl App {
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
                     <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
                         title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
-                        <ScenarioOptions selected={key} />
+                        <optgroup label="Lessons">{ options(false, key) }</optgroup>
+                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">{ options(true, key) }</optgroup>
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
