@@ -42,6 +42,8 @@ mod view_overtake;
 #[cfg(target_arch = "wasm32")]
 mod view_panels;
 #[cfg(target_arch = "wasm32")]
+mod view_runs;
+#[cfg(target_arch = "wasm32")]
 mod view_stats;
 #[cfg(target_arch = "wasm32")]
 mod view_story;

@@ -22,7 +22,7 @@ mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{BundleScan, GraphScene};
+use super::graph_model::{draws_runs, BundleScan, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
@@ -270,11 +270,12 @@ impl App {
     /// of channels per frame (a production-size job has over 100,000 channels to count).
     fn graph_scene(&self) -> GraphScene {
         let sim = self.run.sim();
+        let texts = !draws_runs(&self.layout);
         if !self.layout.aggregated {
-            return GraphScene::with_bundles(sim, None);
+            return GraphScene::drawn(sim, None, texts);
         }
         let b = self.bundle_scan.borrow_mut().get(sim, self.ui.playing);
-        GraphScene::with_bundles(sim, Some(b))
+        GraphScene::drawn(sim, Some(b), texts)
     }
 }
 
