@@ -1,13 +1,14 @@
 //! Frame probe: plays a scenario (`bench-production` by default) through the browser's run model
 //! at 1x, one 60 Hz frame at a time, and prints what each part of a frame's Rust work costs
 //! natively: the simulation step (`Run::play_to`), the graph's scene (subtasks, bundles), the
-//! statistics, coordinator and timeline views. The DOM work of a frame is not in it; the
+//! statistics, coordinator and timeline views, as the app builds them for a production-size
+//! graph (a slice of the bundles' channels counted per frame, subtask states without texts). The DOM work of a frame is not in it; the
 //! benchmark measures the browser itself.
 //!
 //!     cargo run --release --example frame_probe -- [SECONDS] [SCENARIO_FILE]
 use barrierscope::sim::scenario::Scenario;
 use barrierscope::sim::Simulation;
-use barrierscope::ui::graph_model::{bundles, GraphScene};
+use barrierscope::ui::graph_model::{BundleScan, GraphScene};
 use barrierscope::ui::panel_model::CoordinatorView;
 use barrierscope::ui::run::Run;
 use barrierscope::ui::stats_model::StatsView;
@@ -33,6 +34,7 @@ fn main() {
         return slow_events(scenario, at.parse().expect("ms"), seconds);
     }
     let mut run = Run::new(Simulation::new(scenario).expect("builds"));
+    let mut scan = BundleScan::default();
     let names = [
         "step",
         "scene",
@@ -51,11 +53,13 @@ fn main() {
         run.play_to(target, &mut || false).expect("plays");
         t[0] = s.elapsed().as_secs_f64() * 1e3;
         let sim = run.sim();
+        // As the app does for a production-size graph: a slice of the channels counted per
+        // frame, the subtasks' states without their texts (drawn as runs).
         let s = Instant::now();
-        let b = (f % 6 == 0).then(|| bundles(sim));
+        let b = scan.get(sim, true);
         t[2] = s.elapsed().as_secs_f64() * 1e3;
         let s = Instant::now();
-        let scene = GraphScene::with_bundles(sim, Some(b.unwrap_or_default()));
+        let scene = GraphScene::drawn(sim, Some(b), false);
         t[1] = s.elapsed().as_secs_f64() * 1e3;
         let s = Instant::now();
         let stats = StatsView::of(sim, false, None, None);

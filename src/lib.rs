@@ -6,7 +6,6 @@ pub mod conformance;
 pub mod headless;
 pub mod import;
 pub mod sim;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod sweep;
 pub mod ui;
 

@@ -1,8 +1,12 @@
-//! The trunk entry: mounts the yew app in the browser. Natively it only points at the runner.
+//! The trunk entry: mounts the yew app in the browser (not in a What-if Web Worker, which loads
+//! the same module). Natively it only points at the runner.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    barrierscope::ui::start();
+    // In a What-if Web Worker (no window) the module only serves `whatif_variant`.
+    if web_sys::window().is_some() {
+        barrierscope::ui::start();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

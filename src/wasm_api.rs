@@ -2,7 +2,7 @@
 //! run a scenario headless in the page, exactly as the native runner does (both through
 //! [`crate::headless::run_headless`]). The browser tests use them to check that the wasm build and
 //! the native runner print byte-identical reports, and the benchmark uses them to time the
-//! simulation compiled to wasm.
+//! simulation compiled to wasm. The What-if panel's Web Workers call [`whatif_variant`].
 
 use crate::headless::{run_headless, RunCounts, RunOptions};
 use crate::sim::scenario::Scenario;
@@ -33,4 +33,21 @@ pub fn simulate_report(scenario_json: &str, until_ms: Option<f64>) -> Result<Str
 pub fn simulate_counts(scenario_json: &str, until_ms: Option<f64>) -> Result<String, JsValue> {
     let sim = run(scenario_json, until_ms)?;
     serde_json::to_string(&RunCounts::of(&sim)).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// One What-if variant, run in a Web Worker: the scenario file `base_json` with the panel's
+/// `values` (one per line, in [`crate::sweep::fields::PATHS`]' order, empty: as now) run to
+/// `until_ms`; the text of a [`crate::sweep::whatif::VariantResult`] or of an error.
+#[cfg(feature = "whatif-ui")]
+#[wasm_bindgen]
+pub fn whatif_variant(base_json: &str, values: &str, until_ms: Option<f64>) -> String {
+    use crate::sweep::whatif::{run_variant, VariantResult};
+    let values: Vec<String> = values.split('\n').map(String::from).collect();
+    let until = until_ms
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| ms as u64);
+    match run_variant(base_json, &values, until) {
+        Ok(r) => r.encode(),
+        Err(e) => VariantResult::encode_error(&e),
+    }
 }

@@ -1,3 +1,4 @@
+import "./whatif-pool.js";
 const params = new URL(import.meta.url).searchParams;
 function sibling(key) {
   const name = params.get(key);
@@ -9,4 +10,9 @@ function sibling(key) {
 const bindings = await import(sibling("js").href);
 const wasm = await bindings.default({ module_or_path: sibling("wasm") });
 window.wasmBindings = bindings;
+window.barrierscopeAssets = {
+  js: params.get("js"),
+  wasm: params.get("wasm"),
+  worker: new URL("whatif-worker.js", import.meta.url).href,
+};
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));

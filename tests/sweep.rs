@@ -71,7 +71,13 @@ fn the_command_prints_a_table_by_default_and_json_or_csv_on_request() {
     assert!(out.status.success(), "{out:?}");
     let table = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 5, "{table}");
+    // The table, a blank line, then the three guided answers.
+    assert_eq!(lines.len(), 9, "{table}");
+    assert_eq!(lines[5], "", "{table}");
+    assert!(
+        lines[7].starts_with("Would unaligned checkpoints help? Yes: with unaligned checkpoints"),
+        "{table}"
+    );
     assert!(lines[0].starts_with(
         "execution.checkpointing.unaligned.enabled  execution.checkpointing.aligned-checkpoint-timeout  completed"
     ));

@@ -277,7 +277,15 @@ fn sweep(a: &SweepArgs) -> Result<String, String> {
         });
         eprintln!("{stats}");
     }
-    Ok(output::render(&rows, format))
+    let mut out = output::render(&rows, format);
+    if format == output::Format::Table {
+        let file = barrierscope::sim::scenario::Scenario::from_json(&text)
+            .map_err(|e| format!("{path}: {e}"))?;
+        let answers = sweep::answers::of_sweep(&file, &variants, &rows);
+        out.push_str("\n\n");
+        out.push_str(&sweep::answers::render(&answers));
+    }
+    Ok(out)
 }
 
 /// `import FILE... [-o FILE]` or `import --url URL --job ID [-o FILE]`: the scenario on stdout

@@ -4,11 +4,16 @@
 //! and failed (by `CheckpointFailureReason`), durations from the checkpoint history, restarts,
 //! the records the sources re-emitted after rewinding, the exactly-once oracle's duplicates and
 //! lost records, and the job status at the end. Every figure is read from the simulation
-//! (`stats()`, its history entries, `job()`, `exactly_once()`); nothing is estimated. Native
-//! only: the browser build neither carries rayon nor this module. See docs/what-if.md.
+//! (`stats()`, its history entries, `job()`, `exactly_once()`); nothing is estimated. The
+//! browser's What-if panel uses the same validation and rows ([`fields`] sets its settings on
+//! the scenario, [`whatif`] runs one variant in a Web Worker); only rayon is native (the browser build runs [`run_sweep`] on one
+//! thread). See docs/what-if.md.
 
+pub mod answers;
+pub mod fields;
 pub mod output;
 pub mod set;
+pub mod whatif;
 
 use crate::headless::{HeadlessRun, RunOptions};
 use crate::sim::reason::FailureReason;
@@ -16,6 +21,7 @@ use crate::sim::snapshot::OperatorState;
 use crate::sim::stats::CheckpointStatus;
 use crate::sim::task::TaskStatus;
 use crate::sim::Simulation;
+#[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -284,6 +290,20 @@ pub fn nearest_rank(values: &[u64], permille: u32) -> Option<u64> {
 impl VariantRow {
     /// Sums counts over the runs; percentiles are over the checkpoints of every run.
     pub fn of(variant: &Variant, runs: &[RunFigures]) -> VariantRow {
+        VariantRow {
+            settings: variant
+                .settings
+                .iter()
+                .zip(&variant.values)
+                .map(|((k, _), v)| (k.clone(), v.clone()))
+                .collect(),
+            labels: variant.settings.clone(),
+            ..VariantRow::of_runs(runs)
+        }
+    }
+
+    /// The same without the settings (a What-if worker's row: the page knows them).
+    pub fn of_runs(runs: &[RunFigures]) -> VariantRow {
         let pool = |f: fn(&RunFigures) -> &Vec<u64>| -> Vec<u64> {
             runs.iter().flat_map(|r| f(r).iter().copied()).collect()
         };
@@ -317,13 +337,8 @@ impl VariantRow {
         let (completed, failed) = (sum(|r| r.completed), sum(|r| r.failed));
         let e2e = pool(|r| &r.e2e_ms);
         VariantRow {
-            settings: variant
-                .settings
-                .iter()
-                .zip(&variant.values)
-                .map(|((k, _), v)| (k.clone(), v.clone()))
-                .collect(),
-            labels: variant.settings.clone(),
+            settings: Vec::new(),
+            labels: Vec::new(),
             seeds: runs.iter().map(|r| r.seed).collect(),
             end_ms: runs.iter().map(|r| r.end_ms).max().unwrap_or(0),
             completed,
@@ -350,16 +365,19 @@ impl VariantRow {
     }
 }
 
-/// Runs every (variant, seed) on rayon's pool (every core) and sums each variant up, in the
-/// variants' order: the rows do not depend on the number of threads.
+/// Runs every (variant, seed) on rayon's pool (every core; one thread in the browser) and sums
+/// each variant up, in the variants' order: the rows do not depend on the number of threads.
 pub fn run_sweep(variants: &[Variant], options: SweepOptions) -> Vec<VariantRow> {
     let jobs: Vec<(usize, u64)> = variants
         .iter()
         .enumerate()
         .flat_map(|(i, v)| seeds_of(v, options).into_iter().map(move |s| (i, s)))
         .collect();
+    #[cfg(not(target_arch = "wasm32"))]
+    let jobs = jobs.par_iter();
+    #[cfg(target_arch = "wasm32")]
+    let jobs = jobs.iter();
     let figures: Vec<(usize, RunFigures)> = jobs
-        .par_iter()
         .map(|&(i, seed)| (i, run_one(&variants[i], seed, options)))
         .collect();
     variants

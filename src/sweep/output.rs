@@ -180,6 +180,20 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+/// The table's figure columns, after the settings (the What-if panel shows the same).
+pub fn table_header() -> Vec<&'static str> {
+    COLUMNS.iter().filter_map(|c| c.table).collect()
+}
+
+/// A row's cells under [`table_header`], in readable units.
+pub fn table_cells(row: &VariantRow) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .filter(|c| c.table.is_some())
+        .map(|c| (c.human)(row))
+        .collect()
+}
+
 fn setting_keys(rows: &[VariantRow]) -> Vec<String> {
     rows.first()
         .map(|r| r.labels.iter().map(|(k, _)| k.clone()).collect())
@@ -193,15 +207,14 @@ fn table(rows: &[VariantRow]) -> String {
         header.push("variant".into());
     }
     let n_settings = header.len();
-    let shown: Vec<&Column> = COLUMNS.iter().filter(|c| c.table.is_some()).collect();
-    header.extend(shown.iter().filter_map(|c| c.table.map(String::from)));
+    header.extend(table_header().into_iter().map(String::from));
     let mut cells: Vec<Vec<String>> = vec![header];
     for r in rows {
         let mut line: Vec<String> = r.labels.iter().map(|(_, v)| v.clone()).collect();
         if keys.is_empty() {
             line.push("as the file".into());
         }
-        line.extend(shown.iter().map(|c| (c.human)(r)));
+        line.extend(table_cells(r));
         cells.push(line);
     }
     let cols = cells[0].len();

@@ -6,9 +6,11 @@
 //! ([`lane_positions`]) is computed here too. Pure Rust, tested natively; the static execution
 //! graph and the layout travel beside it (they change only with the run).
 
-use super::model::{persisted_in_channel, task_view};
+use super::layout::Layout;
+use super::model::{persisted_in_channel, task_view_with};
 use crate::sim::channel::{Barrier, InFlight, Item, Record};
-use crate::sim::ids::{CheckpointId, SimTime};
+use crate::sim::graph::ExecutionGraph;
+use crate::sim::ids::{CheckpointId, SimTime, SubtaskId};
 use crate::sim::{RpcInFlight, Simulation};
 use std::collections::BTreeMap;
 
@@ -167,6 +169,12 @@ impl GraphScene {
     /// bundles of a big job for a few frames while playing (scanning every channel of a
     /// production-size job takes milliseconds).
     pub fn with_bundles(sim: &Simulation, bundles: Option<Vec<BundleStats>>) -> Self {
+        Self::drawn(sim, bundles, true)
+    }
+
+    /// [`GraphScene::with_bundles`]; `texts`: false leaves the subtasks' detail and tooltip
+    /// empty (a graph drawn as subtask runs, see [`draws_runs`], shows their states only).
+    pub fn drawn(sim: &Simulation, bundles: Option<Vec<BundleStats>>, texts: bool) -> Self {
         let g = sim.graph();
         let aggregated = bundles.is_some();
         let tasks = g
@@ -174,7 +182,7 @@ impl GraphScene {
             .iter()
             .map(|info| {
                 let task = &sim.tasks()[info.id.idx()];
-                let v = task_view(sim, info.id);
+                let v = task_view_with(sim, info.id, texts);
                 TaskNode {
                     state: v.state,
                     phase: v.phase,
@@ -209,6 +217,80 @@ impl GraphScene {
                 .collect(),
         }
     }
+}
+
+/// Whether `layout` draws its subtasks as runs of equal look: they touch or overlap on screen
+/// (less than one unit apart), so they cannot be told apart one by one.
+pub fn draws_runs(layout: &Layout) -> bool {
+    layout.compact
+        && layout
+            .subtasks
+            .windows(2)
+            .any(|w| w[0].x == w[1].x && w[1].y > w[0].y && w[1].y - (w[0].y + w[0].h) < 1.0)
+}
+
+/// Consecutive subtasks of one operator that look the same (state, phase, backpressure,
+/// slow-down, selection), drawn as one element when a production-size job's subtasks are too
+/// small on screen to be told apart: in the steady state one element per operator instead of
+/// one per subtask.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubtaskRun {
+    /// The operator (index into the graph's operators).
+    pub op: usize,
+    /// The run's first subtask, and its index within the operator.
+    pub first: SubtaskId,
+    pub first_index: u32,
+    pub count: u32,
+    pub state: &'static str,
+    pub phase: Option<&'static str>,
+    pub backpressured: bool,
+    pub slow: bool,
+    pub selected: bool,
+}
+
+/// The runs of equal-looking subtasks of `scene`, operator by operator, in subtask order.
+pub fn subtask_runs(
+    scene: &GraphScene,
+    g: &ExecutionGraph,
+    selected: Option<SubtaskId>,
+) -> Vec<SubtaskRun> {
+    let mut runs: Vec<SubtaskRun> = Vec::new();
+    for (info, node) in g.subtasks.iter().zip(&scene.tasks) {
+        let run = SubtaskRun {
+            op: info.op.idx(),
+            first: info.id,
+            first_index: info.index,
+            count: 1,
+            state: node.state,
+            phase: node.phase,
+            backpressured: node.backpressured,
+            slow: node.slow_milli != 1000,
+            selected: selected == Some(info.id),
+        };
+        match runs.last_mut() {
+            Some(last)
+                if last.op == run.op
+                    && last.first_index + last.count == run.first_index
+                    && (
+                        last.state,
+                        last.phase,
+                        last.backpressured,
+                        last.slow,
+                        last.selected,
+                    ) == (
+                        run.state,
+                        run.phase,
+                        run.backpressured,
+                        run.slow,
+                        run.selected,
+                    ) =>
+            {
+                last.count += 1
+            }
+            _ => runs.push(run),
+        }
+    }
+    runs
 }
 
 fn channel(sim: &Simulation, c: usize) -> ChannelScene {
@@ -276,7 +358,7 @@ pub fn bundles(sim: &Simulation) -> Vec<BundleStats> {
 }
 
 /// While playing, a whole recount of the bundles takes about this many frames.
-pub const SCAN_FRAMES: usize = 6;
+pub const SCAN_FRAMES: usize = 12;
 
 /// The bundles of an aggregated graph, recounted a slice of channels per frame while playing
 /// (counting the 131,000 channels of a production-size job at once takes milliseconds, too
@@ -403,6 +485,83 @@ mod tests {
         assert_eq!(b.bundles.len(), g.edges.len());
         let per_edge: usize = b.bundles.iter().map(|e| e.channels).sum();
         assert_eq!(per_edge, g.channels.len());
+    }
+
+    #[test]
+    fn a_scene_without_texts_shows_the_same_states() {
+        let sim = shipped_run_at("bench-large", 3000);
+        let with = GraphScene::of(&sim, true);
+        let without = GraphScene::drawn(&sim, Some(bundles(&sim)), false);
+        assert!(without
+            .tasks
+            .iter()
+            .all(|t| t.detail.is_empty() && t.explain.is_empty()));
+        assert!(with.tasks.iter().all(|t| !t.explain.is_empty()));
+        let look = |s: &GraphScene| {
+            s.tasks
+                .iter()
+                .map(|t| (t.state, t.phase, t.backpressured, t.slow_milli))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(look(&with), look(&without));
+    }
+
+    #[test]
+    fn a_production_size_graph_draws_subtask_runs_and_a_lesson_does_not() {
+        let screen = Some(crate::ui::layout::Screen::measured(776.0, 351.0));
+        let production = shipped_run_at("bench-production", 0);
+        let lesson = shipped_run_at("happy-path", 0);
+        assert!(draws_runs(&Layout::new(production.graph(), screen)));
+        assert!(!draws_runs(&Layout::new(lesson.graph(), screen)));
+        assert!(!draws_runs(&Layout::new(lesson.graph(), None)));
+        // bench-large's 64 subtasks per operator still stand apart at that size.
+        let large = shipped_run_at("bench-large", 0);
+        assert!(!draws_runs(&Layout::new(large.graph(), screen)));
+    }
+
+    #[test]
+    fn subtask_runs_cover_every_subtask_once_and_split_only_where_the_look_changes() {
+        let sim = shipped_run_at("bench-large", 3000);
+        let g = sim.graph();
+        let scene = GraphScene::of(&sim, true);
+        let selected = SubtaskId(70);
+        let runs = subtask_runs(&scene, g, Some(selected));
+        let mut next = 0u32;
+        for (i, r) in runs.iter().enumerate() {
+            assert_eq!(r.first.0, next, "runs are consecutive, in subtask order");
+            next += r.count;
+            let look = |t: &TaskNode| (t.state, t.phase, t.backpressured, t.slow_milli != 1000);
+            for k in 0..r.count {
+                let t = SubtaskId(r.first.0 + k);
+                let info = &g.subtasks[t.idx()];
+                assert_eq!((info.op.idx(), info.index), (r.op, r.first_index + k));
+                assert_eq!(
+                    look(&scene.tasks[t.idx()]),
+                    (r.state, r.phase, r.backpressured, r.slow)
+                );
+                assert_eq!(t == selected, r.selected);
+            }
+            if let Some(prev) = i.checked_sub(1).map(|p| &runs[p]) {
+                let same_look = (
+                    prev.state,
+                    prev.phase,
+                    prev.backpressured,
+                    prev.slow,
+                    prev.selected,
+                ) == (r.state, r.phase, r.backpressured, r.slow, r.selected);
+                assert!(
+                    prev.op != r.op || !same_look,
+                    "run {i} should have joined the one before"
+                );
+            }
+        }
+        assert_eq!(next as usize, g.subtasks.len());
+        let selected_run = runs
+            .iter()
+            .find(|r| r.selected)
+            .expect("the selected subtask");
+        assert_eq!((selected_run.first, selected_run.count), (selected, 1));
+        assert!(runs.len() < g.subtasks.len() / 4, "{} runs", runs.len());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! travel and steps to checkpoint events), [`narration`] (steps that follow the run's events),
 //! [`model`] (what a subtask shows, status classes, lane packing, the restart backoff), the
 //! view models of the components ([`graph_model`], [`timeline_model`], [`panel_model`],
-//! [`inspector_model`], [`stats_model`], [`vertex_model`]), [`actions`] (what the panels ask of the app),
+//! [`inspector_model`], [`stats_model`], [`vertex_model`], [`whatif_model`], [`whatif_html`]), [`actions`] (what the panels ask of the app),
 //! [`share`] (share links), [`layout`] (where the job graph goes on screen), [`scenarios`] (the
 //! shipped scenario files, their pace and lesson tab) and [`format`]. The yew components (wasm
 //! only) live in `app` (split by job) and the `view_*` modules, which take view models and
@@ -28,6 +28,8 @@ pub mod share;
 pub mod stats_model;
 pub mod timeline_model;
 pub mod vertex_model;
+pub mod whatif_html;
+pub mod whatif_model;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -42,6 +44,8 @@ mod view_overtake;
 #[cfg(target_arch = "wasm32")]
 mod view_panels;
 #[cfg(target_arch = "wasm32")]
+mod view_runs;
+#[cfg(target_arch = "wasm32")]
 mod view_stats;
 #[cfg(target_arch = "wasm32")]
 mod view_story;
@@ -51,6 +55,8 @@ mod view_tabs;
 mod view_timeline;
 #[cfg(target_arch = "wasm32")]
 mod view_vertices;
+#[cfg(all(target_arch = "wasm32", feature = "whatif-ui"))]
+mod view_whatif;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

@@ -56,6 +56,13 @@ pub struct TaskView {
 }
 
 pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
+    task_view_with(sim, t, true)
+}
+
+/// [`task_view`]; `texts`: false leaves `detail` and `explain` empty (a production-size graph
+/// draws the states only, and formatting a thousand subtasks' texts every frame costs).
+pub fn task_view_with(sim: &Simulation, t: SubtaskId, texts: bool) -> TaskView {
+    let text = |f: &dyn Fn() -> String| if texts { f() } else { String::new() };
     let task = &sim.tasks()[t.idx()];
     let g = sim.graph();
     let op = g.operator_of(t);
@@ -65,30 +72,39 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             return TaskView {
                 state: "failed",
                 phase: None,
-                detail: format!("FAILED · attempt {}", task.attempt.0),
-                explain: format!("{name} failed (or was cancelled by the failover of its region); it is redeployed after the restart delay."),
+                detail: text(&|| format!("FAILED · attempt {}", task.attempt.0)),
+                explain: text(&|| {
+                    format!("{name} failed (or was cancelled by the failover of its region); it is redeployed after the restart delay.")
+                }),
             }
         }
         TaskStatus::Canceled => {
             return TaskView {
                 state: "failed",
                 phase: None,
-                detail: "CANCELED".into(),
-                explain: format!("{name} was cancelled: the job ran out of restart attempts and is FAILED."),
+                detail: text(&|| "CANCELED".into()),
+                explain: text(&|| {
+                    format!(
+                        "{name} was cancelled: the job ran out of restart attempts and is FAILED."
+                    )
+                }),
             }
         }
         TaskStatus::Initializing => {
-            let from = sim
-                .coordinator()
-                .store
-                .latest()
-                .map(|c| format!("checkpoint {}", c.id))
-                .unwrap_or_else(|| "empty state".into());
+            let from = || {
+                sim.coordinator()
+                    .store
+                    .latest()
+                    .map(|c| format!("checkpoint {}", c.id))
+                    .unwrap_or_else(|| "empty state".into())
+            };
             return TaskView {
                 state: "restoring",
                 phase: None,
-                detail: format!("RESTORING · {from}"),
-                explain: format!("{name} was redeployed and is reading its state from {from} (sources rewind to its offsets; persisted in-flight data is replayed first)."),
+                detail: text(&|| format!("RESTORING · {}", from())),
+                explain: text(&|| {
+                    format!("{name} was redeployed and is reading its state from {} (sources rewind to its offsets; persisted in-flight data is replayed first).", from())
+                }),
             };
         }
         TaskStatus::Running => {}
@@ -97,8 +113,10 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         return TaskView {
             state: "snapshotting",
             phase: Some("sync"),
-            detail: format!("sync snapshot {id}"),
-            explain: format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile."),
+            detail: text(&|| format!("sync snapshot {id}")),
+            explain: text(&|| {
+                format!("{name} is in the synchronous part of its snapshot of checkpoint {id}: it copies its operator state and processes nothing meanwhile.")
+            }),
         };
     }
     if let Some(a) = task.alignment() {
@@ -107,20 +125,24 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             return TaskView {
                 state: "snapshotting",
                 phase: Some("channel-state"),
-                detail: format!("unaligned {} · {}/{n}", a.id, a.received.count()),
-                explain: format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id),
+                detail: text(&|| format!("unaligned {} · {}/{n}", a.id, a.received.count())),
+                explain: text(&|| {
+                    format!("{name} took an unaligned snapshot of checkpoint {} at the first barrier; until the barriers of its other inputs arrive, what those inputs deliver is persisted as channel state (persisted_data).", a.id)
+                }),
             };
         }
         let at_least_once = sim.mode() == CheckpointingMode::AtLeastOnce;
         return TaskView {
             state: "aligning",
             phase: None,
-            detail: format!("aligning {} · {}/{n}", a.id, a.received.count()),
-            explain: if at_least_once {
-                format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.received.count())
-            } else {
-                format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.received.count())
-            },
+            detail: text(&|| format!("aligning {} · {}/{n}", a.id, a.received.count())),
+            explain: text(&|| {
+                if at_least_once {
+                    format!("{name} has the barrier of checkpoint {} on {} of {n} inputs; in AT_LEAST_ONCE mode it blocks nothing and only counts barriers, so records after the barrier can enter the snapshot.", a.id, a.received.count())
+                } else {
+                    format!("{name} is aligning checkpoint {}: the inputs that delivered the barrier ({} of {n}) are blocked until it arrives on every input; the time from first to last barrier is the alignment duration.", a.id, a.received.count())
+                }
+            }),
         };
     }
     if let Some(p) = task.in_progress.first() {
@@ -132,11 +154,13 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
         return TaskView {
             state: "snapshotting",
             phase: Some(phase),
-            detail: format!("async upload {}", p.id),
-            explain: format!("{name} is uploading its snapshot of checkpoint {} to checkpoint storage (the asynchronous part) while it keeps processing; it acknowledges when the upload is done.", p.id),
+            detail: text(&|| format!("async upload {}", p.id)),
+            explain: text(&|| {
+                format!("{name} is uploading its snapshot of checkpoint {} to checkpoint storage (the asynchronous part) while it keeps processing; it acknowledges when the upload is done.", p.id)
+            }),
         };
     }
-    let detail = match &task.state {
+    let detail = text(&|| match &task.state {
         OperatorState::Source { offset } => format!("offset {offset}"),
         OperatorState::Keyed { count, .. } => format!(
             "{count} keys · {}",
@@ -149,12 +173,12 @@ pub fn task_view(sim: &Simulation, t: SubtaskId) -> TaskView {
             format!("{} rec · {} pre-commit", open.len(), pending.len())
         }
         OperatorState::Map => format!("{} records", task.records_in),
-    };
+    });
     TaskView {
         state: "running",
         phase: None,
         detail,
-        explain: format!("{name} is RUNNING and processing records."),
+        explain: text(&|| format!("{name} is RUNNING and processing records.")),
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::actions::Action;
 use super::format::{bytes, fixed};
+use super::graph_model::draws_runs;
 use super::graph_model::{
     lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, TaskNode, BINS,
 };
@@ -15,6 +16,7 @@ use super::graph_text::{op_kind_label, op_label, text_width, wrap_detail};
 use super::label_place::Placer;
 use super::layout::{Layout, Line, Rect, BUS_Y, LINE};
 use super::view_overtake::overtake_arc;
+use super::view_runs::subtask_run_nodes;
 use crate::sim::channel::Barrier;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SubtaskId;
@@ -198,7 +200,11 @@ pub fn graph(props: &GraphProps) -> Html {
             </g>
             { operators(g, layout) }
             if layout.aggregated { { bundles(scene, g, layout) } } else { { channels(scene, g, layout, &props.on_action) } }
-            { subtasks(scene, g, layout, props.selected, &props.on_select) }
+            if draws_runs(layout) {
+                { subtask_run_nodes(scene, g, layout, props.selected, &props.on_select) }
+            } else {
+                { subtasks(scene, g, layout, props.selected, &props.on_select) }
+            }
             { rpcs(scene, g, layout, &props.on_action) }
         </svg>
     }

@@ -141,6 +141,8 @@ pub struct ShareProps {
     pub on_import_flink: Callback<()>,
     /// Show the keyboard shortcuts.
     pub on_help: Callback<()>,
+    /// Open the What-if panel (none: no panel in this build, see the `whatif-ui` feature).
+    pub on_whatif: Option<Callback<()>>,
 }
 
 /// The share buttons: Share (a link to this frame), Export, Import, Import from Flink (with the
@@ -153,6 +155,9 @@ pub fn share_buttons(props: &ShareProps) -> Html {
             <button data-testid="share" onclick={click(&props.on_share)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
             <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
             <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
+            if let Some(on_whatif) = &props.on_whatif {
+                <button data-testid="whatif" onclick={click(on_whatif)} title="What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)">{ "What if" }</button>
+            }
             if cfg!(feature = "flink-import-ui") {
                 <button data-testid="import-flink" onclick={click(&props.on_import_flink)} title="Import a running Flink job from the saved bodies of its REST endpoints">{ "Import from Flink" }</button>
             }

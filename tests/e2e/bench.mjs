@@ -7,9 +7,11 @@
 //    timers scheduled during 5 s paused; navigation to the first drawn graph; scrubbing to 9 min
 //    of a 10 min bench-medium run; wasm heap after 1 h and 2 h simulated of bench-medium;
 //  - the release bundle (wasm + js + css), raw and gzipped;
-//  - criterion: ns per ack when the coordinator collects one checkpoint from 10,000 subtasks.
+//  - criterion: ns per ack when the coordinator collects one checkpoint from 10,000 subtasks;
+//  - what if (tests/e2e/whatif-bench.mjs): a 6-variant sweep of 10 min of bench-large in Web
+//    Workers, and the frame time of a lesson playing meanwhile.
 // BENCH_ONLY=phase,phase... runs only those phases (native, scaling, production-native, wasm,
-// first-graph, frames, frames-SCENARIO, paused, scrub, heap, production-heap) and writes
+// first-graph, frames, frames-SCENARIO, paused, scrub, heap, production-heap, whatif) and writes
 // target/bench/report-only.json instead of report.json; e.g. BENCH_ONLY=frames-bench-production,production-heap.
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
@@ -331,6 +333,16 @@ try {
   await app.close();
 }
 
+// What if: the 6-variant bench-large sweep in Web Workers while a lesson plays (its own script).
+if (want("whatif")) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "tests", "e2e", "whatif-bench.mjs")], { encoding: "utf8", timeout: 1_200_000 });
+  try {
+    report.whatif = JSON.parse(r.stdout.trim().split("\n").pop());
+  } catch {
+    report.whatif = { error: (r.stderr || r.stdout || "no output").slice(-500) };
+  }
+}
+
 writeFileSync(path.join(OUT, ONLY ? "report-only.json" : "report.json"), JSON.stringify(report, null, 2) + "\n");
 
 // ---- the table ----
@@ -366,6 +378,13 @@ rows.push(["navigation to first drawn graph (ms)", f(report.app.first_graph_ms, 
 rows.push(["scrub to 9 min of a 10 min bench-medium run (ms)", f(report.app.scrub_to_9min_ms, 0), "<= 150"]);
 rows.push(["wasm heap after 1 h / 2 h simulated, bench-medium (MB)", report.app.heap ? `${f(report.app.heap.after_1h_bytes / 2 ** 20, 1)} / ${f(report.app.heap.after_2h_bytes / 2 ** 20, 1)}` : "n/a", "<= 64, no growth"]);
 rows.push(["bundle wasm+js+css raw / gzipped (KB)", `${f(report.bundle.raw_bytes / 1024, 1)} / ${f(report.bundle.gzip_bytes / 1024, 1)}`, "gz <= 350"]);
+{
+  const q = report.whatif ?? {};
+  rows.push(["what if: 6 variants x 10 min of bench-large in Web Workers (wall s)", f(q.sweep_wall_s, 1), "<= 30 (native 2 cores)"]);
+  rows.push(["what if: frame work p50 / p95, a lesson at 1x during that sweep (ms)", q.frame_work_ms ? `${f(q.frame_work_ms.p50, 1)} / ${f(q.frame_work_ms.p95, 1)}` : "n/a", "p95 <= 16.7"]);
+  rows.push(["  the same lesson alone (ms)", q.without_sweep ? `${f(q.without_sweep.frame_work_ms.p50, 1)} / ${f(q.without_sweep.frame_work_ms.p95, 1)}` : "n/a", ""]);
+  rows.push(["  frame interval p95 during / alone (ms)", q.frame_interval_ms ? `${f(q.frame_interval_ms.p95, 1)} / ${f(q.without_sweep.frame_interval_ms.p95, 1)}` : "n/a", "display: 16.7 at 60 Hz"]);
+}
 rows.push(["coordinator, ns per ack at 10,000 subtasks", f(report.coordinator.ns_per_ack, 1), "<= 100"]);
 for (const [k, v] of Object.entries(report.scaling ?? {})) {
   rows.push([`scaling: bench-large ${k} (p ${v.parallelism}, ${v.channels} channels), 60 s`, `${f(v.wall_s, 2)} s, ${f(v.ns_per_record, 0)} ns/record`, "linear"]);

@@ -6,30 +6,17 @@
 // 1280x800 and 1920x1080 go to target/e2e/.
 //
 // The dialog is behind the cargo feature `flink-import-ui` (it does not fit the 350 KB budget
-// yet): this test serves its own bundle, target/dist-flink, and builds it if it is missing
-// (`trunk build --release --offline --features flink-import-ui --dist target/dist-flink`;
-// E2E_REBUILD=1 rebuilds it).
+// yet): this test serves the lab bundle, target/dist-lab (helpers.mjs ensureLabDist).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { assertClean, launchBrowser, openApp, ROOT, screenshot, startApp, watchPage } from "./helpers.mjs";
+import { assertClean, ensureLabDist, launchBrowser, openApp, ROOT, screenshot, startApp, watchPage } from "./helpers.mjs";
 import { SIZES, tid } from "./ui-helpers.mjs";
 
-const DIST = path.join(ROOT, "target", "dist-flink");
 const CAPTURE = path.join(ROOT, "tests", "flink-magnitude", "aligned-backpressure", "flink");
 
-function ensureFlinkDist() {
-  if (existsSync(path.join(DIST, "index.html")) && !process.env.E2E_REBUILD) return DIST;
-  execFileSync(
-    "trunk",
-    ["build", "--release", "--offline", "--features", "flink-import-ui", "--dist", DIST],
-    { cwd: ROOT, stdio: "inherit" },
-  );
-  return DIST;
-}
 
 /** Every REST body of the capture, as tests/import.rs reads them (top level and details/). */
 function captureFiles() {
@@ -46,7 +33,7 @@ let app;
 const browsers = {};
 
 before(async () => {
-  app = await startApp({ dir: ensureFlinkDist() });
+  app = await startApp({ dir: ensureLabDist() });
   for (const [w, viewport] of Object.entries(SIZES)) browsers[w] = await launchBrowser({ viewport });
 });
 

@@ -29,6 +29,10 @@ pub(super) struct Callbacks {
     pub copy_link: Callback<()>,
     pub export: Callback<()>,
     pub import: Callback<()>,
+    #[cfg(feature = "whatif-ui")]
+    open_whatif: Callback<()>,
+    #[cfg(feature = "whatif-ui")]
+    pub whatif: Callback<crate::ui::whatif_model::WhatIfInput>,
     pub import_flink: Callback<()>,
 }
 
@@ -54,7 +58,21 @@ impl Callbacks {
             copy_link: link.callback(|()| Msg::CopyLink),
             export: link.callback(|()| Msg::Dialog(Some(Dialog::Export))),
             import: link.callback(|()| Msg::Dialog(Some(Dialog::Import))),
+            #[cfg(feature = "whatif-ui")]
+            open_whatif: link.callback(|()| Msg::OpenWhatIf),
+            #[cfg(feature = "whatif-ui")]
+            whatif: link.callback(Msg::WhatIf),
             import_flink: link.callback(|()| Msg::Dialog(Some(Dialog::ImportFlink))),
         }
+    }
+}
+
+impl Callbacks {
+    /// The What-if button's callback: none without the `whatif-ui` feature (no button then).
+    pub fn open_whatif(&self) -> Option<Callback<()>> {
+        #[cfg(feature = "whatif-ui")]
+        return Some(self.open_whatif.clone());
+        #[cfg(not(feature = "whatif-ui"))]
+        None
     }
 }

@@ -3,13 +3,30 @@
 
 use super::*;
 
-/// One scenario of the picker.
-fn option(s: &scenarios::Shipped, selected: &str) -> Html {
-    let name = s
-        .parse()
-        .map(|p| p.name)
-        .unwrap_or_else(|_| format!("{} (invalid)", s.key));
-    html! { <option value={s.key} selected={s.key == selected}>{ name }</option> }
+/// The shipped scenarios' names, read once (each is read by parsing its file: doing it for
+/// the picker every frame cost about 1 ms in wasm).
+fn shipped_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        SHIPPED
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map(|p| p.name)
+                    .unwrap_or_else(|_| format!("{} (invalid)", s.key))
+            })
+            .collect()
+    })
+}
+
+/// The picker's choices, lessons or benchmarks.
+fn options(benchmarks: bool, selected: &str) -> Html {
+    let names = shipped_names();
+    html! {
+        { for SHIPPED.iter().zip(names).filter(|(s, _)| scenarios::is_benchmark(s.key) == benchmarks).map(|(s, name)| html! {
+            <option value={s.key} selected={s.key == selected}>{ name.clone() }</option>
+        }) }
+    }
 }
 
 impl App {
@@ -37,12 +54,8 @@ impl App {
                 <label class="field scenario-field" title="Scenario: each one teaches one thing">
                     <select data-testid="scenario-select" onchange={on_pick} aria-label="Scenario" ref={self.select_ref.clone()}
                         title={ if self.scenario_key.is_none() { format!("Imported scenario “{}” (not one of the shipped ones)", sim.scenario().name) } else { "Scenario: each one teaches one thing".to_string() } }>
-                        <optgroup label="Lessons">
-                        { for SHIPPED.iter().filter(|s| !scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
-                        </optgroup>
-                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">
-                        { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key)).map(|s| option(s, key)) }
-                        </optgroup>
+                        <optgroup label="Lessons">{ options(false, key) }</optgroup>
+                        <optgroup label="Benchmarks (2 h runs, up to 256 subtasks)">{ options(true, key) }</optgroup>
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
@@ -78,8 +91,8 @@ impl App {
                     <span class="label">{ "t =" }</span>
                     <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
                     <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
-                    if self.ui.lagging {
-                        <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
+                    if self.ui.lagging || self.layout.aggregated {
+                        <span class={classes!("lag", (!self.ui.lagging).then_some("idle"))} title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
                 </div>
 
@@ -107,6 +120,7 @@ impl App {
                 if let (None, Some(n)) = (&self.error, &self.notice) {
                     <div class="banner notice" data-testid="notice" role="status">
                         <span class="msg">{ n.clone() }</span>
+                        { self.whatif_back_button(link) }
                         if self.undo.is_some() {
                             <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
                         }

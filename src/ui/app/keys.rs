@@ -67,6 +67,7 @@ impl App {
             "Escape" => {
                 let changed =
                     self.show_help || self.dialog.is_some() || self.ui.selected_task.is_some();
+                let changed = self.hide_whatif() || changed;
                 self.show_help = false;
                 self.dialog = None;
                 self.ui.selected_task = None;

@@ -2,7 +2,8 @@
 //! in submodules: [`route`] (what each message does), [`callbacks`] (the panels' callbacks,
 //! made once), [`playback`] (the one animation loop, which exists only while playing),
 //! [`hash`] (the share link in the URL), [`forms`] (settings, faults, scenario, seed), [`keys`]
-//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import) and [`flink`] (Import from Flink). Every user action reaches
+//! (shortcuts), [`dialogs`] (top bar, banners, Export / Import), [`flink`] (Import from Flink)
+//! and [`whatif`] (the What-if panel's Web Workers). Every user action reaches
 //! the simulation only as an input recorded on the run's timeline.
 
 mod callbacks;
@@ -16,10 +17,12 @@ mod msg;
 mod playback;
 mod route;
 mod throttled;
+#[cfg(feature = "whatif-ui")]
+mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{BundleScan, GraphScene};
+use super::graph_model::{draws_runs, BundleScan, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
@@ -118,6 +121,12 @@ pub struct App {
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
+    /// The What-if panel.
+    #[cfg(feature = "whatif-ui")]
+    whatif: whatif::WhatIf,
+    #[cfg(feature = "whatif-ui")]
+    /// The user's run while a What-if variant is on screen: its shipped key, scenario and run.
+    whatif_back: Option<(Option<&'static str>, Rc<Scenario>, Run)>,
     /// The graph area's size, as last measured.
     screen: Option<Screen>,
     _listeners: Vec<EventListener>,
@@ -218,12 +227,13 @@ impl App {
         Some((script, n))
     }
 
-    fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) {
+    /// Puts a run on screen; returns the one it replaces.
+    fn install(&mut self, key: Option<&'static str>, scenario: Scenario, run: Run) -> Run {
         self.graph = Rc::new(run.sim().graph().clone());
         self.layout = Rc::new(Layout::new(&self.graph, self.screen));
         self.scenario_key = key;
         self.base = Rc::new(scenario);
-        self.run = run;
+        let old = std::mem::replace(&mut self.run, run);
         self.ui.selected_task = None;
         self.ui.selected_checkpoint = None;
         self.ui.finished_checkpoint = None;
@@ -238,6 +248,7 @@ impl App {
         self.undo = None;
         self.forget_figures();
         self.record_script();
+        old
     }
 
     /// Forgets the figures computed for the run on screen (another run replaces it).
@@ -259,11 +270,12 @@ impl App {
     /// of channels per frame (a production-size job has over 100,000 channels to count).
     fn graph_scene(&self) -> GraphScene {
         let sim = self.run.sim();
+        let texts = !draws_runs(&self.layout);
         if !self.layout.aggregated {
-            return GraphScene::with_bundles(sim, None);
+            return GraphScene::drawn(sim, None, texts);
         }
         let b = self.bundle_scan.borrow_mut().get(sim, self.ui.playing);
-        GraphScene::with_bundles(sim, Some(b))
+        GraphScene::drawn(sim, Some(b), texts)
     }
 }
 
@@ -341,6 +353,10 @@ impl Component for App {
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
             resize_observer: None,
+            #[cfg(feature = "whatif-ui")]
+            whatif: whatif::WhatIf::default(),
+            #[cfg(feature = "whatif-ui")]
+            whatif_back: None,
             screen: None,
             _listeners: listeners,
         };
@@ -418,7 +434,7 @@ impl Component for App {
                     show_description={ui.show_description} imported={self.scenario_key.is_none()}
                     narration={self.narration()} latest={newest_notable_event(sim)}
                     on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} />
+                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif()} />
                 </Story>
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
@@ -462,7 +478,25 @@ impl Component for App {
                 </div>
                 if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
+                { self.whatif_view(cb) }
             </main>
         }
+    }
+}
+
+/// Without the `whatif-ui` feature (the default build: the panel does not fit the bundle budget
+/// yet, docs/what-if.md) there is no panel, no "Back to your run" and nothing for Esc to hide.
+#[cfg(not(feature = "whatif-ui"))]
+impl App {
+    fn whatif_view(&self, _cb: &callbacks::Callbacks) -> Html {
+        Html::default()
+    }
+
+    fn whatif_back_button(&self, _link: &Scope<Self>) -> Html {
+        Html::default()
+    }
+
+    fn hide_whatif(&mut self) -> bool {
+        false
     }
 }

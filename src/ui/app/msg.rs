@@ -63,6 +63,17 @@ pub enum Msg {
     OutageMs(String),
     ToggleDescription,
     SlowMo(bool),
+    /// Open the What-if panel.
+    #[cfg(feature = "whatif-ui")]
+    OpenWhatIf,
+    #[cfg(feature = "whatif-ui")]
+    WhatIf(crate::ui::whatif_model::WhatIfInput),
+    /// A What-if worker's answer: the run's number, the variant and its text.
+    #[cfg(feature = "whatif-ui")]
+    WhatIfDone(u32, usize, String),
+    /// Back to the user's run from a What-if variant.
+    #[cfg(feature = "whatif-ui")]
+    WhatIfBack,
 }
 
 /// What the views need besides the simulation.

@@ -8,15 +8,28 @@ use super::*;
 const LATE_FRAME_MS: f64 = 20.0;
 /// The least wall time a frame simulates, however slow rendering is.
 const MIN_SIM_BUDGET_MS: f64 = 2.0;
+/// The main-thread work a playing frame aims at (simulation, view, DOM patch, style, layout,
+/// paint): under the 16.7 ms of a 60 Hz frame, with room for what the estimate misses.
+const TARGET_WORK_MS: f64 = 12.0;
+/// How fast the estimate of a frame's rendering cost follows a costlier frame and a cheaper
+/// one: quickly up, slowly down, so that it stays near the costlier frames.
+const RENDER_RISE: f64 = 0.5;
+const RENDER_DECAY: f64 = 0.05;
 
-/// How long the next frame may simulate: [`FRAME_BUDGET_MS`] less a margin for rendering (yew's
-/// view, the DOM patch, the browser's style, layout and paint) that grows by 2 ms for each
-/// late frame and shrinks by 0.1 ms for each frame on time. When the simulation of a big job
-/// cannot keep up at the chosen speed, it falls behind (the lagging notice) instead of
-/// dropping frames.
-#[derive(Debug, Default)]
+/// How long the next frame may simulate: [`TARGET_WORK_MS`] less what rendering the frame
+/// costs (yew's view, the DOM patch, the browser's style, layout and paint: measured, see
+/// [`FrameMeter`]), less a margin that grows by 2 ms for each late frame and shrinks by 0.1 ms
+/// for each frame on time; at most [`FRAME_BUDGET_MS`]. When the simulation of a big job cannot
+/// keep up at the chosen speed, it falls behind (the lagging notice) instead of dropping
+/// frames.
+#[derive(Default)]
 pub(super) struct Pacing {
     margin_ms: f64,
+    /// The estimate of a frame's work besides simulating.
+    render_ms: f64,
+    /// Wall time the last frame simulated.
+    sim_ms: f64,
+    meter: Option<FrameMeter>,
 }
 
 impl Pacing {
@@ -29,8 +42,70 @@ impl Pacing {
                 self.margin_ms - 0.1
             }
             .clamp(0.0, FRAME_BUDGET_MS - MIN_SIM_BUDGET_MS);
+            if let Some(work) = self.meter.as_ref().and_then(FrameMeter::last_work) {
+                let render = (work - self.sim_ms).max(0.0);
+                let rate = if render > self.render_ms {
+                    RENDER_RISE
+                } else {
+                    RENDER_DECAY
+                };
+                self.render_ms += (render - self.render_ms) * rate;
+            }
         }
-        FRAME_BUDGET_MS - self.margin_ms
+        (TARGET_WORK_MS - self.render_ms - self.margin_ms).clamp(MIN_SIM_BUDGET_MS, FRAME_BUDGET_MS)
+    }
+
+    /// Starts measuring the frame that began at `start` (ms) and simulated `sim_ms`.
+    fn measure(&mut self, start: f64, sim_ms: f64) {
+        self.sim_ms = sim_ms;
+        self.meter.get_or_insert_with(FrameMeter::new).start(start);
+    }
+}
+
+/// Measures a frame's main-thread work: from the start of its animation-frame callback to a
+/// message posted from it, which runs after the frame's style, layout and paint.
+struct FrameMeter {
+    port: Option<web_sys::MessagePort>,
+    start: Rc<std::cell::Cell<f64>>,
+    work: Rc<std::cell::Cell<Option<f64>>>,
+    _on_message: wasm_bindgen::closure::Closure<dyn FnMut()>,
+    _channel: Option<web_sys::MessageChannel>,
+}
+
+impl FrameMeter {
+    fn new() -> Self {
+        let start = Rc::new(std::cell::Cell::new(0.0));
+        let work = Rc::new(std::cell::Cell::new(None));
+        let (s, w) = (start.clone(), work.clone());
+        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            w.set(Some(now_ms() - s.get()))
+        });
+        let channel = web_sys::MessageChannel::new().ok();
+        let port = channel.as_ref().map(|c| {
+            c.port1()
+                .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            c.port2()
+        });
+        FrameMeter {
+            port,
+            start,
+            work,
+            _on_message: on_message,
+            _channel: channel,
+        }
+    }
+
+    fn start(&self, at: f64) {
+        self.work.set(None);
+        self.start.set(at);
+        if let Some(p) = &self.port {
+            let _ = p.post_message(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+
+    /// The work of the last frame measured, once its message has come.
+    fn last_work(&self) -> Option<f64> {
+        self.work.get()
     }
 }
 
@@ -117,6 +192,7 @@ impl App {
         let target = SimTime(self.run.sim().now().0.saturating_add(sim_us));
         let start = now_ms();
         let r = self.run.play_to(target, &mut || now_ms() - start > budget);
+        self.pacing.measure(start, now_ms() - start);
         match r {
             Ok(reached) => self.ui.lagging = !reached,
             Err(e) => {

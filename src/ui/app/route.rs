@@ -246,6 +246,14 @@ impl App {
             },
             Msg::ToggleDescription => self.ui.show_description = !self.ui.show_description,
             Msg::SlowMo(v) => self.ui.slowmo = v,
+            #[cfg(feature = "whatif-ui")]
+            Msg::OpenWhatIf => self.whatif.open = true,
+            #[cfg(feature = "whatif-ui")]
+            Msg::WhatIf(i) => self.whatif(ctx, i),
+            #[cfg(feature = "whatif-ui")]
+            Msg::WhatIfDone(g, i, out) => self.whatif_done(g, i, out),
+            #[cfg(feature = "whatif-ui")]
+            Msg::WhatIfBack => self.whatif_back(),
         }
         true
     }
