@@ -113,12 +113,13 @@ fn item_svg(
     priority: bool,
     names: (&str, &str),
     overtaken_by: Option<u64>,
-    label: Option<(f64, f64)>,
+    placer: &mut Placer,
 ) -> Html {
     let (x, y) = line.at(u, lane_off);
     match f.kind {
         LaneKind::Buffer { .. } => buffer_svg(&f.kind, (x, y), names, overtaken_by),
         LaneKind::Barrier(b) => {
+            let label = barrier_label(placer, f, u, line, lane_off);
             let cls = classes!(
                 "barrier",
                 if priority || b.unaligned {
@@ -285,8 +286,6 @@ fn channels(
             let qpos = lane_positions(queue, now, len);
             let ppos = lane_positions(prio, now, len);
             let arc = overtake_arc(layout, line, marks, &qpos, (from, to));
-            let qlabels: Vec<_> = queue.iter().zip(&qpos).map(|(f, u)| barrier_label(&mut placer, f, *u, line, 0.0)).collect();
-            let plabels: Vec<_> = prio.iter().zip(&ppos).map(|(f, u)| barrier_label(&mut placer, f, *u, line, 9.0)).collect();
             let (bx, by) = line.at(1.0, 0.0);
             html! {
                 <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()} data-buffers={ch.buffers.to_string()}>
@@ -304,9 +303,9 @@ fn channels(
                     if !prio.is_empty() {
                         <line class="priority-lane" x1={fmt(line.at(0.0, 9.0).0)} y1={fmt(line.at(0.0, 9.0).1)} x2={fmt(line.at(1.0, 9.0).0)} y2={fmt(line.at(1.0, 9.0).1)} />
                     }
-                    { for queue.iter().zip(qpos.iter()).zip(marks.iter()).zip(qlabels).map(|(((f, u), m), l)| item_svg(f, *u, line, 0.0, false, (from, to), *m, l)) }
+                    { for queue.iter().zip(qpos.iter()).zip(marks.iter()).map(|((f, u), m)| item_svg(f, *u, line, 0.0, false, (from, to), *m, &mut placer)) }
                     <g class="overtakes">{ for arc }</g>
-                    { for prio.iter().zip(ppos.iter()).zip(plabels).map(|((f, u), l)| item_svg(f, *u, line, 9.0, true, (from, to), None, l)) }
+                    { for prio.iter().zip(ppos.iter()).map(|(f, u)| item_svg(f, *u, line, 9.0, true, (from, to), None, &mut placer)) }
                 </g>
             }
         }) }
@@ -325,7 +324,6 @@ fn partitioning_name(p: Partitioning) -> &'static str {
 
 fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
     let stats = &scene.bundles;
-    let mut placer = Placer::new(layout);
     html! {
         <g class="bundles">
         { for stats.iter().enumerate().map(|(e, s)| {
@@ -359,41 +357,30 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                         let half = ((line.x2 - line.x1) / 2.0).max(0.0);
                         let lw = (text_width(count.chars().count(), 13.0) / 2.0).min(half);
                         let lx = x.clamp(line.x1 + lw, line.x2 - lw);
-                        let shown = placer.place(id.to_string().len(), &[(lx, y - 20.0)]).is_some()
-                            && placer.place(count.chars().count(), &[(lx, y + 30.0)]).is_some();
                         let cls = classes!("barrier", if *prio > 0 { "unaligned" } else { "aligned" }, sp.then_some("savepoint"));
                         html! {
                             <g class={cls} data-testid="barrier" data-checkpoint={id.to_string()} data-count={n.to_string()} data-priority={(*prio > 0).to_string()}>
                                 <title>{ format!("The barrier of checkpoint {id} is in flight on {n} of the {} channels {fname} → {tname} ({prio} of them as unaligned priority events); drawn at their average position.", s.channels) }</title>
                                 <rect class="barrier-shape" x={fmt(x - 3.0)} y={fmt(y - 16.0)} width="6" height="32" rx="2" />
-                                if shown {
-                                    <text class="barrier-label" x={fmt(lx)} y={fmt(y - 20.0)}>{ id.to_string() }</text>
-                                    <text class="barrier-label" x={fmt(lx)} y={fmt(y + 30.0)}>{ count }</text>
-                                }
+                                <text class="barrier-label" x={fmt(lx)} y={fmt(y - 20.0)}>{ id.to_string() }</text>
+                                <text class="barrier-label" x={fmt(lx)} y={fmt(y + 30.0)}>{ count }</text>
                             </g>
                         }
                     }) }
+                    // The counts under the columns: one tooltip for the fill bar and the lines.
                     <g class={classes!("fillbar", (s.full > 0).then_some("full"))}>
+                        <title>{ title }</title>
                         <rect class="fillbar-bg" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width="60" height="5" rx="2" />
                         <rect class="fillbar-v" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
-                        <title>{ title.clone() }</title>
-                    </g>
-                    <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + LINE)}>
-                        { format!("{} ch · {}", s.channels, bytes(s.bytes)) }
-                        <title>{ title.clone() }</title>
-                    </text>
-                    <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + 2.0 * LINE)}>
-                        { format!("{}/{} buffers", s.buffers, s.capacity) }
-                        <title>{ title.clone() }</title>
-                    </text>
-                    if s.blocked > 0 || s.full > 0 {
-                        <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + 3.0 * LINE)}>
-                            if s.blocked > 0 { <tspan class="blocked-count">{ format!("{} blocked", s.blocked) }</tspan> }
-                            if s.blocked > 0 && s.full > 0 { { " · " } }
-                            if s.full > 0 { <tspan class="full-count">{ format!("{} full", s.full) }</tspan> }
-                            <title>{ title }</title>
+                        <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + LINE)}>
+                            { format!("{} ch · {}", s.channels, bytes(s.bytes)) }
+                            <tspan x={fmt(lx0)} dy="14">{ format!("{}/{} buffers", s.buffers, s.capacity) }</tspan>
+                            <tspan x={fmt(lx0)} dy="14">
+                                if s.blocked > 0 { <tspan class="blocked-count">{ format!("{} blocked ", s.blocked) }</tspan> }
+                                if s.full > 0 { <tspan class="full-count">{ format!("{} full", s.full) }</tspan> }
+                            </tspan>
                         </text>
-                    }
+                    </g>
                 </g>
             }
         }) }
@@ -492,10 +479,7 @@ fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
             }
             if !p.compact {
                 <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ p.name.clone() }</text>
-                <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ detail.0 }</text>
-                if !detail.1.is_empty() {
-                    <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0 + LINE)}>{ detail.1 }</text>
-                }
+                <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ detail.0 }<tspan x={fmt(r.x + 8.0)} dy="14">{ detail.1 }</tspan></text>
                 // Under the node: above it is the operator's label.
                 if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y + r.h + 13.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
             }

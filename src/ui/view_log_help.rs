@@ -65,7 +65,6 @@ pub fn help_overlay(props: &HelpProps) -> Html {
                     { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
                 <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
-                <p class="muted">{ "In a big job (the benchmarks) a subtask too small for its name is a bar, its index beside it; one bundle stands for all the channels between two operators, with their counts under the columns." }</p>
                 <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
             </div>
         </div>
