@@ -296,6 +296,13 @@ impl Layout {
             stretch = lo;
         }
         let pitch = node_pitch * scale * stretch;
+        // Bars keep a unit between them while they are 2.5 units apart or more (closer, they
+        // are drawn as runs of equal look, graph_model::draws_runs).
+        let bar_h = if compact && pitch >= 2.5 {
+            node_h.min(pitch - 1.0)
+        } else {
+            node_h
+        };
         let op_gap = OP_GAP * stretch;
         let content_h = height_of(&ab, stretch);
         let area_h = content_h.max(target_h);
@@ -337,7 +344,7 @@ impl Layout {
                     x,
                     y: y0 + k as f64 * pitch,
                     w: node_w,
-                    h: node_h,
+                    h: bar_h,
                 };
             }
             cursor[c] += h + op_gap;
