@@ -91,8 +91,8 @@ impl App {
                     <span class="label">{ "t =" }</span>
                     <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
                     <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
-                    if self.ui.lagging || self.layout.aggregated {
-                        <span class={classes!("lag", (!self.ui.lagging).then_some("idle"))} title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
+                    if self.ui.lagging {
+                        <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
                 </div>
 
