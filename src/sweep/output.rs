@@ -56,20 +56,10 @@ pub fn duration(ms: Option<u64>) -> String {
     }
 }
 
-/// `512 B`, `12.0 KB`, `180.0 MB` (binary units, as Flink's web UI).
+/// `512 B`, `12.0 KiB`, `180.0 MiB`: the app's one unit style ([`crate::ui::format::bytes`]);
+/// `-` for none.
 pub fn bytes(b: Option<u64>) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    let Some(b) = b else { return "-".into() };
-    if b < 1024 {
-        return format!("{b} B");
-    }
-    let mut v = b as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", UNITS[u])
+    b.map_or_else(|| "-".into(), crate::ui::format::bytes)
 }
 
 fn rate(r: Option<f64>) -> String {
@@ -365,7 +355,7 @@ mod tests {
         assert_eq!(duration(Some(600_000)), "10.0 min");
         assert_eq!(duration(None), "-");
         assert_eq!(bytes(Some(512)), "512 B");
-        assert_eq!(bytes(Some(180 * 1024 * 1024)), "180.0 MB");
+        assert_eq!(bytes(Some(180 * 1024 * 1024)), "180.0 MiB");
     }
 
     #[test]
