@@ -1,13 +1,18 @@
-//! Embeds the shipped scenarios (`static/scenarios/*.json`) into the crate at compile time, so
-//! that the scenario picker and share links work offline and synchronously. The order is the
-//! one `static/scenarios/index.json` names (`{"scenarios": [NAME, ...]}`, each NAME a key such as
+//! Embeds the shipped scenarios (`static/scenarios/*.json`) into the crate at compile time. The
+//! order is the one `static/scenarios/index.json` names (`{"scenarios": [NAME, ...]}`, each NAME a key such as
 //! `happy-path` or a file name such as `happy-path.json`); files it does not name follow in
 //! file-name order, benchmarks last. Each file is embedded minified (same JSON, no layout
-//! whitespace). Generates `$OUT_DIR/scenarios.rs`.
+//! whitespace), with its `name` for the picker. The browser bundle embeds only the default
+//! scenario and fetches the others from `scenarios/` when asked for (src/ui/scenarios.rs).
+//! Generates `$OUT_DIR/scenarios.rs`.
 
 use std::env;
 use std::fs;
 use std::path::Path;
+
+/// The scenario shown when nothing else is asked for: always embedded (src/ui/scenarios.rs
+/// `DEFAULT_KEY` names the same one).
+const DEFAULT_KEY: &str = "happy-path";
 
 fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
@@ -47,9 +52,17 @@ fn main() {
     for f in &ordered {
         let path = dir.join(f);
         let key = f.trim_end_matches(".json");
+        let (json, name) = minified(&path);
+        let name = name.unwrap_or_else(|| format!("{key} (invalid)"));
+        // The default scenario is always embedded; the others only where `embed!` keeps them
+        // (src/ui/scenarios.rs: natively, in tests, and with the feature `embed-scenarios`).
+        let json = if key == DEFAULT_KEY {
+            format!("Some({json:?})")
+        } else {
+            format!("embed!({json:?})")
+        };
         out.push_str(&format!(
-            "    Shipped {{ key: {key:?}, json: {:?} }},\n",
-            minified(&path)
+            "    Shipped {{ key: {key:?}, name: {name:?}, json: {json} }},\n"
         ));
     }
     out.push_str("];\n");
@@ -57,15 +70,18 @@ fn main() {
     fs::write(dest, out).expect("write scenarios.rs");
 }
 
-/// A scenario file without its layout whitespace (the browser bundle carries every shipped
-/// scenario; the files themselves stay readable). A file that is not JSON is embedded as it is,
-/// so that the app reports it the way it reports any broken scenario.
-fn minified(path: &Path) -> String {
+/// A scenario file without its layout whitespace (the files themselves stay readable), and its
+/// `name` (the picker's label) when it has one. A file that is not JSON is embedded as it is, so
+/// that the app reports it the way it reports any broken scenario.
+fn minified(path: &Path) -> (String, Option<String>) {
     println!("cargo:rerun-if-changed={}", path.display());
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(v) => v.to_string(),
-        Err(_) => text,
+        Ok(v) => {
+            let name = v.get("name").and_then(|n| n.as_str()).map(str::to_string);
+            (v.to_string(), name)
+        }
+        Err(_) => (text, None),
     }
 }
 

@@ -35,7 +35,7 @@ stage() {
 stage "cargo test (native)" cargo test || :
 # --tests: lib, bin and tests/*.rs test targets; doc tests run in the native stage.
 stage "cargo test --target wasm32-unknown-unknown (headless chromium)" \
-  cargo test --target wasm32-unknown-unknown --tests || :
+  cargo test --target wasm32-unknown-unknown --tests --features embed-scenarios || :
 if stage "trunk build --release --offline" build_dist; then
   stage "end-to-end: node --test tests/e2e/" node --test tests/e2e/ || :
 else

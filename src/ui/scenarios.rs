@@ -1,19 +1,45 @@
-//! The shipped scenarios (`static/scenarios/*.json`), embedded at compile time by `build.rs`
-//! so that the picker and share links work offline without a request.
+//! The shipped scenarios (`static/scenarios/*.json`), listed at compile time by `build.rs`.
+//! Natively (and with the feature `embed-scenarios`) every file is embedded. The browser bundle
+//! embeds only the default scenario: the others are fetched from the page's own `scenarios/`
+//! when the picker or a share link first asks for one (`App::fetch_scenario`), and kept here
+//! for the rest of the page's life, so that everything after the fetch is synchronous.
+
+use std::cell::RefCell;
 
 use crate::sim::scenario::{Scenario, ScenarioError};
 
-/// One shipped scenario file: its file stem (the share links' `sc=`) and its text.
+/// One shipped scenario file: its file stem (the share links' `sc=`), its name (the picker's
+/// label) and its text, when it is embedded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shipped {
     pub key: &'static str,
-    pub json: &'static str,
+    pub name: &'static str,
+    json: Option<&'static str>,
+}
+
+/// The browser bundle leaves the file out (fetched when asked for); everything else keeps it.
+#[cfg(all(target_arch = "wasm32", not(feature = "embed-scenarios")))]
+macro_rules! embed {
+    ($json:literal) => {
+        None
+    };
+}
+#[cfg(not(all(target_arch = "wasm32", not(feature = "embed-scenarios"))))]
+macro_rules! embed {
+    ($json:literal) => {
+        Some($json)
+    };
 }
 
 include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
 
-/// The scenario shown when nothing else is asked for.
+/// The scenario shown when nothing else is asked for (always embedded: build.rs names it too).
 pub const DEFAULT_KEY: &str = "happy-path";
+
+thread_local! {
+    /// The files fetched so far (each at most once: there are a few dozen at most).
+    static FETCHED: RefCell<Vec<(&'static str, &'static str)>> = const { RefCell::new(Vec::new()) };
+}
 
 pub fn find(key: &str) -> Option<&'static Shipped> {
     SHIPPED.iter().find(|s| s.key == key)
@@ -23,9 +49,40 @@ pub fn default_shipped() -> Option<&'static Shipped> {
     find(DEFAULT_KEY).or_else(|| SHIPPED.first())
 }
 
+/// Keeps a fetched file's text for `key` (a shipped key; others are ignored).
+pub fn keep_fetched(key: &str, text: String) {
+    let Some(s) = find(key) else {
+        return;
+    };
+    if s.text().is_none() {
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        FETCHED.with(|f| f.borrow_mut().push((s.key, text)));
+    }
+}
+
 impl Shipped {
+    /// The file's text: embedded, or fetched already. None: it must be fetched first.
+    pub fn text(&self) -> Option<&'static str> {
+        self.json.or_else(|| {
+            FETCHED.with(|f| {
+                f.borrow()
+                    .iter()
+                    .find(|(k, _)| *k == self.key)
+                    .map(|(_, t)| *t)
+            })
+        })
+    }
+
+    /// Where the page fetches the file from (next to the page, as trunk copies it).
+    pub fn url(&self) -> String {
+        format!("scenarios/{}.json", self.key)
+    }
+
     pub fn parse(&self) -> Result<Scenario, ScenarioError> {
-        Scenario::from_json(self.json)
+        match self.text() {
+            Some(json) => Scenario::from_json(json),
+            None => Err(ScenarioError::invalid(self.url(), "not fetched yet")),
+        }
     }
 }
 
@@ -139,13 +196,17 @@ pub fn pace(s: &Scenario) -> Pace {
     }
 }
 
-/// The key of the shipped scenario that `s` is, unchanged except for its seed.
+/// The key of the shipped scenario that `s` is, unchanged except for its seed (among the files
+/// embedded or fetched so far).
 pub fn key_of(s: &Scenario) -> Option<&'static str> {
-    SHIPPED.iter().find_map(|sh| {
-        let mut parsed = sh.parse().ok()?;
-        parsed.seed = s.seed;
-        (parsed == *s).then_some(sh.key)
-    })
+    SHIPPED
+        .iter()
+        .filter(|sh| sh.text().is_some())
+        .find_map(|sh| {
+            let mut parsed = sh.parse().ok()?;
+            parsed.seed = s.seed;
+            (parsed == *s).then_some(sh.key)
+        })
 }
 
 /// For the view models' tests: a fresh run of shipped scenario `key`, played to `ms`.
@@ -167,7 +228,22 @@ mod tests {
         for s in SHIPPED {
             let sc = s.parse().unwrap_or_else(|e| panic!("{}: {e}", s.key));
             assert_eq!(key_of(&sc), Some(s.key));
+            assert_eq!(s.name, sc.name, "{}: the picker's label is its name", s.key);
         }
+    }
+
+    #[test]
+    fn the_browser_bundle_embeds_the_default_scenario_and_fetches_the_others() {
+        // build.rs always embeds the default scenario: the page opens without a request.
+        assert!(default_shipped().unwrap().json.is_some());
+        assert_eq!(default_shipped().unwrap().key, DEFAULT_KEY);
+        let fetched = Shipped {
+            key: "task-crash",
+            name: "fetched",
+            json: None,
+        };
+        assert_eq!(fetched.url(), "scenarios/task-crash.json");
+        assert!(fetched.parse().is_err(), "not fetched yet");
     }
 
     #[test]

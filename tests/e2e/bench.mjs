@@ -212,6 +212,11 @@ try {
   } else {
     const select = async (name) => {
       await page.selectOption('[data-testid="scenario-select"]', { label: name }).catch(() => page.selectOption('[data-testid="scenario-select"]', name));
+      // The bundle fetches any scenario but the default one first: its share link then names it.
+      await page.waitForFunction(() => {
+        const key = document.querySelector('[data-testid="scenario-select"]').value;
+        return new RegExp(`sc=${key}&`).test(location.hash);
+      });
       await page.waitForTimeout(500);
     };
     const setSpeedOne = async () => {

@@ -9,6 +9,7 @@
 //   and wasm functions inside the frames)
 import { writeFileSync } from "node:fs";
 import { launchBrowser, openApp, startApp } from "./helpers.mjs";
+import { pickScenario } from "./ui-helpers.mjs";
 
 const name = process.argv[2] ?? "bench-production";
 const seconds = Number(process.argv[3] ?? 5);
@@ -17,7 +18,7 @@ const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 try {
   const page = await browser.newPage();
   await openApp(page, app.url);
-  await page.selectOption('[data-testid="scenario-select"]', name);
+  await pickScenario(page, name);
   await page.waitForTimeout(500);
   await page.$eval('[data-testid="speed"]', (e) => {
     e.value = e.dataset.oneX ?? String((Number(e.min) + Number(e.max)) / 2);

@@ -2,6 +2,7 @@
 // heap (linear memory size) each time it grows, against simulated time, up to 2 h simulated.
 // Needs a release bundle in dist/ (scripts/bench.sh builds one): node tests/e2e/heap-trace.mjs
 import { startApp, launchBrowser, openApp } from "./helpers.mjs";
+import { pickScenario } from "./ui-helpers.mjs";
 
 const app = await startApp(process.env.DIST_DIR ? { dir: process.env.DIST_DIR } : {});
 const browser = await launchBrowser();
@@ -12,7 +13,7 @@ try {
     addEventListener("TrunkApplicationStarted", (e) => (window.__heap.wasm = e.detail.wasm));
   });
   await openApp(page, app.url);
-  await page.selectOption('[data-testid="scenario-select"]', "bench-medium");
+  await pickScenario(page, "bench-medium");
   await page.waitForTimeout(500);
   await page.$eval('[data-testid="speed"]', (e) => {
     if (e.tagName === "SELECT") e.value = e.options[e.options.length - 1].value; else e.value = e.max;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
-import { count, isPlaying, pause, play, playUntil, setSpeed, simTimeUs, tid, SIZES } from "./ui-helpers.mjs";
+import { count, isPlaying, pause, play, playUntil, setSpeed, simTimeUs, tid, SIZES, pickScenario } from "./ui-helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -38,7 +38,7 @@ async function open(size, hash = "") {
 /** Opens the app on a shipped scenario, picked as a user does. */
 async function openScenario(size, key) {
   const o = await open(size);
-  await o.page.selectOption(tid("scenario-select"), key);
+  await pickScenario(o.page, key);
   return o;
 }
 

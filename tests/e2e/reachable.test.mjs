@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
-import { scenarioKeys, tid, SIZES } from "./ui-helpers.mjs";
+import { scenarioKeys, tid, SIZES, pickScenario } from "./ui-helpers.mjs";
 
 let app;
 const browsers = {};
@@ -87,8 +87,7 @@ describe("every control is reachable and nothing is clipped", () => {
       const scroll = size === "1024";
       const problems = [];
       for (const key of keys) {
-        await page.selectOption(tid("scenario-select"), key);
-        await page.waitForFunction((k) => location.hash.includes(`sc=${encodeURIComponent(k)}`), key);
+        await pickScenario(page, key);
         await toACheckpoint(page);
         problems.push(...(await unreachable(page, `${tid("toolbar")} button, ${tid("toolbar")} input`, { scroll })).map((p) => `${key}: ${p}`));
         problems.push(...(await truncated(page)).map((p) => `${key}: ${p}`));

@@ -4,6 +4,15 @@ import assert from "node:assert/strict";
 
 export const tid = (id) => `[data-testid="${id}"]`;
 
+/**
+ * Picks shipped scenario `key` as a user does, and waits until it is on screen (the bundle
+ * fetches any but the default one first: its share link then names it).
+ */
+export async function pickScenario(page, key) {
+  await page.selectOption(tid("scenario-select"), key);
+  await page.waitForFunction((k) => new RegExp(`sc=${k}&`).test(location.hash), key);
+}
+
 /** The three viewports every layout check runs at: a small laptop, the design size, a desktop. */
 export const SIZES = {
   1024: { width: 1024, height: 768 },

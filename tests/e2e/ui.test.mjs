@@ -19,6 +19,7 @@ import {
   setSpeed,
   simTimeUs,
   tid,
+  pickScenario,
 } from "./ui-helpers.mjs";
 
 let app;
@@ -75,7 +76,7 @@ describe("scenarios", () => {
     assert.ok(keys.length >= 1, "the picker lists the shipped scenarios");
     assert.ok(keys.includes("happy-path"));
     for (const key of keys) {
-      await page.selectOption(tid("scenario-select"), key);
+      await pickScenario(page, key);
       assert.equal(await simTimeUs(page), 0, `${key} starts at 0 ms`);
       assert.match(page.url(), new RegExp(`sc=${key}&`));
       const subtasks = await page.$$eval("g[data-testid^='subtask-']", (e) => e.length);
@@ -98,7 +99,7 @@ describe("scenarios", () => {
     const keys = await scenarioKeys(page);
     const big = keys.find((k) => k === "bench-large") ?? null;
     if (!big) return; // no big scenario shipped
-    await page.selectOption(tid("scenario-select"), big);
+    await pickScenario(page, big);
     await setSpeed(page, 0);
     await playUntil(page, () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 1);
     assert.equal(await page.$$eval("[data-testid^='channel-']", (e) => e.length), 0, "no per-channel lines");

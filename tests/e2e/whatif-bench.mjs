@@ -7,7 +7,7 @@
 //
 //   node tests/e2e/whatif-bench.mjs [--probe-ms 10000]
 import { ensureLabDist, launchBrowser, openApp, startApp } from "./helpers.mjs";
-import { tid } from "./ui-helpers.mjs";
+import { tid, pickScenario } from "./ui-helpers.mjs";
 
 const at = process.argv.indexOf("--probe-ms");
 const probeMs = at > 0 ? Number(process.argv[at + 1]) : 10000;
@@ -55,13 +55,13 @@ try {
     window.__probe.raf(tick);
   }), probeMs);
   // The same lesson at 1x with no sweep running first: the reference on this machine.
-  await page.selectOption(tid("scenario-select"), "backpressure-aligned");
+  await pickScenario(page, "backpressure-aligned");
   await page.waitForTimeout(300);
   await page.click(tid("play-pause"));
   await page.waitForTimeout(1000);
   const alone = await probeFrames();
   await page.click(tid("play-pause"));
-  await page.selectOption(tid("scenario-select"), "bench-large");
+  await pickScenario(page, "bench-large");
   await page.waitForTimeout(500);
   await page.click(tid("whatif"));
   for (let i = 1; i < 6; i++) await page.click(tid("whatif-add"));
@@ -82,7 +82,7 @@ try {
   const t0 = Date.now();
   // The panel closed, the workers go on: a lesson plays at 1x meanwhile.
   await page.click(`${tid("whatif-panel")} .dismiss`);
-  await page.selectOption(tid("scenario-select"), "backpressure-aligned");
+  await pickScenario(page, "backpressure-aligned");
   await page.waitForTimeout(300);
   await page.click(tid("play-pause"));
   await page.waitForTimeout(1000);

@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { assertClean, ensureLabDist, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
-import { SIZES, simTimeUs, tid } from "./ui-helpers.mjs";
+import { SIZES, simTimeUs, tid, pickScenario } from "./ui-helpers.mjs";
 
 let app;
 let browser;
@@ -26,7 +26,7 @@ test("what if: unaligned against the job as it is, answered, opened in the anima
   const page = await browser.newPage();
   const diag = watchPage(page);
   await openApp(page, app.url);
-  await page.selectOption(tid("scenario-select"), "backpressure-aligned");
+  await pickScenario(page, "backpressure-aligned");
   const name = await page.textContent(tid("scenario-name"));
 
   await page.click(tid("whatif"));

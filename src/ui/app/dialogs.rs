@@ -3,28 +3,11 @@
 
 use super::*;
 
-/// The shipped scenarios' names, read once (each is read by parsing its file: doing it for
-/// the picker every frame cost about 1 ms in wasm).
-fn shipped_names() -> &'static [String] {
-    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        SHIPPED
-            .iter()
-            .map(|s| {
-                s.parse()
-                    .map(|p| p.name)
-                    .unwrap_or_else(|_| format!("{} (invalid)", s.key))
-            })
-            .collect()
-    })
-}
-
 /// The picker's choices, lessons or benchmarks.
 fn options(benchmarks: bool, selected: &str) -> Html {
-    let names = shipped_names();
     html! {
-        { for SHIPPED.iter().zip(names).filter(|(s, _)| scenarios::is_benchmark(s.key) == benchmarks).map(|(s, name)| html! {
-            <option value={s.key} selected={s.key == selected}>{ name.clone() }</option>
+        { for SHIPPED.iter().filter(|s| scenarios::is_benchmark(s.key) == benchmarks).map(|s| html! {
+            <option value={s.key} selected={s.key == selected}>{ s.name }</option>
         }) }
     }
 }

@@ -5,8 +5,9 @@ use super::*;
 
 impl App {
     /// Loads a share link. On failure the page keeps the run it shows (`opening`: the page is
-    /// just opening, so the default scenario is shown) and the error banner says why.
-    pub(super) fn load_hash(&mut self, hash: &str, opening: bool) {
+    /// just opening, so the default scenario is shown) and the error banner says why. False
+    /// while the link's scenario is being fetched (it loads when the file arrives).
+    pub(super) fn load_hash(&mut self, scope: &Scope<App>, hash: &str, opening: bool) -> bool {
         let keeping = if opening {
             "Showing the default scenario."
         } else {
@@ -18,21 +19,33 @@ impl App {
                 self.error = Some(format!(
                     "This URL is not a valid BarrierScope share link: {e}. {keeping}"
                 ));
-                return;
+                return true;
             }
         };
         let (key, mut scenario) = match &link.scenario {
-            ScenarioRef::Shipped(k) => match scenarios::find(k).map(|s| (s.key, s.parse())) {
-                Some((key, Ok(s))) => (Some(key), s),
+            ScenarioRef::Shipped(k) => match scenarios::find(k).map(|s| (s, s.parse())) {
+                Some((s, _))
+                    if !self.scenario_at_hand(
+                        scope,
+                        s,
+                        fetch::AfterFetch::Link {
+                            hash: hash.to_string(),
+                            opening,
+                        },
+                    ) =>
+                {
+                    return false;
+                }
+                Some((sh, Ok(s))) => (Some(sh.key), s),
                 Some((_, Err(e))) => {
                     self.error = Some(format!("The shared scenario `{k}` does not load: {e}"));
-                    return;
+                    return true;
                 }
                 None => {
                     self.error = Some(format!(
                         "This share link names a scenario `{k}` that this version does not ship. {keeping}"
                     ));
-                    return;
+                    return true;
                 }
             },
             ScenarioRef::Inline(s) => (None, (**s).clone()),
@@ -43,7 +56,7 @@ impl App {
             Ok(s) => s,
             Err(e) => {
                 self.error = Some(format!("The shared scenario does not load: {e}"));
-                return;
+                return true;
             }
         };
         let mut goal = Goal::frame(link.frame);
@@ -63,6 +76,7 @@ impl App {
                 self.error = Some(format!("This share link cannot be replayed: {e}"));
             }
         }
+        true
     }
 
     pub(super) fn share_link(&self) -> ShareLink {

@@ -8,6 +8,7 @@
 
 mod callbacks;
 mod dialogs;
+mod fetch;
 #[cfg(feature = "flink-import-ui")]
 mod flink;
 mod forms;
@@ -368,8 +369,9 @@ impl Component for App {
         if hash.trim_start_matches('#').is_empty() {
             app.update_hash();
         } else {
-            app.load_hash(&hash, true);
-            app.update_hash();
+            if app.load_hash(ctx.link(), &hash, true) {
+                app.update_hash();
+            }
         }
         app
     }

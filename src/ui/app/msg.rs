@@ -35,6 +35,12 @@ pub enum Msg {
     Reset,
     Seed(String),
     PickScenario(String),
+    /// A shipped scenario's file fetched (or why not), and what asked for it.
+    ScenarioFetched(
+        &'static str,
+        Result<String, String>,
+        super::fetch::AfterFetch,
+    ),
     Config(ConfigField, String),
     SelectTask(Option<SubtaskId>),
     /// A history row clicked: expand it in place (or fold it).

@@ -106,7 +106,10 @@ impl App {
                     self.ui.form_gen += 1;
                 }
             },
-            Msg::PickScenario(key) => self.select_scenario(&key),
+            Msg::PickScenario(key) => self.select_scenario(ctx.link(), &key),
+            Msg::ScenarioFetched(key, body, then) => {
+                self.on_scenario_fetched(ctx.link(), key, body, then)
+            }
             Msg::Config(field, value) => self.apply_config(field, value),
             Msg::SelectTask(t) => self.ui.selected_task = t,
             Msg::ExpandCheckpoint(id) => {
@@ -210,8 +213,9 @@ impl App {
                     self.pause();
                 }
                 self.error = None;
-                self.load_hash(&hash, false);
-                self.update_hash();
+                if self.load_hash(ctx.link(), &hash, false) {
+                    self.update_hash();
+                }
             }
             Msg::CopyLink => {
                 self.update_hash();

@@ -1,0 +1,79 @@
+//! Fetching a shipped scenario that the browser bundle does not embed (src/ui/scenarios.rs):
+//! the picker or a share link asks for it, its file comes from the page's own `scenarios/`, and
+//! what asked goes on once it is here. The run on screen stays until then, and on a failed
+//! fetch.
+
+use super::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// What to go on with once the file is here.
+pub enum AfterFetch {
+    /// Open the scenario (the picker).
+    Select,
+    /// Load the share link (`opening`: the page is just opening).
+    Link { hash: String, opening: bool },
+}
+
+/// The body of a same-origin GET, or why there is none.
+async fn fetch_text(url: String) -> Result<String, String> {
+    let response = JsFuture::from(window().fetch_with_str(&url))
+        .await
+        .map_err(|_| "the request failed".to_string())?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "no response".to_string())?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body".to_string())?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| "the body is not text".to_string())
+}
+
+impl App {
+    /// True when shipped scenario `key`'s file is at hand. Otherwise starts fetching it and
+    /// returns false: `then` runs when it arrives.
+    pub(super) fn scenario_at_hand(
+        &self,
+        link: &Scope<App>,
+        shipped: &'static scenarios::Shipped,
+        then: AfterFetch,
+    ) -> bool {
+        if shipped.text().is_some() {
+            return true;
+        }
+        let key = shipped.key;
+        let url = shipped.url();
+        link.send_future(async move { Msg::ScenarioFetched(key, fetch_text(url).await, then) });
+        false
+    }
+
+    /// A fetched file arrived (or did not): keep it, and go on with what asked for it.
+    pub(super) fn on_scenario_fetched(
+        &mut self,
+        link: &Scope<App>,
+        key: &'static str,
+        body: Result<String, String>,
+        then: AfterFetch,
+    ) {
+        match body {
+            Ok(text) => {
+                scenarios::keep_fetched(key, text);
+                match then {
+                    AfterFetch::Select => self.select_scenario(link, key),
+                    AfterFetch::Link { hash, opening } => {
+                        self.load_hash(link, &hash, opening);
+                        self.update_hash();
+                    }
+                }
+            }
+            Err(e) => {
+                self.error = Some(format!(
+                    "Scenario `{key}` could not be fetched (scenarios/{key}.json: {e}). The run on screen is kept."
+                ))
+            }
+        }
+    }
+}
