@@ -4,7 +4,8 @@
 # Installs only what is missing, at the versions the project needs:
 #   setup_build: rustup target wasm32-unknown-unknown; trunk ~0.21 and wasm-bindgen-cli
 #                (exactly Cargo.lock's wasm-bindgen version) into ~/.cargo/bin;
-#                binaryen (wasm-opt) 132 from npm into .tools/node/.
+#                binaryen (wasm-opt) 132 and terser (the JS glue's minifier) from npm into
+#                .tools/node/.
 #   setup_test:  setup_build, plus Debian's chromium + chromium-driver (apt) and
 #                playwright-core from tests/e2e/package-lock.json into tests/e2e/node_modules/.
 # A second run checks versions only and installs nothing.
@@ -16,6 +17,7 @@ export ROOT
 
 TRUNK_SERIES="0.21"     # trunk 0.22 needs a newer rustc than 1.95
 BINARYEN_VERSION="132.0.0"
+TERSER_VERSION="5.46.0"    # minifies the wasm-bindgen JS glue (Trunk.toml hook, scripts/minify-glue.mjs)
 TOOLS_NODE="$ROOT/.tools/node"
 
 # Our wasm-opt comes first; Debian's (108) is too old for the current rustc output.
@@ -97,6 +99,19 @@ ensure_binaryen() {
     "binaryen@$BINARYEN_VERSION" </dev/null
 }
 
+ensure_terser() {
+  local have
+  have="$(node -p "require('$TOOLS_NODE/node_modules/terser/package.json').version" 2>/dev/null || true)"
+  if [ "$have" = "$TERSER_VERSION" ]; then
+    return
+  fi
+  log "installing terser $TERSER_VERSION (minifies the JS glue) from npm into .tools/node (found: ${have:-none})"
+  mkdir -p "$TOOLS_NODE"
+  [ -f "$TOOLS_NODE/package.json" ] || printf '{ "private": true }\n' >"$TOOLS_NODE/package.json"
+  npm install --prefix "$TOOLS_NODE" --no-audit --no-fund --loglevel=error \
+    "terser@$TERSER_VERSION" </dev/null
+}
+
 APT_UPDATED=""
 ensure_apt_packages() {
   local missing=() p
@@ -137,6 +152,7 @@ setup_build() {
   ensure_trunk
   ensure_wasm_bindgen
   ensure_binaryen
+  ensure_terser
 }
 
 setup_test() {
