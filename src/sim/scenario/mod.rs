@@ -420,6 +420,9 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
+    // Not inlined: the validation rules call it about fifty times, and each inlined copy pasted
+    // two string allocations into `validate` (browser bundle size).
+    #[inline(never)]
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
         ScenarioError::Invalid {
             field: field.into(),
