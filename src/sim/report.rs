@@ -6,6 +6,7 @@
 //! whole milliseconds of simulated time.
 
 use super::invariants::ExactlyOnceFigures;
+use super::sorted::NamedCounts;
 use super::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
 use super::vertices::VertexFigures;
 use super::Simulation;
@@ -33,7 +34,7 @@ pub struct RunFacts {
     pub retained: Vec<u64>,
     pub restarts: Vec<RestartRow>,
     /// Trigger requests that failed before an ID, by `CheckpointFailureReason`.
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: NamedCounts,
     pub exactly_once: ExactlyOnceFigures,
     pub invariant_violations: Vec<String>,
     /// Per job vertex, as `GET /jobs/:id` and the vertex metrics name them.
