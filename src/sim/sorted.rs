@@ -134,6 +134,11 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
         self.0.clear()
     }
 
+    /// Keeps the entries for which `keep` is true (as `BTreeMap::retain`).
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v))
+    }
+
     pub fn contains_key(&self, k: &K) -> bool {
         self.find(k).is_ok()
     }
@@ -304,6 +309,9 @@ mod tests {
         *m.get_mut(&9).unwrap() = 'z';
         *b.get_mut(&9).unwrap() = 'z';
         assert_eq!(m.get_mut(&8), b.get_mut(&8));
+        m.retain(|k, _| *k != 1);
+        b.retain(|k, _| *k != 1);
+        assert!(m.iter().eq(b.iter()));
         assert!(m.up_to(&5).rev().eq(b.range(..=5).rev()));
         assert!(m.up_to(&6).eq(b.range(..=6)));
         let (hi, bhi) = (m.split_off(&6), b.split_off(&6));
