@@ -433,7 +433,11 @@ fn savepoint_sends_no_notify_checkpoint_complete() {
     assert!(sim.external().committed_up_to[&sink] < sp.id);
     match &sim.tasks()[sink.idx()].state {
         barrierscope::sim::snapshot::OperatorState::Sink { pending, .. } => {
-            assert!(pending.contains_key(&sp.id), "{:?}", pending.keys())
+            assert!(
+                pending.contains_key(&sp.id),
+                "{:?}",
+                pending.keys().collect::<Vec<_>>()
+            )
         }
         other => panic!("{other:?}"),
     }

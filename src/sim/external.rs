@@ -6,7 +6,8 @@
 use super::channel::Record;
 use super::ids::{CheckpointId, SubtaskId};
 use super::invariants::ExactlyOnceOracle;
-use std::collections::{BTreeMap, VecDeque};
+use super::sorted::SortedMap;
+use std::collections::VecDeque;
 
 /// How many committed records are kept for the UI's output panel.
 pub const RECENT_OUTPUT: usize = 64;
@@ -15,7 +16,7 @@ pub const RECENT_OUTPUT: usize = 64;
 pub struct ExternalSystem {
     /// Per sink subtask: the highest transaction committed (transactions are named by the
     /// checkpoint that pre-committed them).
-    pub committed_up_to: BTreeMap<SubtaskId, CheckpointId>,
+    pub committed_up_to: SortedMap<SubtaskId, CheckpointId>,
     pub committed_records: u64,
     pub committed_transactions: u64,
     /// The last few committed records: (sink, transaction, record).
@@ -31,7 +32,9 @@ impl ExternalSystem {
         records: &[Record],
         oracle: &mut ExactlyOnceOracle,
     ) {
-        let up_to = self.committed_up_to.entry(sink).or_default();
+        let up_to = self
+            .committed_up_to
+            .get_or_insert_with(sink, CheckpointId::default);
         if txn <= *up_to {
             return;
         }

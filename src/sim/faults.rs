@@ -14,9 +14,9 @@ use super::failover::FailoverInput;
 use super::graph::ExecutionGraph;
 use super::ids::{FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::{Fault, Intervention, Scheduled};
+use super::sorted::SortedMap;
 use super::task::Task;
 use super::{LogKind, RpcInFlight, RpcKind};
-use std::collections::BTreeMap;
 
 /// The checkpoint storage's availability: down until a time (outages extend each other).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct FaultContext<'a> {
     pub graph: &'a ExecutionGraph,
     pub tasks: &'a [Task],
     /// The RPCs in flight (the engine's table), read to find an ack to lose.
-    pub rpcs: &'a BTreeMap<u64, RpcInFlight>,
+    pub rpcs: &'a SortedMap<u64, RpcInFlight>,
 }
 
 impl FaultContext<'_> {

@@ -182,11 +182,11 @@ impl ExecutionGraph {
                 parent[a.max(b) as usize] = a.min(b);
             }
         }
-        let mut region_of_root = std::collections::BTreeMap::new();
+        let mut region_of_root = crate::sim::sorted::SortedMap::new();
         let mut regions: Vec<Vec<SubtaskId>> = Vec::new();
         for i in 0..subtasks.len() as u32 {
             let root = find(&mut parent, i);
-            let r = *region_of_root.entry(root).or_insert_with(|| {
+            let r = *region_of_root.get_or_insert_with(root, || {
                 regions.push(Vec::new());
                 regions.len() as u32 - 1
             });

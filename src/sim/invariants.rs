@@ -11,9 +11,9 @@ use super::graph::ExecutionGraph;
 use super::ids::{CheckpointId, InputIndex, SimTime, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning};
 use super::snapshot::OperatorState;
+use super::sorted::SortedMap;
 use super::task::next_copy;
 use super::Simulation;
-use std::collections::BTreeMap;
 
 /// Most lineages (copies of one source record reaching the sinks) the oracle enumerates.
 pub const MAX_LINEAGES: usize = 4096;
@@ -111,7 +111,7 @@ impl SeqSet {
 pub struct ExactlyOnceOracle {
     sinks: Vec<SubtaskId>,
     /// Per source subtask: its position among the sources.
-    source_pos: BTreeMap<u32, usize>,
+    source_pos: SortedMap<u32, usize>,
     /// Per subtask id: its position among the sources (`usize::MAX` if not a source).
     dense_pos: Vec<usize>,
     /// Per source position: the copy ids its records reach the sinks with.
@@ -119,11 +119,11 @@ pub struct ExactlyOnceOracle {
     /// Per source position, per expected copy (same order as `expected`): committed seqs.
     committed_dense: Vec<Vec<SeqSet>>,
     /// Copies the graph does not predict (should stay empty).
-    committed: BTreeMap<(u32, u32), SeqSet>,
+    committed: SortedMap<(u32, u32), SeqSet>,
     /// Per checkpoint: the source offsets seen at each source's snapshot.
-    offsets: BTreeMap<CheckpointId, Vec<Option<u64>>>,
+    offsets: SortedMap<CheckpointId, Vec<Option<u64>>>,
     /// Per sink: the highest transaction seen committed.
-    sink_committed: BTreeMap<SubtaskId, CheckpointId>,
+    sink_committed: SortedMap<SubtaskId, CheckpointId>,
     /// The highest checkpoint every sink has committed, and the offsets it recorded.
     settled: Option<(CheckpointId, Vec<u64>)>,
     pub duplicates: u64,
@@ -159,9 +159,9 @@ impl ExactlyOnceOracle {
                 .map(|(i, s)| (s.0, i))
                 .collect(),
             expected,
-            committed: BTreeMap::new(),
-            offsets: BTreeMap::new(),
-            sink_committed: BTreeMap::new(),
+            committed: SortedMap::new(),
+            offsets: SortedMap::new(),
+            sink_committed: SortedMap::new(),
             settled: None,
             duplicates: 0,
             committed_records: 0,
@@ -178,7 +178,7 @@ impl ExactlyOnceOracle {
     ) {
         if let (OperatorState::Source { offset }, Some(&pos)) = (state, self.source_pos.get(&t.0)) {
             let n = self.source_pos.len();
-            let v = self.offsets.entry(id).or_insert_with(|| vec![None; n]);
+            let v = self.offsets.get_or_insert_with(id, || vec![None; n]);
             v[pos] = Some(*offset);
         }
     }
@@ -190,7 +190,9 @@ impl ExactlyOnceOracle {
             let fresh = self.seqs_mut(r.src, r.copy).insert_range(r.seqs());
             self.duplicates += r.n as u64 - fresh;
         }
-        let e = self.sink_committed.entry(sink).or_default();
+        let e = self
+            .sink_committed
+            .get_or_insert_with(sink, CheckpointId::default);
         *e = (*e).max(txn);
         if self
             .sinks
@@ -204,7 +206,7 @@ impl ExactlyOnceOracle {
                 .min()
                 .unwrap_or_default();
             // The newest checkpoint at or below `min` whose every source reported an offset.
-            let candidate = self.offsets.range(..=min).rev().find_map(|(id, v)| {
+            let candidate = self.offsets.up_to(&min).rev().find_map(|(id, v)| {
                 v.iter()
                     .copied()
                     .collect::<Option<Vec<u64>>>()
@@ -230,7 +232,9 @@ impl ExactlyOnceOracle {
     fn seqs_mut(&mut self, src: u32, copy: u32) -> &mut SeqSet {
         match self.dense_index(src, copy) {
             Some((pos, i)) => &mut self.committed_dense[pos][i],
-            None => self.committed.entry((src, copy)).or_default(),
+            None => self
+                .committed
+                .get_or_insert_with((src, copy), SeqSet::default),
         }
     }
 
@@ -253,7 +257,7 @@ impl ExactlyOnceOracle {
         };
         let empty = SeqSet::default();
         let mut missing = 0;
-        for (&src, &pos) in &self.source_pos {
+        for (&src, &pos) in self.source_pos.iter() {
             let off = offsets[pos];
             for &copy in &self.expected[pos] {
                 let set = self.seqs(src, copy).unwrap_or(&empty);
@@ -273,7 +277,7 @@ impl ExactlyOnceOracle {
         };
         let mut lost = 0;
         let empty = SeqSet::default();
-        for (&src, &pos) in &self.source_pos {
+        for (&src, &pos) in self.source_pos.iter() {
             let off = offsets[pos];
             for &copy in &self.expected[pos] {
                 let set = self.seqs(src, copy).unwrap_or(&empty);
@@ -423,9 +427,9 @@ impl Simulation {
     fn records_in_pipeline(&self) -> Vec<(u32, u32, u64, u32)> {
         let g = &self.graph;
         let mut out = Vec::new();
-        let mut memo: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        let mut memo: SortedMap<(u32, u32), Vec<u32>> = SortedMap::new();
         let mut add = |op: u32, r: &Record, out: &mut Vec<(u32, u32, u64, u32)>| {
-            let finals = memo.entry((op, r.copy)).or_insert_with(|| {
+            let finals = memo.get_or_insert_with((op, r.copy), || {
                 let mut v = Vec::new();
                 lineages(g, op, r.copy, &mut v);
                 v

@@ -25,6 +25,7 @@ pub mod reason;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;
+pub mod sorted;
 pub mod stats;
 pub mod task;
 pub mod vertices;

@@ -6,11 +6,11 @@
 //! whole milliseconds of simulated time.
 
 use super::invariants::ExactlyOnceFigures;
+use super::sorted::NamedCounts;
 use super::stats::{CheckpointStatsEntry, CheckpointStatus, Counts, StatsSummary};
 use super::vertices::VertexFigures;
 use super::Simulation;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// `GET /jobs/:id/checkpoints`, plus BarrierScope's own figures under `barrierscope`.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +33,7 @@ pub struct RunFacts {
     pub retained: Vec<u64>,
     pub restarts: Vec<RestartRow>,
     /// Trigger requests that failed before an ID, by `CheckpointFailureReason`.
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: NamedCounts,
     pub exactly_once: ExactlyOnceFigures,
     pub invariant_violations: Vec<String>,
     /// Per job vertex, as `GET /jobs/:id` and the vertex metrics name them.
@@ -117,7 +117,7 @@ pub struct HistoryEntry {
     pub num_acknowledged_subtasks: usize,
     pub checkpoint_type: &'static str,
     /// Per-vertex statistics: empty in the history, as in Flink's overview.
-    pub tasks: BTreeMap<String, ()>,
+    pub tasks: NoTasks,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +144,16 @@ pub fn external_path(id: u64, savepoint: bool) -> String {
         format!("sim://savepoints/savepoint-{id}")
     } else {
         format!("sim://checkpoints/chk-{id}")
+    }
+}
+
+/// A history row's `tasks`: always the empty object (no map type of its own in the bundle).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoTasks;
+
+impl Serialize for NoTasks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::ser::SerializeMap::end(s.serialize_map(Some(0))?)
     }
 }
 
@@ -175,7 +185,7 @@ impl HistoryEntry {
             num_subtasks: e.num_subtasks,
             num_acknowledged_subtasks: e.num_acknowledged_subtasks,
             checkpoint_type: e.checkpoint_type(),
-            tasks: BTreeMap::new(),
+            tasks: NoTasks,
             external_path: completed.then(|| external_path(e.id.0, e.is_savepoint)),
             discarded: completed.then(|| !e.is_savepoint && !retained.contains(&e.id.0)),
             failure_timestamp: e.failure_timestamp.filter(|_| failed).map(|t| t.as_ms()),

@@ -5,7 +5,7 @@
 
 use super::channel::Record;
 use super::ids::{CheckpointId, InputIndex, SimDuration, SubtaskId};
-use std::collections::BTreeMap;
+use super::sorted::SortedMap;
 use std::rc::Rc;
 
 /// The state of one operator instance.
@@ -20,7 +20,7 @@ pub enum OperatorState {
     /// A two-phase-commit sink: the open transaction and the pre-committed ones, by checkpoint.
     Sink {
         open: Vec<Record>,
-        pending: BTreeMap<CheckpointId, Rc<Vec<Record>>>,
+        pending: SortedMap<CheckpointId, Rc<Vec<Record>>>,
     },
 }
 

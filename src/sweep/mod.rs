@@ -18,6 +18,7 @@ pub mod whatif;
 use crate::headless::{HeadlessRun, RunOptions};
 use crate::sim::reason::FailureReason;
 use crate::sim::snapshot::OperatorState;
+use crate::sim::sorted::NamedCounts;
 use crate::sim::stats::CheckpointStatus;
 use crate::sim::task::TaskStatus;
 use crate::sim::Simulation;
@@ -26,7 +27,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 use set::Setting;
-use std::collections::BTreeMap;
 
 pub use set::{Setting as SweepSetting, FLINK_KEYS, KILL_EVERY};
 
@@ -120,9 +120,9 @@ pub struct RunFigures {
     pub in_progress: u64,
     /// Failed checkpoints by reason: history rows, plus the trigger attempts Flink counts as
     /// failed before an ID (`NOT_ALL_REQUIRED_TASKS_RUNNING`).
-    pub failed_by_reason: BTreeMap<&'static str, u64>,
+    pub failed_by_reason: NamedCounts,
     /// Trigger requests that failed before an ID, by reason (every kind).
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: NamedCounts,
     /// Per completed checkpoint (ms): end-to-end, longest alignment, longest start delay.
     pub e2e_ms: Vec<u64>,
     pub alignment_ms: Vec<u64>,
@@ -171,7 +171,7 @@ impl RunFigures {
                 }
                 CheckpointStatus::Failed => {
                     let reason = e.failure_reason.map(|r| r.name()).unwrap_or("UNKNOWN");
-                    *f.failed_by_reason.entry(reason).or_insert(0) += 1;
+                    f.failed_by_reason.add(reason, 1);
                     f.e2e_all_ms.push(e.end_to_end_duration_us() / 1000);
                 }
                 CheckpointStatus::InProgress => {}
@@ -179,7 +179,7 @@ impl RunFigures {
         }
         let before_id = FailureReason::NotAllRequiredTasksRunning.name();
         if let Some(&n) = f.trigger_failures.get(before_id) {
-            *f.failed_by_reason.entry(before_id).or_insert(0) += n;
+            f.failed_by_reason.add(before_id, n);
         }
         f
     }
@@ -251,7 +251,7 @@ pub struct VariantRow {
     pub completed: u64,
     pub failed: u64,
     pub in_progress: u64,
-    pub failed_by_reason: BTreeMap<&'static str, u64>,
+    pub failed_by_reason: NamedCounts,
     /// completed / (completed + failed), or null when none ended.
     pub completion_rate: Option<f64>,
     pub end_to_end_p50_ms: Option<u64>,
@@ -268,7 +268,7 @@ pub struct VariantRow {
     pub lost: u64,
     /// The job's status at the end; `RUNNING x2, FAILED x1` when seeds disagree.
     pub job_status: String,
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: NamedCounts,
     pub invariant_violations: u64,
     pub events: u64,
 }
@@ -308,25 +308,20 @@ impl VariantRow {
             runs.iter().flat_map(|r| f(r).iter().copied()).collect()
         };
         let sum = |f: fn(&RunFigures) -> u64| runs.iter().map(f).sum::<u64>();
-        let mut failed_by_reason = BTreeMap::new();
-        let mut trigger_failures = BTreeMap::new();
-        let mut statuses: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut failed_by_reason = NamedCounts::new();
+        let mut trigger_failures = NamedCounts::new();
+        let mut statuses = NamedCounts::new();
         for r in runs {
-            for (k, n) in &r.failed_by_reason {
-                *failed_by_reason.entry(*k).or_insert(0) += n;
+            for (k, n) in r.failed_by_reason.iter() {
+                failed_by_reason.add(k, n);
             }
-            for (k, n) in &r.trigger_failures {
-                *trigger_failures.entry(*k).or_insert(0) += n;
+            for (k, n) in r.trigger_failures.iter() {
+                trigger_failures.add(k, n);
             }
-            *statuses.entry(r.job_status).or_insert(0) += 1;
+            statuses.add(r.job_status, 1);
         }
         let job_status = if statuses.len() == 1 {
-            statuses
-                .keys()
-                .next()
-                .copied()
-                .unwrap_or_default()
-                .to_string()
+            statuses.keys().next().unwrap_or_default().to_string()
         } else {
             statuses
                 .iter()

@@ -257,7 +257,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn csv(rows: &[VariantRow]) -> String {
     let reasons: BTreeSet<&str> = rows
         .iter()
-        .flat_map(|r| r.failed_by_reason.keys().copied())
+        .flat_map(|r| r.failed_by_reason.keys())
         .collect();
     let shown: Vec<&Column> = COLUMNS.iter().filter(|c| c.csv.is_some()).collect();
     let mut header = setting_keys(rows);

@@ -9,9 +9,9 @@ use super::{RunFigures, VariantRow};
 use crate::headless::{HeadlessRun, RunOptions};
 use crate::sim::reason::FailureReason;
 use crate::sim::scenario::Scenario;
+use crate::sim::sorted::NamedCounts;
 use crate::sim::stats::CheckpointStatus;
 use crate::sim::Simulation;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Where the animation opens a variant: a time, the checkpoint it is about, and why.
@@ -40,8 +40,8 @@ fn opt(o: Option<u64>) -> String {
     o.map_or("-".into(), |x| x.to_string())
 }
 
-fn reasons(out: &mut String, m: &BTreeMap<&'static str, u64>) {
-    for (k, n) in m {
+fn reasons(out: &mut String, m: &NamedCounts) {
+    for (k, n) in m.iter() {
         let _ = write!(out, "{k} {n} ");
     }
     out.push('\n');
@@ -117,13 +117,13 @@ impl VariantResult {
         let n = nums(line());
         let o = nums(line());
         let seeds = nums(line()).into_iter().flatten().collect();
-        let reasons = |l: &str| -> BTreeMap<&'static str, u64> {
-            let mut m = BTreeMap::new();
+        let reasons = |l: &str| -> NamedCounts {
+            let mut m = NamedCounts::new();
             let mut w = l.split_ascii_whitespace();
             while let (Some(k), Some(c)) = (w.next(), w.next()) {
                 let known = FailureReason::ALL.iter().map(|f| f.name());
                 if let (Some(k), Ok(c)) = (known.chain(["UNKNOWN"]).find(|x| *x == k), c.parse()) {
-                    m.insert(k, c);
+                    m.add(k, c);
                 }
             }
             m

@@ -4,12 +4,12 @@
 
 use crate::sim::ids::CheckpointId;
 use crate::sim::reason::FailureReason;
-use std::collections::BTreeSet;
+use crate::sim::sorted::SortedSet;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckpointFailureManager {
     pub continuous_failure_counter: u32,
-    counted: BTreeSet<CheckpointId>,
+    counted: SortedSet<CheckpointId>,
     last_succeeded: CheckpointId,
 }
 

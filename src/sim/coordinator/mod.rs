@@ -32,12 +32,13 @@ use super::graph::ExecutionGraph;
 use super::ids::{CheckpointId, FencingToken, SimDuration, SimTime, SubtaskId};
 use super::scenario::CheckpointingSpec;
 use super::snapshot::SubtaskSnapshot;
+use super::sorted::{NamedCounts, SortedMap};
 use super::stats::CheckpointStats;
 use super::task::{Task, TaskStatus};
 use super::FailureReason;
 use failure_manager::CheckpointFailureManager;
 use pending::PendingCheckpoint;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use store::{CompletedCheckpoint, CompletedCheckpointStore};
 
@@ -122,7 +123,7 @@ pub struct Coordinator {
     pub config: CheckpointingSpec,
     /// `checkpoint_id_counter`: the next ID to hand out (starts at 1).
     pub next_id: u64,
-    pub pending: BTreeMap<CheckpointId, PendingCheckpoint>,
+    pub pending: SortedMap<CheckpointId, PendingCheckpoint>,
     pub store: CompletedCheckpointStore,
     /// The latest completed savepoint (savepoints stay out of the store).
     pub latest_savepoint: Option<Rc<CompletedCheckpoint>>,
@@ -139,7 +140,7 @@ pub struct Coordinator {
     /// The JobManager's leader session: a new one with every failover.
     pub leader_session: FencingToken,
     /// Pre-flight trigger failures (no ID, not in the history), by reason.
-    pub trigger_failures: BTreeMap<&'static str, u64>,
+    pub trigger_failures: NamedCounts,
 }
 
 impl Coordinator {
@@ -147,7 +148,7 @@ impl Coordinator {
         Coordinator {
             config,
             next_id: 1,
-            pending: BTreeMap::new(),
+            pending: SortedMap::new(),
             store: CompletedCheckpointStore::default(),
             latest_savepoint: None,
             failure_manager: CheckpointFailureManager::default(),
@@ -158,7 +159,7 @@ impl Coordinator {
             recently_expired: VecDeque::new(),
             alive: true,
             leader_session: FencingToken::default(),
-            trigger_failures: BTreeMap::new(),
+            trigger_failures: NamedCounts::new(),
         }
     }
 

@@ -107,7 +107,7 @@ impl Coordinator {
     /// `counts.total` and `counts.failed`, as Flink's stats tracker counts them; those the
     /// request decider raises (min pause, too many requests) do not.
     fn preflight_failure(&mut self, reason: FailureReason, out: &mut Out) {
-        *self.trigger_failures.entry(reason.name()).or_insert(0) += 1;
+        self.trigger_failures.add(reason.name(), 1);
         if reason == FailureReason::NotAllRequiredTasksRunning {
             out.stat(Stat::FailedWithoutId);
         }

@@ -24,10 +24,11 @@ use super::invariants::{ExactlyOnceOracle, InvariantChecker};
 use super::network::debloat::{BufferDebloater, STARTING_BUFFER_SIZE};
 use super::network::ChannelBudget;
 use super::scenario::{self, CheckpointingMode, FaultSpec, Scenario, ScenarioError};
+use super::sorted::{SortedMap, SortedSet};
 use super::stats::CheckpointStats;
 use super::task::{BarrierInput, Task};
 use super::{Input, LogEntry, LogKind, RpcInFlight, RpcKind, LOG_CAPACITY};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 mod apply;
@@ -55,9 +56,9 @@ pub struct Simulation {
     pub(crate) inputs: Vec<(SimTime, Input)>,
     /// The checkpoint storage's availability (the fault actor's state).
     pub(crate) storage: Storage,
-    pub(crate) rpcs: BTreeMap<u64, RpcInFlight>,
+    pub(crate) rpcs: SortedMap<u64, RpcInFlight>,
     /// RPCs in flight that a `lose_ack` fault lost: their delivery is dropped.
-    pub(crate) lost_rpcs: BTreeSet<u64>,
+    pub(crate) lost_rpcs: SortedSet<u64>,
     pub(crate) next_rpc: u64,
     pub(crate) log: VecDeque<LogEntry>,
     pub(crate) events_processed: u64,
@@ -130,8 +131,8 @@ impl Simulation {
             faults: Vec::new(),
             inputs: Vec::new(),
             storage: Storage::default(),
-            rpcs: BTreeMap::new(),
-            lost_rpcs: BTreeSet::new(),
+            rpcs: SortedMap::new(),
+            lost_rpcs: SortedSet::new(),
             next_rpc: 0,
             log: VecDeque::new(),
             events_processed: 0,

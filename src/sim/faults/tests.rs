@@ -7,7 +7,7 @@ struct World {
     graph: ExecutionGraph,
     tasks: Vec<Task>,
     now: SimTime,
-    rpcs: BTreeMap<u64, RpcInFlight>,
+    rpcs: SortedMap<u64, RpcInFlight>,
 }
 
 impl World {
@@ -24,7 +24,7 @@ impl World {
             graph,
             tasks,
             now: SimTime::from_ms(100),
-            rpcs: BTreeMap::new(),
+            rpcs: SortedMap::new(),
         }
     }
 

@@ -62,9 +62,9 @@ impl ChannelBudget {
     /// channels of one job edge; a result partition is the producer's channels of one job edge.
     pub fn of_graph(g: &ExecutionGraph, local: bool) -> Vec<ChannelBudget> {
         // Channels per (consumer, edge): the size of each gate, counted in one pass.
-        let mut gates = std::collections::BTreeMap::new();
+        let mut gates = crate::sim::sorted::SortedMap::new();
         for c in &g.channels {
-            *gates.entry((c.to, c.edge)).or_insert(0u32) += 1;
+            *gates.get_or_insert_with((c.to, c.edge), || 0u32) += 1;
         }
         g.channels
             .iter()

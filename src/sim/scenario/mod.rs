@@ -13,6 +13,7 @@
 
 mod faults;
 pub mod json_path;
+mod unit_enum;
 mod validate;
 
 pub use faults::{Fault, FaultSpec, Intervention, Scheduled, SnapshotPhase};
@@ -82,7 +83,7 @@ pub struct JobSpec {
     pub edges: Vec<EdgeSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
     Source,
@@ -156,7 +157,7 @@ impl OperatorSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Partitioning {
     Forward,
@@ -174,7 +175,7 @@ pub struct EdgeSpec {
     pub partitioning: Partitioning,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CheckpointingMode {
     #[serde(rename = "EXACTLY_ONCE")]
     ExactlyOnce,
@@ -190,6 +191,22 @@ impl CheckpointingMode {
         }
     }
 }
+
+unit_enum::deserialize_as!(
+    OperatorKind,
+    ["source", "map", "keyed", "sink"],
+    [Source, Map, Keyed, Sink]
+);
+unit_enum::deserialize_as!(
+    Partitioning,
+    ["forward", "hash", "rebalance", "broadcast"],
+    [Forward, Hash, Rebalance, Broadcast]
+);
+unit_enum::deserialize_as!(
+    CheckpointingMode,
+    ["EXACTLY_ONCE", "AT_LEAST_ONCE"],
+    [ExactlyOnce, AtLeastOnce]
+);
 
 /// Flink's checkpoint configuration with Flink's defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -420,6 +437,9 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
+    // Not inlined: the validation rules call it about fifty times, and each inlined copy pasted
+    // two string allocations into `validate` (browser bundle size).
+    #[inline(never)]
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
         ScenarioError::Invalid {
             field: field.into(),

@@ -7,7 +7,7 @@
 //! ([`CheckpointingSpec::validate`]) all pass through here. Errors name the field and the reason.
 
 use super::*;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 impl Scenario {
     /// Every rule, in the order a reader would check them; the first broken one is reported.
@@ -38,7 +38,7 @@ impl Scenario {
                 "a job needs at least one operator",
             ));
         }
-        let mut names = BTreeMap::new();
+        let mut names = SortedMap::new();
         let mut subtasks: u64 = 0;
         for (i, op) in ops.iter().enumerate() {
             let f = |name: &str| format!("job.operators[{i}].{name}");
@@ -132,16 +132,16 @@ impl Scenario {
                 "a job needs at least one source",
             ));
         }
-        let mut seen_edges = BTreeSet::new();
+        let mut seen_edges = SortedSet::new();
         let mut inputs = vec![0usize; ops.len()];
         let mut outputs: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
         let mut channels: u64 = 0;
         for (i, e) in self.job.edges.iter().enumerate() {
             let f = |name: &str| format!("job.edges[{i}].{name}");
-            let from = *names.get(e.from.as_str()).ok_or_else(|| {
+            let from = *names.get(&e.from.as_str()).ok_or_else(|| {
                 ScenarioError::invalid(f("from"), format!("no operator named `{}`", e.from))
             })?;
-            let to = *names.get(e.to.as_str()).ok_or_else(|| {
+            let to = *names.get(&e.to.as_str()).ok_or_else(|| {
                 ScenarioError::invalid(f("to"), format!("no operator named `{}`", e.to))
             })?;
             if from == to {

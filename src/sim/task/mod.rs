@@ -31,8 +31,9 @@ use super::ids::{
 };
 use super::scenario::{CheckpointingMode, OperatorKind, SnapshotPhase};
 use super::snapshot::{OperatorState, SubtaskMetrics, SubtaskSnapshot};
+use super::sorted::SortedSet;
 use super::Simulation;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Flink's `CheckpointBarrierTracker.MAX_CHECKPOINTS_TO_TRACK`: at-least-once subtasks count
@@ -207,7 +208,7 @@ pub struct Task {
     /// The highest checkpoint this subtask started or saw aborted: older barriers are ignored.
     pub last_checkpoint: CheckpointId,
     /// Checkpoints the coordinator told this subtask were aborted (the last few).
-    pub aborted: BTreeSet<CheckpointId>,
+    pub aborted: SortedSet<CheckpointId>,
     /// Round-robin position per output group (rebalance), not part of any snapshot.
     pub round_robin: Vec<u32>,
     /// Processing-time multiplier in thousandths (1000 = normal).
@@ -278,7 +279,7 @@ impl Task {
             barriers: CheckpointBarrierHandler::default(),
             in_progress: Vec::new(),
             last_checkpoint: CheckpointId(0),
-            aborted: BTreeSet::new(),
+            aborted: SortedSet::new(),
             round_robin: vec![0; outputs],
             slow_milli: 1000,
             slow_token: FencingToken::default(),
