@@ -15,7 +15,9 @@ use super::graph_model::{
 use super::graph_text::{op_kind_label, op_label, text_width, wrap_detail};
 use super::label_place::Placer;
 use super::layout::{Layout, Line, Rect, BUS_Y, LINE};
+use super::view_html::spans_titled;
 use super::view_overtake::overtake_arc;
+use super::view_pane::{pane_keyed, pane_view};
 use super::view_runs::subtask_run_nodes;
 use crate::sim::channel::Barrier;
 use crate::sim::graph::ExecutionGraph;
@@ -158,7 +160,6 @@ pub(super) fn fmt(v: f64) -> String {
     fixed(v, 1)
 }
 
-#[derive(Properties)]
 pub struct GraphProps {
     /// What to draw at this instant.
     pub scene: GraphScene,
@@ -186,7 +187,6 @@ impl PartialEq for GraphProps {
 }
 
 /// The job graph (hook `graph`).
-#[function_component(Graph)]
 pub fn graph(props: &GraphProps) -> Html {
     let (scene, g, layout) = (&props.scene, &*props.graph, &*props.layout);
     let view_box = format!("0 0 {} {}", fmt(layout.width), fmt(layout.height));
@@ -408,18 +408,16 @@ fn subtasks(
                 // re-render every subtask on every frame.
                 node.detail.clear();
             }
-            html! {
-                <SubtaskNode key={t.0} id={t} name={AttrValue::from(info.name.clone())}
-                    testid={AttrValue::from(format!("subtask-{}-{}", op.name, info.index))}
-                    node={node} rect={layout.subtasks[t.idx()].clone()} compact={layout.compact} wrap={layout.detail_wrap}
-                    selected={selected_task == Some(t)} on_select={on_select.clone()} />
-            }
+            pane_keyed(t.0, Rc::new(SubtaskNodeProps { id: t, name: AttrValue::from(info.name.clone()),
+                testid: AttrValue::from(format!("subtask-{}-{}", op.name, info.index)),
+                node, rect: layout.subtasks[t.idx()].clone(), compact: layout.compact, wrap: layout.detail_wrap,
+                selected: selected_task == Some(t), on_select: on_select.clone() }))
         }) }
         </g>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 struct SubtaskNodeProps {
     id: SubtaskId,
     name: AttrValue,
@@ -434,8 +432,7 @@ struct SubtaskNodeProps {
 }
 
 /// One subtask: re-rendered only when what it shows changes (a large job has a thousand).
-#[function_component]
-fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
+fn subtask_node(p: &SubtaskNodeProps) -> Html {
     let (t, v, r) = (p.id, &p.node, &p.rect);
     let toggle = if p.selected { None } else { Some(t) };
     let onclick = p.on_select.reform(move |_: MouseEvent| toggle);
@@ -527,22 +524,65 @@ fn rpcs(
     }
 }
 
+/// The symbols: (class, what it is, its name).
+const LEGEND: [(&str, &str, &str); 11] = [
+    ("lg lg-record", "A record in a network buffer", "record"),
+    (
+        "lg lg-barrier",
+        "An aligned checkpoint barrier, labelled with its checkpoint ID",
+        "aligned barrier",
+    ),
+    (
+        "lg lg-unaligned",
+        "An unaligned barrier: a priority event that overtakes queued buffers",
+        "unaligned barrier",
+    ),
+    (
+        "lg lg-overtaken",
+        "A record an unaligned barrier overtook: persisted as channel state with the checkpoint",
+        "overtaken (persisted)",
+    ),
+    (
+        "lg lg-blocked",
+        "An input channel blocked during alignment",
+        "blocked",
+    ),
+    (
+        "lg lg-full",
+        "A full channel: its producer is backpressured",
+        "full",
+    ),
+    (
+        "lg lg-ack",
+        "An acknowledgement on its way to the coordinator",
+        "ack",
+    ),
+    ("lg lg-aligning", "A subtask aligning barriers", "aligning"),
+    (
+        "lg lg-snap",
+        "A subtask snapshotting (sync, then async upload)",
+        "snapshotting",
+    ),
+    ("lg lg-failed", "A failed subtask", "failed"),
+    (
+        "lg lg-restoring",
+        "A subtask restoring from the latest completed checkpoint",
+        "restoring",
+    ),
+];
+
 /// The key to the symbols (HTML, under the graph).
-#[function_component(Legend)]
+#[derive(PartialEq)]
+pub struct Legend;
+
 pub fn legend() -> Html {
     html! {
         <div class="legend" aria-label="Legend">
-            <span class="lg lg-record" title="A record in a network buffer">{ "record" }</span>
-            <span class="lg lg-barrier" title="An aligned checkpoint barrier, labelled with its checkpoint ID">{ "aligned barrier" }</span>
-            <span class="lg lg-unaligned" title="An unaligned barrier: a priority event that overtakes queued buffers">{ "unaligned barrier" }</span>
-            <span class="lg lg-overtaken" title="A record an unaligned barrier overtook: persisted as channel state with the checkpoint">{ "overtaken (persisted)" }</span>
-            <span class="lg lg-blocked" title="An input channel blocked during alignment">{ "blocked" }</span>
-            <span class="lg lg-full" title="A full channel: its producer is backpressured">{ "full" }</span>
-            <span class="lg lg-ack" title="An acknowledgement on its way to the coordinator">{ "ack" }</span>
-            <span class="lg lg-aligning" title="A subtask aligning barriers">{ "aligning" }</span>
-            <span class="lg lg-snap" title="A subtask snapshotting (sync, then async upload)">{ "snapshotting" }</span>
-            <span class="lg lg-failed" title="A failed subtask">{ "failed" }</span>
-            <span class="lg lg-restoring" title="A subtask restoring from the latest completed checkpoint">{ "restoring" }</span>
+            { spans_titled(&LEGEND) }
         </div>
     }
 }
+
+pane_view!(GraphProps, graph);
+pane_view!(SubtaskNodeProps, subtask_node);
+pane_view!(Legend, |_: &Legend| legend());

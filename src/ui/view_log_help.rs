@@ -3,16 +3,16 @@
 //! again only when their props change.
 
 use super::panel_model::LogLine;
+use super::view_pane::pane_view;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct LogProps {
     /// The lines to show, newest first (see [`super::panel_model::log_lines`]).
     pub lines: Vec<LogLine>,
 }
 
 /// The Log panel (hook `log`): the latest lines of the simulation's log, newest first.
-#[function_component(LogPanel)]
 pub fn log_panel(props: &LogProps) -> Html {
     html! {
         <section class="panel log" aria-label="Event log">
@@ -26,7 +26,7 @@ pub fn log_panel(props: &LogProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct HelpProps {
     /// Closes the overlay (its Close button, or a click outside the dialog).
     pub on_close: Callback<()>,
@@ -53,7 +53,6 @@ const SHORTCUTS: [(&str, &str); 10] = [
 ];
 
 /// The keyboard shortcuts overlay (hook `help-overlay`).
-#[function_component(HelpOverlay)]
 pub fn help_overlay(props: &HelpProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
@@ -70,3 +69,6 @@ pub fn help_overlay(props: &HelpProps) -> Html {
         </div>
     }
 }
+
+pane_view!(LogProps, log_panel);
+pane_view!(HelpProps, help_overlay);

@@ -8,18 +8,18 @@ use super::actions::{Action, ConfigField};
 use super::format::fixed;
 use super::inspector_model::InspectorView;
 use super::panel_model::{CoordinatorView, ExactlyOnceView};
+use super::view_pane::pane_view;
 use crate::sim::scenario::{CheckpointingMode, CheckpointingSpec};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct CoordinatorProps {
     pub view: CoordinatorView,
 }
 
 /// The CheckpointCoordinator: pending checkpoints, the completed store, the failure counter,
 /// the next trigger and the storage.
-#[function_component(Coordinator)]
 pub fn coordinator(props: &CoordinatorProps) -> Html {
     let c = &props.view;
     let counter = c.failures_in_a_row;
@@ -113,7 +113,7 @@ fn timer_bar(fraction: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct InspectorProps {
     pub view: InspectorView,
     /// The slow-down fault's factor and duration, as the fields show them.
@@ -131,7 +131,6 @@ fn input_value(e: Event) -> String {
 }
 
 /// The inspector of the selected subtask, with its fault buttons.
-#[function_component(Inspector)]
 pub fn inspector(props: &InspectorProps) -> Html {
     let v = &props.view;
     let name = v.name.clone();
@@ -193,7 +192,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct SettingsProps {
     /// The checkpoint settings in force.
     pub config: CheckpointingSpec,
@@ -204,7 +203,6 @@ pub struct SettingsProps {
 }
 
 /// The checkpoint settings, applied live through the simulation's validation.
-#[function_component(Settings)]
 pub fn settings(props: &SettingsProps) -> Html {
     let c = &props.config;
     let field = |f: ConfigField| {
@@ -266,13 +264,12 @@ pub fn settings(props: &SettingsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ExactlyOnceProps {
     pub view: ExactlyOnceView,
 }
 
 /// The sink's committed output against what the sources read, with the oracle's verdict.
-#[function_component(ExactlyOnce)]
 pub fn exactly_once(props: &ExactlyOnceProps) -> Html {
     let v = &props.view;
     let eo = v.figures;
@@ -305,3 +302,8 @@ pub fn exactly_once(props: &ExactlyOnceProps) -> Html {
         </section>
     }
 }
+
+pane_view!(CoordinatorProps, coordinator);
+pane_view!(InspectorProps, inspector);
+pane_view!(SettingsProps, settings);
+pane_view!(ExactlyOnceProps, exactly_once);

@@ -8,11 +8,12 @@
 use super::actions::Action;
 use super::narration::{Narration, Script};
 use super::panel_model::LogLine;
+use super::view_pane::{pane, pane_view};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct StoryProps {
     pub name: String,
     pub description: String,
@@ -30,7 +31,6 @@ pub struct StoryProps {
 }
 
 /// The scenario's name, narration and description (hook `scenario-description`).
-#[function_component(Story)]
 pub fn story(props: &StoryProps) -> Html {
     let toggle = props.on_toggle_description.reform(|_: MouseEvent| ());
     let shown = props.show_description;
@@ -44,8 +44,8 @@ pub fn story(props: &StoryProps) -> Html {
                     <span class="muted">{ if shown { " ▾" } else { " ▸" } }</span>
                 </button>
                 if let Some((script, n)) = &props.narration {
-                    <NarrationLine script={script.clone()} narration={n.clone()} on_jump={props.on_jump.clone()}
-                        latest={props.latest.clone()} />
+                    { pane(Rc::new(NarrationProps { script: script.clone(), narration: n.clone(), on_jump: props.on_jump.clone(),
+                        latest: props.latest.clone() })) }
                 } else {
                     <span class="spacer" />
                 }
@@ -59,7 +59,7 @@ pub fn story(props: &StoryProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct NarrationProps {
     pub script: Rc<Script>,
     pub narration: Narration,
@@ -72,7 +72,6 @@ pub struct NarrationProps {
 
 /// The narration line (hook `narration`, with `data-step` and `data-off-script`): a function
 /// component that renders again only when the step or the off-script note changes.
-#[function_component(NarrationLine)]
 pub fn narration_line(props: &NarrationProps) -> Html {
     let (script, n) = (&props.script, &props.narration);
     let steps = &script.steps;
@@ -131,7 +130,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ShareProps {
     /// Copy a link that reproduces this run and this frame.
     pub on_share: Callback<()>,
@@ -147,7 +146,6 @@ pub struct ShareProps {
 
 /// The share buttons: Share (a link to this frame), Export, Import, Import from Flink (with the
 /// `flink-import-ui` feature) and the keyboard help.
-#[function_component(ShareButtons)]
 pub fn share_buttons(props: &ShareProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     html! {
@@ -166,7 +164,7 @@ pub fn share_buttons(props: &ShareProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ToolbarProps {
     pub storage_down: bool,
     pub outage_ms: u64,
@@ -178,7 +176,6 @@ pub struct ToolbarProps {
 }
 
 /// The global actions: manual triggers and the environment faults.
-#[function_component(Toolbar)]
 pub fn toolbar(props: &ToolbarProps) -> Html {
     let on_outage = props.on_outage_ms.reform(|e: Event| {
         let i: HtmlInputElement = e.target_unchecked_into();
@@ -212,7 +209,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct LatestEventProps {
     /// The newest log line that is not a narration step; None before any event.
     pub event: Option<LogLine>,
@@ -220,7 +217,6 @@ pub struct LatestEventProps {
 
 /// The newest line of the log (not a narration step), always in view: several outcomes are
 /// explained there first.
-#[function_component(LatestEvent)]
 pub fn latest_event(props: &LatestEventProps) -> Html {
     html! {
         <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
@@ -232,3 +228,9 @@ pub fn latest_event(props: &LatestEventProps) -> Html {
         </div>
     }
 }
+
+pane_view!(StoryProps, story);
+pane_view!(NarrationProps, narration_line);
+pane_view!(ShareProps, share_buttons);
+pane_view!(ToolbarProps, toolbar);
+pane_view!(LatestEventProps, latest_event);

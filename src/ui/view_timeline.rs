@@ -7,7 +7,10 @@
 
 use super::format::fixed;
 use super::timeline_model::{Tick, TimelineView};
+use super::view_html::spans_titled;
+use super::view_pane::{pane, pane_view};
 use crate::sim::stats::CheckpointStatus;
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -15,7 +18,7 @@ const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct TimelineProps {
     pub view: TimelineView,
     /// Go to a simulated time in ms (the slider, or a click on the strip).
@@ -23,7 +26,6 @@ pub struct TimelineProps {
 }
 
 /// The timeline (hooks `timeline-strip`, `timeline-slider`, `strip-legend`).
-#[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let v = &props.view;
     let (now, furthest, selected) = (v.now, v.furthest, v.selected);
@@ -92,23 +94,45 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
                 <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
-                <StripLegend />
+                { pane(Rc::new(StripLegend)) }
             </div>
         </div>
     }
 }
 
+/// The strip's colours and ticks: (class, what it is, its name).
+const STRIP_LEGEND: [(&str, &str, &str); 6] = [
+    (
+        "sl sl-completed",
+        "A completed checkpoint, from trigger to completion",
+        "completed",
+    ),
+    (
+        "sl sl-failed",
+        "A failed checkpoint, from trigger to abort",
+        "failed",
+    ),
+    ("sl sl-progress", "A pending checkpoint", "pending"),
+    (
+        "sl sl-fault",
+        "A fault you injected or the scenario's",
+        "fault",
+    ),
+    ("sl sl-restart", "A failover (restart)", "restart"),
+    ("sl sl-step", "A narration step of the story", "story step"),
+];
+
 /// The key to the timeline strip's colours and ticks.
-#[function_component(StripLegend)]
+#[derive(PartialEq)]
+struct StripLegend;
+
 fn strip_legend() -> Html {
     html! {
         <span class="strip-legend" data-testid="strip-legend" aria-label="Timeline legend">
-            <span class="sl sl-completed" title="A completed checkpoint, from trigger to completion">{ "completed" }</span>
-            <span class="sl sl-failed" title="A failed checkpoint, from trigger to abort">{ "failed" }</span>
-            <span class="sl sl-progress" title="A pending checkpoint">{ "pending" }</span>
-            <span class="sl sl-fault" title="A fault you injected or the scenario's">{ "fault" }</span>
-            <span class="sl sl-restart" title="A failover (restart)">{ "restart" }</span>
-            <span class="sl sl-step" title="A narration step of the story">{ "story step" }</span>
+            { spans_titled(&STRIP_LEGEND) }
         </span>
     }
 }
+
+pane_view!(TimelineProps, timeline);
+pane_view!(StripLegend, |_: &StripLegend| strip_legend());

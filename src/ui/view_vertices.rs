@@ -4,14 +4,31 @@
 
 use super::format::{bytes, fixed};
 use super::vertex_model::{percent, rate, VerticesView};
+use super::view_html::ths;
+use super::view_pane::pane_view;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+/// The vertex table's columns: (Flink's metrics, header).
+const VERTEX_HEAD: [(&str, &str); 5] = [
+    ("The job vertex (operator) and its parallelism", "Vertex"),
+    ("read-records / read-bytes: what its subtasks received", "Received"),
+    ("write-records / write-bytes: what its subtasks sent", "Sent"),
+    ("busyTimeMsPerSecond: share of time spent processing, averaged over the subtasks' RUNNING time", "Busy"),
+    ("backPressuredTimeMsPerSecond: share of time waiting for an output buffer (Flink: OK up to 10%, LOW up to 50%, HIGH above)", "Backpressured"),
+];
+
+/// The channel table's columns: (what it shows, header).
+const EDGE_HEAD: [(&str, &str); 3] = [
+    ("A job edge and its channels", "Channels"),
+    ("Network buffers in use of the most the channels may hold; a full channel backpressures its producer", "Buffers in use"),
+    ("Bytes sent and not yet consumed", "In flight"),
+];
+
+#[derive(PartialEq)]
 pub struct VerticesProps {
     pub view: VerticesView,
 }
 
-#[function_component(Vertices)]
 pub fn vertices(props: &VerticesProps) -> Html {
     let v = &props.view;
     html! {
@@ -19,11 +36,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
             <p class={classes!("verdict", if v.ok { "ok" } else { "warn" })} data-testid="vertices-verdict">{ v.verdict.clone() }</p>
             <table class="vertices-table">
                 <thead><tr>
-                    <th title="The job vertex (operator) and its parallelism">{ "Vertex" }</th>
-                    <th title="read-records / read-bytes: what its subtasks received">{ "Received" }</th>
-                    <th title="write-records / write-bytes: what its subtasks sent">{ "Sent" }</th>
-                    <th title="busyTimeMsPerSecond: share of time spent processing, averaged over the subtasks' RUNNING time">{ "Busy" }</th>
-                    <th title="backPressuredTimeMsPerSecond: share of time waiting for an output buffer (Flink: OK up to 10%, LOW up to 50%, HIGH above)">{ "Backpressured" }</th>
+                    { ths(&VERTEX_HEAD) }
                 </tr></thead>
                 <tbody>
                 { for v.rows.iter().map(|r| html! {
@@ -51,9 +64,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
             </table>
             <table class="vertices-table edges">
                 <thead><tr>
-                    <th title="A job edge and its channels">{ "Channels" }</th>
-                    <th title="Network buffers in use of the most the channels may hold; a full channel backpressures its producer">{ "Buffers in use" }</th>
-                    <th title="Bytes sent and not yet consumed">{ "In flight" }</th>
+                    { ths(&EDGE_HEAD) }
                 </tr></thead>
                 <tbody>
                 { for v.edges.iter().map(|e| {
@@ -77,3 +88,5 @@ pub fn vertices(props: &VerticesProps) -> Html {
         </section>
     }
 }
+
+pane_view!(VerticesProps, vertices);

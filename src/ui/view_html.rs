@@ -1,0 +1,45 @@
+//! Small markup builders the views share (wasm only): a titled header cell, a number cell, a
+//! titled span, a titled button. Each is one function that is never inlined, called from many
+//! places: the markup of an element costs its bytes once instead of at every use (the browser
+//! bundle's size budget, tests/e2e/bundle-size.test.mjs). They write exactly what the `html!`
+//! they replace wrote.
+
+use yew::prelude::*;
+
+/// `<th title={title}>{text}</th>`: a table header with its Flink field in the tooltip.
+#[inline(never)]
+pub fn th(title: &'static str, text: &'static str) -> Html {
+    html! { <th title={title}>{ text }</th> }
+}
+
+/// `<td class="num">{text}</td>`: a right-aligned figure.
+#[inline(never)]
+pub fn td_num(text: String) -> Html {
+    html! { <td class="num">{ text }</td> }
+}
+
+/// `<td>{text}</td>`.
+#[inline(never)]
+pub fn td(text: String) -> Html {
+    html! { <td>{ text }</td> }
+}
+
+/// `<span class={class} title={title}>{text}</span>`: a legend's key, a labelled figure.
+#[inline(never)]
+pub fn span_titled(class: &'static str, title: &'static str, text: &'static str) -> Html {
+    html! { <span class={class} title={title}>{ text }</span> }
+}
+
+/// A header cell per `(title, text)`, in order ([`th`]).
+#[inline(never)]
+pub fn ths(cells: &'static [(&'static str, &'static str)]) -> Html {
+    cells.iter().map(|&(title, text)| th(title, text)).collect()
+}
+
+/// A legend: a titled span per `(class, title, text)`, in order ([`span_titled`]).
+#[inline(never)]
+pub fn spans_titled(keys: &'static [(&'static str, &'static str, &'static str)]) -> Html {
+    keys.iter()
+        .map(|&(class, title, text)| span_titled(class, title, text))
+        .collect()
+}
