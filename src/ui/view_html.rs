@@ -43,3 +43,19 @@ pub fn spans_titled(keys: &'static [(&'static str, &'static str, &'static str)])
         .map(|&(class, title, text)| span_titled(class, title, text))
         .collect()
 }
+
+/// `<button data-testid title aria-label class onclick>{text}</button>`, each attribute
+/// present when given.
+#[inline(never)]
+pub fn button(
+    class: Option<&'static str>,
+    testid: Option<&'static str>,
+    title: Option<&'static str>,
+    aria_label: Option<&'static str>,
+    onclick: Callback<MouseEvent>,
+    text: &'static str,
+) -> Html {
+    html! {
+        <button data-testid={testid} title={title} aria-label={aria_label} class={class} {onclick}>{ text }</button>
+    }
+}

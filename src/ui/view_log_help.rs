@@ -3,6 +3,7 @@
 //! again only when their props change.
 
 use super::panel_model::LogLine;
+use super::view_html::button;
 use super::view_pane::pane_view;
 use yew::prelude::*;
 
@@ -64,7 +65,7 @@ pub fn help_overlay(props: &HelpProps) -> Html {
                     { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
                 <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
-                <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
+                <div class="dialog-buttons">{ button(Some("primary"), None, None, None, close, "Close") }</div>
             </div>
         </div>
     }

@@ -8,6 +8,7 @@ use super::actions::{Action, ConfigField};
 use super::format::fixed;
 use super::inspector_model::InspectorView;
 use super::panel_model::{CoordinatorView, ExactlyOnceView};
+use super::view_html::button;
 use super::view_pane::pane_view;
 use crate::sim::scenario::{CheckpointingMode, CheckpointingSpec};
 use web_sys::HtmlInputElement;
@@ -147,21 +148,16 @@ pub fn inspector(props: &InspectorProps) -> Html {
                 <strong>{ name.clone() }</strong>
                 <span class={classes!("badge", format!("state-{}", v.state))} data-testid="inspector-state">{ v.state.to_ascii_uppercase() }</span>
                 <span class="muted">{ format!("attempt {}", v.attempt) }</span>
-                <button class="dismiss" onclick={close} title="Close (Esc)" aria-label="Close">{ "×" }</button>
+                { button(Some("dismiss"), None, Some("Close (Esc)"), Some("Close"), close, "×") }
             </div>
             <div class="fault-buttons" role="group" aria-label={format!("Faults for {name}")}>
-                <button class="danger" data-testid="fault-kill" onclick={act(Action::Kill)}
-                    title="The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
-                <button data-testid="fault-slow" onclick={act(Action::Slow)}
-                    title="Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers">{ "Slow down" }</button>
+                { button(Some("danger"), Some("fault-kill"), Some("The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint"), None, act(Action::Kill), "Kill") }
+                { button(None, Some("fault-slow"), Some("Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers"), None, act(Action::Slow), "Slow down") }
                 <label class="inline" title="Slow-down factor">{ "×" }<input class="tiny" type="number" min="1" step="1" value={super::format::number(props.slow_factor)} onchange={on_factor} aria-label="Slow-down factor" /></label>
                 <label class="inline" title="Slow-down duration">{ "for" }<input class="tiny" type="number" min="1" value={props.slow_ms.to_string()} onchange={on_slow_ms} aria-label="Slow-down duration (ms)" />{ "ms" }</label>
-                <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
-                    title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
-                <button data-testid="fault-snapshot-sync" onclick={act(Action::FailSnapshotSync)}
-                    title="The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND">{ "Fail next snapshot (sync)" }</button>
-                <button data-testid="fault-snapshot-async" onclick={act(Action::FailSnapshotAsync)}
-                    title="The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Fail next snapshot (async)" }</button>
+                { button(None, Some("fault-drop-ack"), Some("The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)"), None, act(Action::DropAck), "Lose next ack") }
+                { button(None, Some("fault-snapshot-sync"), Some("The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND"), None, act(Action::FailSnapshotSync), "Fail next snapshot (sync)") }
+                { button(None, Some("fault-snapshot-async"), Some("The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints"), None, act(Action::FailSnapshotAsync), "Fail next snapshot (async)") }
             </div>
             <p class="explain">{ v.explain.clone() }</p>
             <dl class="kv">

@@ -8,6 +8,7 @@
 use super::actions::Action;
 use super::narration::{Narration, Script};
 use super::panel_model::LogLine;
+use super::view_html::button;
 use super::view_pane::{pane, pane_view};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -150,16 +151,16 @@ pub fn share_buttons(props: &ShareProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     html! {
         <div class="share" role="group" aria-label="Share">
-            <button data-testid="share" onclick={click(&props.on_share)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
-            <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
-            <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
+            { button(None, Some("share"), Some("Copy a link that reproduces this run and this frame"), None, click(&props.on_share), "Share") }
+            { button(None, Some("export"), Some("Export the scenario as JSON"), None, click(&props.on_export), "Export") }
+            { button(None, Some("import"), Some("Import a scenario from JSON"), None, click(&props.on_import), "Import") }
             if let Some(on_whatif) = &props.on_whatif {
-                <button data-testid="whatif" onclick={click(on_whatif)} title="What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)">{ "What if" }</button>
+                { button(None, Some("whatif"), Some("What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)"), None, click(on_whatif), "What if") }
             }
             if cfg!(feature = "flink-import-ui") {
-                <button data-testid="import-flink" onclick={click(&props.on_import_flink)} title="Import a running Flink job from the saved bodies of its REST endpoints">{ "Import from Flink" }</button>
+                { button(None, Some("import-flink"), Some("Import a running Flink job from the saved bodies of its REST endpoints"), None, click(&props.on_import_flink), "Import from Flink") }
             }
-            <button data-testid="help" onclick={click(&props.on_help)} title="Keyboard shortcuts (?)">{ "?" }</button>
+            { button(None, Some("help"), Some("Keyboard shortcuts (?)"), None, click(&props.on_help), "?") }
         </div>
     }
 }
@@ -185,19 +186,15 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     let later_inputs = props.later_inputs;
     html! {
         <div class="toolbar" data-testid="toolbar" role="group" aria-label="Faults and manual triggers">
-            <button data-testid="trigger-checkpoint" onclick={act(Action::TriggerCheckpoint)}
-                title="Trigger a checkpoint now, as POST /jobs/:jobid/checkpoints does (c)">{ "Trigger checkpoint" }</button>
-            <button data-testid="trigger-savepoint" onclick={act(Action::TriggerSavepoint)}
-                title="Trigger a savepoint: always aligned, never subsumed, no commit notification (s)">{ "Trigger savepoint" }</button>
+            { button(None, Some("trigger-checkpoint"), Some("Trigger a checkpoint now, as POST /jobs/:jobid/checkpoints does (c)"), None, act(Action::TriggerCheckpoint), "Trigger checkpoint") }
+            { button(None, Some("trigger-savepoint"), Some("Trigger a savepoint: always aligned, never subsumed, no commit notification (s)"), None, act(Action::TriggerSavepoint), "Trigger savepoint") }
             <span class="sep" />
-            <button data-testid="fault-storage-outage" class="danger" onclick={act(Action::StorageOutage)}
-                title="Checkpoint storage becomes unreachable: uploads fail (CHECKPOINT_ASYNC_EXCEPTION) and metadata writes fail (FINALIZE_CHECKPOINT_FAILURE)">
-                { if props.storage_down { "Storage down…" } else { "Storage outage" } }</button>
+            { button(Some("danger"), Some("fault-storage-outage"), Some("Checkpoint storage becomes unreachable: uploads fail (CHECKPOINT_ASYNC_EXCEPTION) and metadata writes fail (FINALIZE_CHECKPOINT_FAILURE)"), None,
+                act(Action::StorageOutage), if props.storage_down { "Storage down…" } else { "Storage outage" }) }
             <label class="inline" title="How long the storage outage lasts">
                 <input class="tiny" type="number" min="1" value={props.outage_ms.to_string()} onchange={on_outage} aria-label="Outage duration (ms)" />{ " ms" }
             </label>
-            <button data-testid="fault-coordinator-failover" class="danger" onclick={act(Action::CoordinatorFailover)}
-                title="The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint">{ "JobManager failover" }</button>
+            { button(Some("danger"), Some("fault-coordinator-failover"), Some("The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint"), None, act(Action::CoordinatorFailover), "JobManager failover") }
             if later_inputs > 0 {
                 <span class="fork-warning" data-testid="fork-warning" data-dropped={later_inputs.to_string()}
                     title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">

@@ -2,6 +2,7 @@
 //! Import dialogs (Import from Flink is in `flink`).
 
 use super::*;
+use crate::ui::view_html::button;
 
 /// The shipped scenarios' names, read once (each is read by parsing its file: doing it for
 /// the picker every frame cost about 1 ms in wasm).
@@ -17,6 +18,12 @@ fn shipped_names() -> &'static [String] {
             })
             .collect()
     })
+}
+
+/// A click's callback that sends `msg`.
+#[inline(never)]
+fn send(link: &Scope<App>, msg: fn() -> Msg) -> Callback<MouseEvent> {
+    link.callback(move |_: MouseEvent| msg())
 }
 
 /// The picker's choices, lessons or benchmarks.
@@ -68,13 +75,11 @@ impl App {
                         title="Play / pause (Space)" aria-pressed={playing.to_string()}>
                         { if playing { "❚❚ Pause" } else { "▶ Play" } }
                     </button>
-                    <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)" aria-label="Back one event">{ "◀|" }</button>
-                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
-                    <button data-testid="step-checkpoint-back" onclick={link.callback(|_| Msg::StepBackCheckpoint)}
-                        title="Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)" aria-label="Back to the previous checkpoint event">{ "◀◀ cp" }</button>
-                    <button data-testid="step-checkpoint" onclick={link.callback(|_| Msg::StepCheckpoint)}
-                        title="On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])" aria-label="On to the next checkpoint event">{ "cp ▶▶" }</button>
-                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
+                    { button(None, Some("step-back"), Some("Back one event (←)"), Some("Back one event"), send(link, || Msg::StepBack), "◀|") }
+                    { button(None, Some("step"), Some("Process the next event (→)"), Some("Step one event"), send(link, || Msg::Step), "|▶") }
+                    { button(None, Some("step-checkpoint-back"), Some("Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)"), Some("Back to the previous checkpoint event"), send(link, || Msg::StepBackCheckpoint), "◀◀ cp") }
+                    { button(None, Some("step-checkpoint"), Some("On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])"), Some("On to the next checkpoint event"), send(link, || Msg::StepCheckpoint), "cp ▶▶") }
+                    { button(None, Some("reset"), Some("Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings"), Some("Reset"), send(link, || Msg::Reset), "⟲") }
                 </div>
                 <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
                     <input data-testid="speed" type="range" min={crate::ui::format::number(SPEED_LOG_MIN)} max={crate::ui::format::number(SPEED_LOG_MAX)} step="0.05"
@@ -107,7 +112,7 @@ impl App {
                 if let Some(e) = &self.error {
                     <div class="banner error" data-testid="error" role="alert">
                         <span class="msg">{ e.clone() }</span>
-                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                        { button(Some("dismiss"), None, Some("Dismiss"), Some("Dismiss"), send(link, || Msg::DismissError), "×") }
                     </div>
                 }
                 if !violations.is_empty() {
@@ -122,9 +127,9 @@ impl App {
                         <span class="msg">{ n.clone() }</span>
                         { self.whatif_back_button(link) }
                         if self.undo.is_some() {
-                            <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
+                            { button(None, Some("undo-fork"), Some("Bring back the old run with its later inputs"), None, send(link, || Msg::UndoFork), "Undo") }
                         }
-                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                        { button(Some("dismiss"), None, Some("Dismiss"), Some("Dismiss"), send(link, || Msg::DismissError), "×") }
                     </div>
                 }
             </>
@@ -142,8 +147,8 @@ impl App {
                         <p class="muted">{ "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here." }</p>
                         <textarea data-testid="export-json" readonly=true rows="18" value={json} aria-label="Scenario JSON" />
                         <div class="dialog-buttons">
-                            <button onclick={link.callback(|_| Msg::Download)} data-testid="download">{ "Download .json" }</button>
-                            <button onclick={close.clone()}>{ "Close" }</button>
+                            { button(None, Some("download"), None, None, send(link, || Msg::Download), "Download .json") }
+                            { button(None, None, None, None, close.clone(), "Close") }
                         </div>
                     </>
                 }
@@ -163,8 +168,8 @@ impl App {
                         <p class="muted">{ "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept." }</p>
                         <textarea data-testid="import-json" rows="18" oninput={on_input} placeholder="{ \"name\": …, \"duration_ms\": …, \"job\": { … } }" aria-label="Scenario JSON to import" />
                         <div class="dialog-buttons">
-                            <button class="primary" data-testid="import-load" onclick={link.callback(|_| Msg::DoImport)}>{ "Load scenario" }</button>
-                            <button onclick={close.clone()}>{ "Cancel" }</button>
+                            { button(Some("primary"), Some("import-load"), None, None, send(link, || Msg::DoImport), "Load scenario") }
+                            { button(None, None, None, None, close.clone(), "Cancel") }
                         </div>
                     </>
                 }
