@@ -4,6 +4,7 @@
 //! bundle's size budget, tests/e2e/bundle-size.test.mjs). They write exactly what the `html!`
 //! they replace wrote.
 
+use super::format::fixed;
 use yew::prelude::*;
 
 /// `<th title={title}>{text}</th>`: a table header with its Flink field in the tooltip.
@@ -58,4 +59,29 @@ pub fn button(
     html! {
         <button data-testid={testid} title={title} aria-label={aria_label} class={class} {onclick}>{ text }</button>
     }
+}
+
+/// `<title>{text}</title>`: an SVG element's tooltip.
+#[inline(never)]
+pub fn svg_title(text: String) -> Html {
+    html! { <title>{ text }</title> }
+}
+
+/// `<text x={x} y={y} class={class}>{text}</text>`, the coordinates to one decimal.
+#[inline(never)]
+pub fn svg_text(class: Option<&'static str>, x: f64, y: f64, text: String) -> Html {
+    html! { <text x={fixed(x, 1)} y={fixed(y, 1)} class={class}>{ text }</text> }
+}
+
+/// `<rect x={x} y={y} width height rx class />`, the coordinates to one decimal.
+#[inline(never)]
+pub fn svg_rect(
+    class: &'static str,
+    x: f64,
+    y: f64,
+    width: AttrValue,
+    height: AttrValue,
+    rx: Option<&'static str>,
+) -> Html {
+    html! { <rect x={fixed(x, 1)} y={fixed(y, 1)} width={width} height={height} rx={rx} class={class} /> }
 }

@@ -7,7 +7,7 @@
 
 use super::format::fixed;
 use super::timeline_model::{Tick, TimelineView};
-use super::view_html::spans_titled;
+use super::view_html::{spans_titled, svg_title};
 use super::view_pane::{pane, pane_view};
 use crate::sim::stats::CheckpointStatus;
 use std::rc::Rc;
@@ -46,7 +46,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let tick = |cls: &'static str, t: &Tick, y: String, width: &'static str, height: String| {
         html! {
             <rect class={cls} x={fixed(x(t.at_us), 2)} y={y} width={width} height={height}>
-                <title>{ t.title.clone() }</title>
+                { svg_title(t.title.clone()) }
             </rect>
         }
     };
@@ -78,7 +78,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     html! {
                         <rect class={cls} data-checkpoint={e.id.0.to_string()} x={fixed(x(s), 2)} y={fixed(TOP + *lane as f64 * LANE_H, 1)}
                             width={fixed((x(t) - x(s)).max(1.5), 2)} height={fixed(LANE_H - 2.0, 1)}>
-                            <title>{ title }</title>
+                            { svg_title(title) }
                         </rect>
                     }
                 }) }
