@@ -6,6 +6,7 @@
 
 use super::format::fixed;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
 /// `<th title={title}>{text}</th>`: a table header with its Flink field in the tooltip.
 #[inline(never)]
@@ -84,4 +85,16 @@ pub fn svg_rect(
     rx: Option<&'static str>,
 ) -> Html {
     html! { <rect x={fixed(x, 1)} y={fixed(y, 1)} width={width} height={height} rx={rx} class={class} /> }
+}
+
+/// `<span class={class}>{text}</span>`.
+#[inline(never)]
+pub fn span_c(class: &'static str, text: AttrValue) -> Html {
+    html! { <span class={class}>{ VText::new(text) }</span> }
+}
+
+/// `<p class={class}>{text}</p>`.
+#[inline(never)]
+pub fn p_c(class: &'static str, text: AttrValue) -> Html {
+    html! { <p class={class}>{ VText::new(text) }</p> }
 }

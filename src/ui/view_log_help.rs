@@ -3,7 +3,7 @@
 //! again only when their props change.
 
 use super::panel_model::LogLine;
-use super::view_html::button;
+use super::view_html::{button, p_c, span_c};
 use super::view_pane::pane_view;
 use yew::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn log_panel(props: &LogProps) -> Html {
             <h2>{ "Log" }</h2>
             <ol class="log-lines" data-testid="log">
             { for props.lines.iter().map(|l| html! {
-                <li class={classes!("log-line", l.kind)}><span class="at">{ format!("{} ms", l.at_ms) }</span><span class="text">{ l.text.clone() }</span></li>
+                <li class={classes!("log-line", l.kind)}>{ span_c("at", format!("{} ms", l.at_ms).into()) }{ span_c("text", l.text.clone().into()) }</li>
             }) }
             </ol>
         </section>
@@ -64,7 +64,7 @@ pub fn help_overlay(props: &HelpProps) -> Html {
                 <table>
                     { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
-                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
+                { p_c("muted", "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused.".into()) }
                 <div class="dialog-buttons">{ button(Some("primary"), None, None, None, close, "Close") }</div>
             </div>
         </div>

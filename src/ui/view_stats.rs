@@ -13,7 +13,7 @@ use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts};
 use yew::prelude::*;
 
 use super::model::status_class;
-use super::view_html::{td, td_num, ths};
+use super::view_html::{p_c, span_c, td, td_num, ths};
 
 fn badge(s: CheckpointStatus) -> Html {
     html! { <span class={classes!("badge", status_class(s))}>{ s.name() }</span> }
@@ -104,7 +104,7 @@ pub fn checkpoints(props: &CheckpointsProps) -> Html {
                 </button>
             }
             if v.selected.is_none() {
-                <p class="hint">{ "Click a row for the per-subtask details of that checkpoint." }</p>
+                { p_c("hint", "Click a row for the per-subtask details of that checkpoint.".into()) }
             }
             { summary(&v.summary) }
         </section>
@@ -128,7 +128,7 @@ pub fn counts_view(props: &CountsProps) -> Html {
         html! {
             <div class={classes!("count", cls)} title={title}>
                 <span class="count-value" data-testid={testid}>{ v.to_string() }</span>
-                <span class="count-label">{ label }</span>
+                { span_c("count-label", label.into()) }
             </div>
         }
     };
@@ -199,7 +199,7 @@ fn latest(v: &StatsView) -> Html {
                 Some(e) => html! { <>
                     { format!("#{} · failed at {} · ", e.id, ms_opt(e.failure_timestamp)) }
                     if let Some(r) = e.failure_reason { <span class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</span>
-                        <span class="explain">{ format!(" — {}", r.explain()) }</span> }
+                        { span_c("explain", format!(" — {}", r.explain()).into()) } }
                 </> },
                 None => html! { { id_or_none(v.latest_failed.0) } },
             } }</dd>
@@ -232,15 +232,15 @@ fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
         <div class="details" data-testid="checkpoint-details">
             <div class="details-head">
                 <strong>{ format!("Checkpoint {id} per subtask") }</strong>
-                <span class="muted">{ format!(" · {} · {as_of}", e.checkpoint_type()) }</span>
+                { span_c("muted", format!(" · {} · {as_of}", e.checkpoint_type()).into()) }
                 <button class="small" data-testid={format!("show-in-animation-{id}")} onclick={show}
                     title="Jump the animation to this checkpoint's trigger time (these details stay)">{ "Show in animation" }</button>
             </div>
             if let Some(r) = e.failure_reason {
-                <p class="failure">{ badge(e.status) }<span class="reason" title={r.name()} data-reason={r.name()}>{ format!(" {}", r.message()) }</span><span class="explain">{ format!(" — {}", r.explain()) }</span></p>
+                <p class="failure">{ badge(e.status) }<span class="reason" title={r.name()} data-reason={r.name()}>{ format!(" {}", r.message()) }</span>{ span_c("explain", format!(" — {}", r.explain()).into()) }</p>
             }
             if let Some(subs) = &e.subtasks {
-            <p class="units muted">{ "Times in ms." }</p>
+            { p_c("units muted", "Times in ms.".into()) }
             <table class="subtask-details">
                 <thead><tr>
                     <th>{ "Subtask" }</th>
@@ -275,7 +275,7 @@ fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
                 </tbody>
             </table>
             } else {
-                <p class="hint">{ format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", d.detail_limit) }</p>
+                { p_c("hint", format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", d.detail_limit).into()) }
             }
         </div>
     }

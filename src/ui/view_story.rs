@@ -8,7 +8,7 @@
 use super::actions::Action;
 use super::narration::{Narration, Script};
 use super::panel_model::LogLine;
-use super::view_html::button;
+use super::view_html::{button, span_c};
 use super::view_pane::{pane, pane_view};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -42,7 +42,7 @@ pub fn story(props: &StoryProps) -> Html {
                     title="Show or hide the scenario's description">
                     <span class="scenario-name" data-testid="scenario-name">{ props.name.clone() }</span>
                     if props.imported { <span class="imported" title="Imported or opened from a link: not one of the shipped scenarios">{ " (imported)" }</span> }
-                    <span class="muted">{ if shown { " ▾" } else { " ▸" } }</span>
+                    { span_c("muted", (if shown { " ▾" } else { " ▸" }).into()) }
                 </button>
                 if let Some((script, n)) = &props.narration {
                     { pane(Rc::new(NarrationProps { script: script.clone(), narration: n.clone(), on_jump: props.on_jump.clone(),
@@ -114,7 +114,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
             data-off-script={n.off_script.is_some().to_string()} aria-live="polite">
             <button class="small" disabled={prev.is_none()} title="Previous narration step" aria-label="Previous narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| prev.unwrap_or(0))}>{ "‹" }</button>
-            <span class="step-count">{ count }</span>
+            { span_c("step-count", count.into()) }
             <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
             <span class="step-text" title={full}>
@@ -200,7 +200,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                     title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">
                     { format!("⚠ rewound: an input here drops {later_inputs} later input{}", if later_inputs == 1 { "" } else { "s" }) }</span>
             } else {
-                <span class="hint">{ "Click a subtask or a channel for faults." }</span>
+                { span_c("hint", "Click a subtask or a channel for faults.".into()) }
             }
         </div>
     }
@@ -217,9 +217,9 @@ pub struct LatestEventProps {
 pub fn latest_event(props: &LatestEventProps) -> Html {
     html! {
         <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
-            <span class="muted">{ "Latest event: " }</span>
+            { span_c("muted", "Latest event: ".into()) }
             { match &props.event {
-                Some(l) => html! { <><span class="at">{ format!("{} ms ", l.at_ms) }</span><span class={classes!("latest-text", l.kind)}>{ l.text.clone() }</span></> },
+                Some(l) => html! { <>{ span_c("at", format!("{} ms ", l.at_ms).into()) }<span class={classes!("latest-text", l.kind)}>{ l.text.clone() }</span></> },
                 None => html! { "none yet" },
             } }
         </div>

@@ -7,7 +7,7 @@
 
 use super::format::fixed;
 use super::timeline_model::{Tick, TimelineView};
-use super::view_html::{spans_titled, svg_title};
+use super::view_html::{span_c, spans_titled, svg_title};
 use super::view_pane::{pane, pane_view};
 use crate::sim::stats::CheckpointStatus;
 use std::rc::Rc;
@@ -88,12 +88,12 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <rect class="now-cursor" x={fixed(x(now.0) - 1.0, 2)} y="0" width="2" height={fixed(h, 1)} />
             </svg>
             <div class="slider-row">
-                <span class="t0">{ "0 ms" }</span>
+                { span_c("t0", "0 ms".into()) }
                 <input data-testid="timeline-slider" type="range" min="0" max={furthest.as_ms().to_string()} step="1"
                     value={now.as_ms().to_string()} oninput={on_slider}
                     title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
-                <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
+                { span_c("t1", format!("{} ms", furthest.as_ms()).into()) }
                 { pane(Rc::new(StripLegend)) }
             </div>
         </div>

@@ -4,7 +4,7 @@
 
 use super::format::{bytes, fixed};
 use super::vertex_model::{percent, rate, VerticesView};
-use super::view_html::ths;
+use super::view_html::{span_c, ths};
 use super::view_pane::pane_view;
 use yew::prelude::*;
 
@@ -42,7 +42,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
                 { for v.rows.iter().map(|r| html! {
                     <tr data-testid={format!("vertex-row-{}", r.name)} data-backpressured={r.backpressured.to_string()}>
                         <td>
-                            <span class="vname">{ r.name.clone() }</span><span class="muted">{ format!(" ×{}", r.parallelism) }</span>
+                            { span_c("vname", r.name.clone().into()) }{ span_c("muted", format!(" ×{}", r.parallelism).into()) }
                             if let Some((out, asked)) = r.rate {
                                 <div class={classes!("asked", (out < 0.95 * asked).then_some("short"))} data-testid={format!("vertex-rate-{}", r.name)}
                                     title="numRecordsOutPerSecond against records_per_sec × parallelism">
@@ -54,7 +54,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
                         <td class="num">{ percent(r.busy) }</td>
                         <td class={classes!("num", "bp", r.level())}>
                             { percent(r.backpressured) }
-                            if r.level() != "ok" { <span class="level">{ if r.level() == "high" { " HIGH" } else { " LOW" } }</span> }
+                            if r.level() != "ok" { { span_c("level", (if r.level() == "high" { " HIGH" } else { " LOW" }).into()) } }
                             if r.backpressured_now > 0 {
                                 <div class="now" title="Subtasks waiting for an output buffer right now">{ format!("now {}/{}", r.backpressured_now, r.parallelism) }</div>
                             }</td>
@@ -71,7 +71,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
                     let f = e.buffers as f64 / e.capacity.max(1) as f64;
                     html! {
                         <tr data-testid={format!("edge-row-{}-{}", e.from, e.to)} data-buffers={e.buffers.to_string()}>
-                            <td>{ format!("{} → {}", e.from, e.to) }<span class="muted">{ format!(" ×{}", e.channels) }</span></td>
+                            <td>{ format!("{} → {}", e.from, e.to) }{ span_c("muted", format!(" ×{}", e.channels).into()) }</td>
                             <td class={classes!("num", (e.full > 0).then_some("bp"), (e.full > 0).then_some("high"))}>
                                 <svg class="fill" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
                                     <rect class="fillbar-bg" width="40" height="6" rx="2" />

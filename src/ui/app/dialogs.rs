@@ -2,7 +2,7 @@
 //! Import dialogs (Import from Flink is in `flink`).
 
 use super::*;
-use crate::ui::view_html::button;
+use crate::ui::view_html::{button, p_c, span_c};
 
 /// The shipped scenarios' names, read once (each is read by parsing its file: doing it for
 /// the picker every frame cost about 1 ms in wasm).
@@ -66,7 +66,7 @@ impl App {
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
-                    <span class="label">{ "Seed" }</span>
+                    { span_c("label", "Seed".into()) }
                     <input data-testid="seed" type="number" min="0" step="1" value={sim.scenario().seed.to_string()} onchange={on_seed} aria-label="Seed" />
                 </label>
                 <div class="transport" role="group" aria-label="Playback">
@@ -84,18 +84,18 @@ impl App {
                 <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
                     <input data-testid="speed" type="range" min={crate::ui::format::number(SPEED_LOG_MIN)} max={crate::ui::format::number(SPEED_LOG_MAX)} step="0.05"
                         value={crate::ui::format::fixed(self.ui.speed_log, 2)} oninput={on_speed} aria-label="Speed (log scale)" />
-                    <span class="speed-value">{ crate::ui::format::speed(self.speed()) }</span>
+                    { span_c("speed-value", crate::ui::format::speed(self.speed()).into()) }
                 </label>
                 <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
                     title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", crate::ui::format::number(SLOWMO_BUDGET_MS / 1000.0))}>
                     <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
                         onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
-                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() } }</span>
+                    { span_c("label", (if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() }).into()) }
                 </label>
                 <div class="clock" title="Simulated time on screen">
-                    <span class="label">{ "t =" }</span>
+                    { span_c("label", "t =".into()) }
                     <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
-                    <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
+                    { span_c("unit", (if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") }).into()) }
                     if self.ui.lagging {
                         <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
@@ -111,7 +111,7 @@ impl App {
             <>
                 if let Some(e) = &self.error {
                     <div class="banner error" data-testid="error" role="alert">
-                        <span class="msg">{ e.clone() }</span>
+                        { span_c("msg", e.clone().into()) }
                         { button(Some("dismiss"), None, Some("Dismiss"), Some("Dismiss"), send(link, || Msg::DismissError), "×") }
                     </div>
                 }
@@ -119,12 +119,12 @@ impl App {
                     <div class="banner invariant" data-testid="invariant-violations" role="alert">
                         <strong>{ "Invariant violated: " }</strong>
                         <span>{ violations.last().cloned().unwrap_or_default() }</span>
-                        <span class="muted">{ format!(" ({} in all)", self.run.sim().invariants().violation_count) }</span>
+                        { span_c("muted", format!(" ({} in all)", self.run.sim().invariants().violation_count).into()) }
                     </div>
                 }
                 if let (None, Some(n)) = (&self.error, &self.notice) {
                     <div class="banner notice" data-testid="notice" role="status">
-                        <span class="msg">{ n.clone() }</span>
+                        { span_c("msg", n.clone().into()) }
                         { self.whatif_back_button(link) }
                         if self.undo.is_some() {
                             { button(None, Some("undo-fork"), Some("Bring back the old run with its later inputs"), None, send(link, || Msg::UndoFork), "Undo") }
@@ -144,7 +144,7 @@ impl App {
                 html! {
                     <>
                         <h2>{ "Export the scenario" }</h2>
-                        <p class="muted">{ "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here." }</p>
+                        { p_c("muted", "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here.".into()) }
                         <textarea data-testid="export-json" readonly=true rows="18" value={json} aria-label="Scenario JSON" />
                         <div class="dialog-buttons">
                             { button(None, Some("download"), None, None, send(link, || Msg::Download), "Download .json") }
@@ -165,7 +165,7 @@ impl App {
                 html! {
                     <>
                         <h2>{ "Import a scenario" }</h2>
-                        <p class="muted">{ "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept." }</p>
+                        { p_c("muted", "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept.".into()) }
                         <textarea data-testid="import-json" rows="18" oninput={on_input} placeholder="{ \"name\": …, \"duration_ms\": …, \"job\": { … } }" aria-label="Scenario JSON to import" />
                         <div class="dialog-buttons">
                             { button(Some("primary"), Some("import-load"), None, None, send(link, || Msg::DoImport), "Load scenario") }
