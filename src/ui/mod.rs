@@ -38,9 +38,13 @@ pub mod panic;
 #[cfg(target_arch = "wasm32")]
 mod view_graph;
 #[cfg(target_arch = "wasm32")]
+mod view_html;
+#[cfg(target_arch = "wasm32")]
 mod view_log_help;
 #[cfg(target_arch = "wasm32")]
 mod view_overtake;
+#[cfg(target_arch = "wasm32")]
+mod view_pane;
 #[cfg(target_arch = "wasm32")]
 mod view_panels;
 #[cfg(target_arch = "wasm32")]

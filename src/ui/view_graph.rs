@@ -15,7 +15,9 @@ use super::graph_model::{
 use super::graph_text::{op_kind_label, op_label, text_width, wrap_detail};
 use super::label_place::Placer;
 use super::layout::{Layout, Line, Rect, BUS_Y, LINE};
+use super::view_html::{spans_titled, svg_rect, svg_text, svg_title};
 use super::view_overtake::overtake_arc;
+use super::view_pane::{pane_keyed, pane_view};
 use super::view_runs::subtask_run_nodes;
 use crate::sim::channel::Barrier;
 use crate::sim::graph::ExecutionGraph;
@@ -65,14 +67,14 @@ fn buffer_svg(
     match first {
         Some(r) if records == 1 => html! {
             <circle class={cls} cx={fmt(x)} cy={fmt(y)} r="3.4" data-overtaken={data_overtaken}>
-                <title>{ format!("Record {} of source subtask {} (key {}), in a network buffer ({}) of the channel {} → {}.{persisted}", r.seq, r.src, r.key, bytes(size), names.0, names.1) }</title>
+                { svg_title(format!("Record {} of source subtask {} (key {}), in a network buffer ({}) of the channel {} → {}.{persisted}", r.seq, r.src, r.key, bytes(size), names.0, names.1)) }
             </circle>
         },
         _ => html! {
             <g class={cls} data-records={records.to_string()} data-overtaken={data_overtaken}>
-                <rect class="buffer-frame" x={fmt(x - 4.0)} y={fmt(y - 4.0)} width="8" height="8" rx="1.5" />
-                <rect class="buffer-fill" x={fmt(x - 3.0)} y={fmt(y + 3.0 - 0.06 * fill as f64)} width="6" height={fmt(0.06 * fill as f64)} />
-                <title>{ format!("A network buffer of {records} records ({}, {fill}% of its segment{}) in the channel {} → {}.{persisted}", bytes(size), first.map(|r| format!(", from record {} of source subtask {}", r.seq, r.src)).unwrap_or_default(), names.0, names.1) }</title>
+                { svg_rect("buffer-frame", x - 4.0, y - 4.0, "8".into(), "8".into(), Some("1.5")) }
+                { svg_rect("buffer-fill", x - 3.0, y + 3.0 - 0.06 * fill as f64, "6".into(), fmt(0.06 * fill as f64).into(), None) }
+                { svg_title(format!("A network buffer of {records} records ({}, {fill}% of its segment{}) in the channel {} → {}.{persisted}", bytes(size), first.map(|r| format!(", from record {} of source subtask {}", r.seq, r.src)).unwrap_or_default(), names.0, names.1)) }
             </g>
         },
     }
@@ -132,21 +134,21 @@ fn item_svg(
             html! {
                 <g class={cls} data-testid="barrier" data-checkpoint={b.id.0.to_string()}
                     data-priority={priority.to_string()} data-savepoint={b.savepoint.to_string()}>
-                    <title>{ barrier_title(&b, priority, names.0, names.1) }</title>
+                    { svg_title(barrier_title(&b, priority, names.0, names.1)) }
                     if priority || b.unaligned {
                         <path class="barrier-shape" d={format!("M{} {} l5 -8 l5 8 l-5 8 z", fmt(x - 5.0), fmt(y))} />
                     } else {
-                        <rect class="barrier-shape" x={fmt(x - 2.5)} y={fmt(y - 11.0)} width="5" height="22" rx="1.5" />
+                        { svg_rect("barrier-shape", x - 2.5, y - 11.0, "5".into(), "22".into(), Some("1.5")) }
                     }
                     if let Some((lx, ly)) = label {
-                        <text class="barrier-label" x={fmt(lx)} y={fmt(ly)}>{ b.id.0.to_string() }</text>
+                        { svg_text(Some("barrier-label"), lx, ly, b.id.0.to_string()) }
                     }
                 </g>
             }
         }
         LaneKind::Cancel(id) => html! {
             <g class="cancel-marker" data-testid="cancel-marker" data-checkpoint={id.0.to_string()}>
-                <title>{ format!("CancelCheckpointMarker of checkpoint {id}: checkpoint {id} was aborted upstream; it tells {} to stop aligning it and to decline it.", names.1) }</title>
+                { svg_title(format!("CancelCheckpointMarker of checkpoint {id}: checkpoint {id} was aborted upstream; it tells {} to stop aligning it and to decline it.", names.1)) }
                 <path d={format!("M{} {} l8 8 m0 -8 l-8 8", fmt(x - 4.0), fmt(y - 4.0))} />
             </g>
         },
@@ -158,7 +160,6 @@ pub(super) fn fmt(v: f64) -> String {
     fixed(v, 1)
 }
 
-#[derive(Properties)]
 pub struct GraphProps {
     /// What to draw at this instant.
     pub scene: GraphScene,
@@ -186,7 +187,6 @@ impl PartialEq for GraphProps {
 }
 
 /// The job graph (hook `graph`).
-#[function_component(Graph)]
 pub fn graph(props: &GraphProps) -> Html {
     let (scene, g, layout) = (&props.scene, &*props.graph, &*props.layout);
     let view_box = format!("0 0 {} {}", fmt(layout.width), fmt(layout.height));
@@ -232,7 +232,7 @@ fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
             let first = op.first_subtask.idx();
             html! {
                 <g class="operator" data-testid={format!("operator-{}", op.name)}>
-                    <rect class="op-box" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="8" />
+                    { svg_rect("op-box", r.x, r.y, fmt(r.w).into(), fmt(r.h).into(), Some("8")) }
                     // One line, or the kind under the name (a tspan moved down and back left).
                     <text class="op-label" x={fmt(lx)} y={fmt(r.y - 8.0 - (layout.op_label_lines as f64 - 1.0) * LINE)} text-anchor={anchor}>
                         <tspan class="op-name">{ op.name.clone() }</tspan>
@@ -242,12 +242,12 @@ fn operators(g: &ExecutionGraph, layout: &Layout) -> Html {
                         <g class="subtask-index" aria-hidden="true">
                         { for (0..op.parallelism as usize).step_by(every).map(|k| {
                             let n = &layout.subtasks[first + k];
-                            html! { <text x={fmt(n.x - 4.0)} y={fmt(n.cy() + 4.0)}>{ k.to_string() }</text> }
+                            svg_text(None, n.x - 4.0, n.cy() + 4.0, k.to_string())
                         }) }
                         </g>
                     }
-                    <title>{ format!("Operator {} (parallelism {}). {explain}{}", op.name, op.parallelism,
-                        if every > 0 { " The numbers beside its subtasks are their indexes (hover a subtask for its name, click it to inspect it)." } else { "" }) }</title>
+                    { svg_title(format!("Operator {} (parallelism {}). {explain}{}", op.name, op.parallelism,
+                        if every > 0 { " The numbers beside its subtasks are their indexes (hover a subtask for its name, click it to inspect it)." } else { "" })) }
                 </g>
             }
         }) }
@@ -290,14 +290,14 @@ fn channels(
             html! {
                 <g class={cls} data-testid={format!("channel-{from}-{to}")} data-blocked={ch.blocked.to_string()} data-records={ch.records.to_string()} data-buffers={ch.buffers.to_string()}>
                     <line class="wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
-                        <title>{ title.clone() }</title>
+                        { svg_title(title.clone()) }
                     </line>
                     <line class="wire-hit" data-testid={format!("channel-hit-{from}-{to}")} x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)} onclick={slow}>
-                        <title>{ title.clone() }</title>
+                        { svg_title(title.clone()) }
                     </line>
                     if ch.blocked {
                         <rect class="block-gate" x={fmt(bx - 3.0)} y={fmt(by - 9.0)} width="4" height="18" rx="1">
-                            <title>{ title.clone() }</title>
+                            { svg_title(title.clone()) }
                         </rect>
                     }
                     if !prio.is_empty() {
@@ -341,7 +341,7 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                     data-testid={format!("bundle-{fname}-{tname}")} data-channels={s.channels.to_string()}
                     data-records={s.records.to_string()} data-blocked={s.blocked.to_string()} data-full={s.full.to_string()}>
                     <line class="bundle-wire" x1={fmt(line.x1)} y1={fmt(line.y1)} x2={fmt(line.x2)} y2={fmt(line.y2)}>
-                        <title>{ title.clone() }</title>
+                        { svg_title(title.clone()) }
                     </line>
                     { for s.bins.iter().enumerate().filter(|(_, n)| **n > 0).map(|(b, n)| {
                         let (x, y) = line.at((b as f64 + 0.5) / BINS as f64, 0.0);
@@ -360,18 +360,18 @@ fn bundles(scene: &GraphScene, g: &ExecutionGraph, layout: &Layout) -> Html {
                         let cls = classes!("barrier", if *prio > 0 { "unaligned" } else { "aligned" }, sp.then_some("savepoint"));
                         html! {
                             <g class={cls} data-testid="barrier" data-checkpoint={id.to_string()} data-count={n.to_string()} data-priority={(*prio > 0).to_string()}>
-                                <title>{ format!("The barrier of checkpoint {id} is in flight on {n} of the {} channels {fname} → {tname} ({prio} of them as unaligned priority events); drawn at their average position.", s.channels) }</title>
-                                <rect class="barrier-shape" x={fmt(x - 3.0)} y={fmt(y - 16.0)} width="6" height="32" rx="2" />
-                                <text class="barrier-label" x={fmt(lx)} y={fmt(y - 20.0)}>{ id.to_string() }</text>
-                                <text class="barrier-label" x={fmt(lx)} y={fmt(y + 30.0)}>{ count }</text>
+                                { svg_title(format!("The barrier of checkpoint {id} is in flight on {n} of the {} channels {fname} → {tname} ({prio} of them as unaligned priority events); drawn at their average position.", s.channels)) }
+                                { svg_rect("barrier-shape", x - 3.0, y - 16.0, "6".into(), "32".into(), Some("2")) }
+                                { svg_text(Some("barrier-label"), lx, y - 20.0, id.to_string()) }
+                                { svg_text(Some("barrier-label"), lx, y + 30.0, count) }
                             </g>
                         }
                     }) }
                     // The counts under the columns: one tooltip for the fill bar and the lines.
                     <g class={classes!("fillbar", (s.full > 0).then_some("full"))}>
-                        <title>{ title }</title>
-                        <rect class="fillbar-bg" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width="60" height="5" rx="2" />
-                        <rect class="fillbar-v" x={fmt(lx0 - 30.0)} y={fmt(ly0)} width={fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64)} height="5" rx="2" />
+                        { svg_title(title) }
+                        { svg_rect("fillbar-bg", lx0 - 30.0, ly0, "60".into(), "5".into(), Some("2")) }
+                        { svg_rect("fillbar-v", lx0 - 30.0, ly0, fmt(60.0 * s.buffers as f64 / s.capacity.max(1) as f64).into(), "5".into(), Some("2")) }
                         <text class="bundle-label" x={fmt(lx0)} y={fmt(ly0 + 5.0 + LINE)}>
                             { format!("{} ch · {}", s.channels, bytes(s.bytes)) }
                             <tspan x={fmt(lx0)} dy="14">{ format!("{}/{} buffers", s.buffers, s.capacity) }</tspan>
@@ -408,18 +408,16 @@ fn subtasks(
                 // re-render every subtask on every frame.
                 node.detail.clear();
             }
-            html! {
-                <SubtaskNode key={t.0} id={t} name={AttrValue::from(info.name.clone())}
-                    testid={AttrValue::from(format!("subtask-{}-{}", op.name, info.index))}
-                    node={node} rect={layout.subtasks[t.idx()].clone()} compact={layout.compact} wrap={layout.detail_wrap}
-                    selected={selected_task == Some(t)} on_select={on_select.clone()} />
-            }
+            pane_keyed(t.0, Rc::new(SubtaskNodeProps { id: t, name: AttrValue::from(info.name.clone()),
+                testid: AttrValue::from(format!("subtask-{}-{}", op.name, info.index)),
+                node, rect: layout.subtasks[t.idx()].clone(), compact: layout.compact, wrap: layout.detail_wrap,
+                selected: selected_task == Some(t), on_select: on_select.clone() }))
         }) }
         </g>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 struct SubtaskNodeProps {
     id: SubtaskId,
     name: AttrValue,
@@ -434,8 +432,7 @@ struct SubtaskNodeProps {
 }
 
 /// One subtask: re-rendered only when what it shows changes (a large job has a thousand).
-#[function_component]
-fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
+fn subtask_node(p: &SubtaskNodeProps) -> Html {
     let (t, v, r) = (p.id, &p.node, &p.rect);
     let toggle = if p.selected { None } else { Some(t) };
     let onclick = p.on_select.reform(move |_: MouseEvent| toggle);
@@ -472,16 +469,16 @@ fn SubtaskNode(p: &SubtaskNodeProps) -> Html {
             data-testid={p.testid.clone()} data-state={v.state}
             data-phase={v.phase.unwrap_or("")} data-backpressured={bp.to_string()}
             onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={label}>
-            <title>{ title }</title>
-            <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx={if p.compact { "2" } else { "6" }} />
+            { svg_title(title) }
+            { svg_rect("node", r.x, r.y, fmt(r.w).into(), fmt(r.h).into(), Some(if p.compact { "2" } else { "6" })) }
             if bp {
-                <rect class="bp-bar" x={fmt(r.x + r.w - 5.0)} y={fmt(r.y)} width="5" height={fmt(r.h)} />
+                { svg_rect("bp-bar", r.x + r.w - 5.0, r.y, "5".into(), fmt(r.h).into(), None) }
             }
             if !p.compact {
-                <text class="node-name" x={fmt(r.x + 8.0)} y={fmt(r.y + 15.0)}>{ p.name.clone() }</text>
+                { svg_text(Some("node-name"), r.x + 8.0, r.y + 15.0, p.name.to_string()) }
                 <text class="node-detail" x={fmt(r.x + 8.0)} y={fmt(r.y + 30.0)}>{ detail.0 }<tspan x={fmt(r.x + 8.0)} dy="14">{ detail.1 }</tspan></text>
                 // Under the node: above it is the operator's label.
-                if slow { <text class="node-slow" x={fmt(r.x + r.w)} y={fmt(r.y + r.h + 13.0)}>{ format!("{}× slower", super::format::milli(v.slow_milli)) }</text> }
+                if slow { { svg_text(Some("node-slow"), r.x + r.w, r.y + r.h + 13.0, format!("{}× slower", super::format::milli(v.slow_milli))) } }
             }
         </g>
     }
@@ -517,9 +514,9 @@ fn rpcs(
             });
             html! {
                 <g class={cls} data-testid={format!("rpc-{kind}")} data-checkpoint={r.id.0.to_string()} data-task={name.clone()} {onclick}>
-                    <title>{ title }</title>
+                    { svg_title(title) }
                     <circle cx={fmt(x)} cy={fmt(y)} r="5" />
-                    <text x={fmt(x + 8.0)} y={fmt(y + 4.0)}>{ r.id.0.to_string() }</text>
+                    { svg_text(None, x + 8.0, y + 4.0, r.id.0.to_string()) }
                 </g>
             }
         }) }
@@ -527,22 +524,65 @@ fn rpcs(
     }
 }
 
+/// The symbols: (class, what it is, its name).
+const LEGEND: [(&str, &str, &str); 11] = [
+    ("lg lg-record", "A record in a network buffer", "record"),
+    (
+        "lg lg-barrier",
+        "An aligned checkpoint barrier, labelled with its checkpoint ID",
+        "aligned barrier",
+    ),
+    (
+        "lg lg-unaligned",
+        "An unaligned barrier: a priority event that overtakes queued buffers",
+        "unaligned barrier",
+    ),
+    (
+        "lg lg-overtaken",
+        "A record an unaligned barrier overtook: persisted as channel state with the checkpoint",
+        "overtaken (persisted)",
+    ),
+    (
+        "lg lg-blocked",
+        "An input channel blocked during alignment",
+        "blocked",
+    ),
+    (
+        "lg lg-full",
+        "A full channel: its producer is backpressured",
+        "full",
+    ),
+    (
+        "lg lg-ack",
+        "An acknowledgement on its way to the coordinator",
+        "ack",
+    ),
+    ("lg lg-aligning", "A subtask aligning barriers", "aligning"),
+    (
+        "lg lg-snap",
+        "A subtask snapshotting (sync, then async upload)",
+        "snapshotting",
+    ),
+    ("lg lg-failed", "A failed subtask", "failed"),
+    (
+        "lg lg-restoring",
+        "A subtask restoring from the latest completed checkpoint",
+        "restoring",
+    ),
+];
+
 /// The key to the symbols (HTML, under the graph).
-#[function_component(Legend)]
+#[derive(PartialEq)]
+pub struct Legend;
+
 pub fn legend() -> Html {
     html! {
         <div class="legend" aria-label="Legend">
-            <span class="lg lg-record" title="A record in a network buffer">{ "record" }</span>
-            <span class="lg lg-barrier" title="An aligned checkpoint barrier, labelled with its checkpoint ID">{ "aligned barrier" }</span>
-            <span class="lg lg-unaligned" title="An unaligned barrier: a priority event that overtakes queued buffers">{ "unaligned barrier" }</span>
-            <span class="lg lg-overtaken" title="A record an unaligned barrier overtook: persisted as channel state with the checkpoint">{ "overtaken (persisted)" }</span>
-            <span class="lg lg-blocked" title="An input channel blocked during alignment">{ "blocked" }</span>
-            <span class="lg lg-full" title="A full channel: its producer is backpressured">{ "full" }</span>
-            <span class="lg lg-ack" title="An acknowledgement on its way to the coordinator">{ "ack" }</span>
-            <span class="lg lg-aligning" title="A subtask aligning barriers">{ "aligning" }</span>
-            <span class="lg lg-snap" title="A subtask snapshotting (sync, then async upload)">{ "snapshotting" }</span>
-            <span class="lg lg-failed" title="A failed subtask">{ "failed" }</span>
-            <span class="lg lg-restoring" title="A subtask restoring from the latest completed checkpoint">{ "restoring" }</span>
+            { spans_titled(&LEGEND) }
         </div>
     }
 }
+
+pane_view!(GraphProps, graph);
+pane_view!(SubtaskNodeProps, subtask_node);
+pane_view!(Legend, |_: &Legend| legend());

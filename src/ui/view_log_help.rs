@@ -3,30 +3,31 @@
 //! again only when their props change.
 
 use super::panel_model::LogLine;
+use super::view_html::{button, p_c, span_c};
+use super::view_pane::pane_view;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct LogProps {
     /// The lines to show, newest first (see [`super::panel_model::log_lines`]).
     pub lines: Vec<LogLine>,
 }
 
 /// The Log panel (hook `log`): the latest lines of the simulation's log, newest first.
-#[function_component(LogPanel)]
 pub fn log_panel(props: &LogProps) -> Html {
     html! {
         <section class="panel log" aria-label="Event log">
             <h2>{ "Log" }</h2>
             <ol class="log-lines" data-testid="log">
             { for props.lines.iter().map(|l| html! {
-                <li class={classes!("log-line", l.kind)}><span class="at">{ format!("{} ms", l.at_ms) }</span><span class="text">{ l.text.clone() }</span></li>
+                <li class={classes!("log-line", l.kind)}>{ span_c("at", format!("{} ms", l.at_ms).into()) }{ span_c("text", l.text.clone().into()) }</li>
             }) }
             </ol>
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct HelpProps {
     /// Closes the overlay (its Close button, or a click outside the dialog).
     pub on_close: Callback<()>,
@@ -53,7 +54,6 @@ const SHORTCUTS: [(&str, &str); 10] = [
 ];
 
 /// The keyboard shortcuts overlay (hook `help-overlay`).
-#[function_component(HelpOverlay)]
 pub fn help_overlay(props: &HelpProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
@@ -64,9 +64,12 @@ pub fn help_overlay(props: &HelpProps) -> Html {
                 <table>
                     { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
-                <p class="muted">{ "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused." }</p>
-                <div class="dialog-buttons"><button class="primary" onclick={close}>{ "Close" }</button></div>
+                { p_c("muted", "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused.".into()) }
+                <div class="dialog-buttons">{ button(Some("primary"), None, None, None, close, "Close") }</div>
             </div>
         </div>
     }
 }
+
+pane_view!(LogProps, log_panel);
+pane_view!(HelpProps, help_overlay);

@@ -5,6 +5,7 @@
 use super::graph_model::SLOT;
 use super::layout::{Layout, Line, BUS_Y};
 use super::view_graph::fmt;
+use super::view_html::svg_title;
 use yew::prelude::*;
 
 /// The jump of an unaligned barrier over the records it overtook, drawn as an arc from behind
@@ -44,7 +45,7 @@ pub(super) fn overtake_arc(
         if n == 1 { "" } else { "s" }, names.0, names.1, names.1);
     Some(html! {
         <g key={id.to_string()} class="overtake" data-testid="overtake" data-checkpoint={id.to_string()} data-overtaken={n.to_string()}>
-            <title>{ title }</title>
+            { svg_title(title) }
             <path class="overtake-arc" d={d} pathLength="100" />
             <path class="overtake-head" d={format!("M{} {} l5 -8 l5 8 l-5 8 z", fmt(x1 - 5.0), fmt(y1))} />
             { overtake_label(layout, line, start, format!("{id} overtook {n}"), n) }

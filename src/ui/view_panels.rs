@@ -8,18 +8,19 @@ use super::actions::{Action, ConfigField};
 use super::format::fixed;
 use super::inspector_model::InspectorView;
 use super::panel_model::{CoordinatorView, ExactlyOnceView};
+use super::view_html::{button, p_c, span_c};
+use super::view_pane::pane_view;
 use crate::sim::scenario::{CheckpointingMode, CheckpointingSpec};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct CoordinatorProps {
     pub view: CoordinatorView,
 }
 
 /// The CheckpointCoordinator: pending checkpoints, the completed store, the failure counter,
 /// the next trigger and the storage.
-#[function_component(Coordinator)]
 pub fn coordinator(props: &CoordinatorProps) -> Html {
     let c = &props.view;
     let counter = c.failures_in_a_row;
@@ -63,7 +64,7 @@ pub fn coordinator(props: &CoordinatorProps) -> Html {
             </div>
             <div class="coord-row">
                 <span class="coord-label" title="PendingCheckpoint: triggered, collecting acknowledgements">{ "Pending" }</span>
-                if c.pending.is_empty() { <span class="muted">{ "none" }</span> }
+                if c.pending.is_empty() { { span_c("muted", "none".into()) } }
                 { for c.pending.iter().map(|p| {
                     let (n, m) = (p.acknowledged, p.subtasks);
                     let w = if m == 0 { 0.0 } else { 60.0 * n as f64 / m as f64 };
@@ -75,15 +76,15 @@ pub fn coordinator(props: &CoordinatorProps) -> Html {
                     html! {
                         <span class={classes!("chip", "pending", p.savepoint.then_some("savepoint"), p.finalizing.then_some("finalizing"))}
                             data-testid={format!("pending-{}", p.id)} data-acknowledged={n.to_string()} data-subtasks={m.to_string()} title={title}>
-                            <span class="chip-id">{ format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id) }</span>
+                            { span_c("chip-id", format!("{}{}", if p.savepoint { "SP " } else { "#" }, p.id).into()) }
                             <svg class="ackbar" width="60" height="12" viewBox="0 0 60 12" aria-hidden="true">
                                 <rect class="ackbar-bg" x="0" y="0" width="60" height="5" rx="2.5" />
                                 <rect class="ackbar-fill" x="0" y="0" width={fixed(w, 1)} height="5" rx="2.5" />
                                 <rect class="agebar-bg" x="0" y="7" width="60" height="5" rx="2.5" />
                                 <rect class={classes!("agebar-fill", (age > 0.75).then_some("late"))} data-testid={format!("pending-age-{}", p.id)} x="0" y="7" width={fixed(60.0 * age, 1)} height="5" rx="2.5" />
                             </svg>
-                            <span class="chip-n">{ format!("{n}/{m} acked") }</span>
-                            <span class="chip-age">{ format!("{age_ms}/{} ms", c.timeout_ms) }</span>
+                            { span_c("chip-n", format!("{n}/{m} acked").into()) }
+                            { span_c("chip-age", format!("{age_ms}/{} ms", c.timeout_ms).into()) }
                         </span>
                     }
                 }) }
@@ -113,7 +114,7 @@ fn timer_bar(fraction: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct InspectorProps {
     pub view: InspectorView,
     /// The slow-down fault's factor and duration, as the fields show them.
@@ -131,7 +132,6 @@ fn input_value(e: Event) -> String {
 }
 
 /// The inspector of the selected subtask, with its fault buttons.
-#[function_component(Inspector)]
 pub fn inspector(props: &InspectorProps) -> Html {
     let v = &props.view;
     let name = v.name.clone();
@@ -147,24 +147,19 @@ pub fn inspector(props: &InspectorProps) -> Html {
             <div class="inspector-head">
                 <strong>{ name.clone() }</strong>
                 <span class={classes!("badge", format!("state-{}", v.state))} data-testid="inspector-state">{ v.state.to_ascii_uppercase() }</span>
-                <span class="muted">{ format!("attempt {}", v.attempt) }</span>
-                <button class="dismiss" onclick={close} title="Close (Esc)" aria-label="Close">{ "×" }</button>
+                { span_c("muted", format!("attempt {}", v.attempt).into()) }
+                { button(Some("dismiss"), None, Some("Close (Esc)"), Some("Close"), close, "×") }
             </div>
             <div class="fault-buttons" role="group" aria-label={format!("Faults for {name}")}>
-                <button class="danger" data-testid="fault-kill" onclick={act(Action::Kill)}
-                    title="The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint">{ "Kill" }</button>
-                <button data-testid="fault-slow" onclick={act(Action::Slow)}
-                    title="Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers">{ "Slow down" }</button>
+                { button(Some("danger"), Some("fault-kill"), Some("The subtask's process dies: the checkpoint scheduler stops and pending checkpoints abort with CHECKPOINT_COORDINATOR_SUSPEND (not counted); its region fails over and restores from the latest completed checkpoint"), None, act(Action::Kill), "Kill") }
+                { button(None, Some("fault-slow"), Some("Process records this many times slower for a while: its input channels fill up and upstream is backpressured, delaying aligned barriers"), None, act(Action::Slow), "Slow down") }
                 <label class="inline" title="Slow-down factor">{ "×" }<input class="tiny" type="number" min="1" step="1" value={super::format::number(props.slow_factor)} onchange={on_factor} aria-label="Slow-down factor" /></label>
                 <label class="inline" title="Slow-down duration">{ "for" }<input class="tiny" type="number" min="1" value={props.slow_ms.to_string()} onchange={on_slow_ms} aria-label="Slow-down duration (ms)" />{ "ms" }</label>
-                <button data-testid="fault-drop-ack" onclick={act(Action::DropAck)}
-                    title="The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)">{ "Lose next ack" }</button>
-                <button data-testid="fault-snapshot-sync" onclick={act(Action::FailSnapshotSync)}
-                    title="The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND">{ "Fail next snapshot (sync)" }</button>
-                <button data-testid="fault-snapshot-async" onclick={act(Action::FailSnapshotAsync)}
-                    title="The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints">{ "Fail next snapshot (async)" }</button>
+                { button(None, Some("fault-drop-ack"), Some("The next acknowledgement this subtask sends is lost: the checkpoint stays pending until it expires (CHECKPOINT_EXPIRED)"), None, act(Action::DropAck), "Lose next ack") }
+                { button(None, Some("fault-snapshot-sync"), Some("The next snapshot throws in snapshotState (the synchronous part): in Flink that fails the task, so the job restarts from the latest completed checkpoint and the pending checkpoint aborts with CHECKPOINT_COORDINATOR_SUSPEND"), None, act(Action::FailSnapshotSync), "Fail next snapshot (sync)") }
+                { button(None, Some("fault-snapshot-async"), Some("The next snapshot throws while its state is written (the asynchronous part): the subtask declines with CHECKPOINT_ASYNC_EXCEPTION, which counts toward tolerable failed checkpoints"), None, act(Action::FailSnapshotAsync), "Fail next snapshot (async)") }
             </div>
-            <p class="explain">{ v.explain.clone() }</p>
+            { p_c("explain", v.explain.clone().into()) }
             <dl class="kv">
                 { for v.facts.iter().map(|f| html! { <><dt>{ f.label }</dt><dd data-testid={f.testid}>{ f.value.clone() }</dd></> }) }
             </dl>
@@ -193,7 +188,7 @@ pub fn inspector(props: &InspectorProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct SettingsProps {
     /// The checkpoint settings in force.
     pub config: CheckpointingSpec,
@@ -204,7 +199,6 @@ pub struct SettingsProps {
 }
 
 /// The checkpoint settings, applied live through the simulation's validation.
-#[function_component(Settings)]
 pub fn settings(props: &SettingsProps) -> Html {
     let c = &props.config;
     let field = |f: ConfigField| {
@@ -230,22 +224,22 @@ pub fn settings(props: &SettingsProps) -> Html {
                min: &'static str| {
         html! {
             <label class="setting" title={hint}>
-                <span class="label">{ label }</span>
+                { span_c("label", label.into()) }
                 <input data-testid={testid} type="number" min={min} step="1" value={value} onchange={field(f)} aria-label={label} />
             </label>
         }
     };
     html! {
         <section class="panel settings" aria-label="Checkpoint settings" key={format!("settings-{}", props.form_gen)}>
-            <h2>{ "Checkpoint settings" }<span class="muted">{ " · applied live, validated as Flink does" }</span></h2>
+            <h2>{ "Checkpoint settings" }{ span_c("muted", " · applied live, validated as Flink does".into()) }</h2>
             <div class="settings-grid">
                 <label class="setting" title="execution.checkpointing.interval: empty turns periodic checkpointing off; Flink rejects intervals under 10 ms">
-                    <span class="label">{ "Interval (ms)" }</span>
+                    { span_c("label", "Interval (ms)".into()) }
                     <input data-testid="config-interval" type="number" min="10" step="1" placeholder="off"
                         value={c.interval_ms.map(|v| v.to_string()).unwrap_or_default()} onchange={field(ConfigField::Interval)} aria-label="Interval (ms)" />
                 </label>
                 <label class="setting" title="execution.checkpointing.mode">
-                    <span class="label">{ "Mode" }</span>
+                    { span_c("label", "Mode".into()) }
                     <select data-testid="config-mode" onchange={on_mode} aria-label="Mode">
                         <option value="EXACTLY_ONCE" selected={c.mode == CheckpointingMode::ExactlyOnce}>{ "EXACTLY_ONCE" }</option>
                         <option value="AT_LEAST_ONCE" selected={c.mode == CheckpointingMode::AtLeastOnce}>{ "AT_LEAST_ONCE" }</option>
@@ -257,7 +251,7 @@ pub fn settings(props: &SettingsProps) -> Html {
                 { num("Tolerable failed", "execution.checkpointing.tolerable-failed-checkpoints: the job fails over when more checkpoints than this fail in a row", "config-tolerable-failed", c.tolerable_failed.to_string(), ConfigField::TolerableFailed, "0") }
                 <label class="setting check" title="execution.checkpointing.unaligned.enabled: barriers overtake in-flight data, which is persisted; needs EXACTLY_ONCE and max concurrent 1">
                     <input data-testid="config-unaligned" type="checkbox" checked={c.unaligned} onchange={field(ConfigField::Unaligned)} aria-label="Unaligned checkpoints" />
-                    <span class="label">{ "Unaligned checkpoints" }</span>
+                    { span_c("label", "Unaligned checkpoints".into()) }
                 </label>
                 { num("Aligned timeout (ms)", "execution.checkpointing.aligned-checkpoint-timeout: with unaligned enabled, start aligned and switch to unaligned after this long (0: unaligned at once)", "config-aligned-timeout", c.aligned_timeout_ms.to_string(), ConfigField::AlignedTimeout, "0") }
                 { num("Retained", "execution.checkpointing.num-retained: completed checkpoints kept in the store", "config-num-retained", c.num_retained.to_string(), ConfigField::NumRetained, "1") }
@@ -266,13 +260,12 @@ pub fn settings(props: &SettingsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ExactlyOnceProps {
     pub view: ExactlyOnceView,
 }
 
 /// The sink's committed output against what the sources read, with the oracle's verdict.
-#[function_component(ExactlyOnce)]
 pub fn exactly_once(props: &ExactlyOnceProps) -> Html {
     let v = &props.view;
     let eo = v.figures;
@@ -284,24 +277,29 @@ pub fn exactly_once(props: &ExactlyOnceProps) -> Html {
     html! {
         <section class={classes!("panel", "exactly-once", verdict)} data-testid="exactly-once"
             data-duplicates={eo.duplicates.to_string()} data-lost={eo.lost.to_string()} aria-label="Exactly-once">
-            <h2>{ "Exactly-once" }<span class="muted">{ format!(" · {}", v.mode.name()) }</span></h2>
+            <h2>{ "Exactly-once" }{ span_c("muted", format!(" · {}", v.mode.name()).into()) }</h2>
             <div class="eo-figures">
                 <div class="figure" title="Sum of the source subtasks' current offsets: records read (after a restore, the offsets rewind)">
-                    <span class="v">{ v.read.to_string() }</span><span class="k">{ "read by sources" }</span></div>
+                    { span_c("v", v.read.to_string().into()) }{ span_c("k", "read by sources".into()) }</div>
                 <div class="figure" title="Records committed by the two-phase-commit sinks to the external system (visible to read_committed consumers)">
-                    <span class="v" data-testid="committed-records">{ v.committed.to_string() }</span><span class="k">{ "committed by sinks" }</span></div>
+                    <span class="v" data-testid="committed-records">{ v.committed.to_string() }</span>{ span_c("k", "committed by sinks".into()) }</div>
                 <div class={classes!("figure", (eo.duplicates > 0).then_some("bad"))} title="The oracle: records committed more than once">
-                    <span class="v" data-testid="duplicates">{ eo.duplicates.to_string() }</span><span class="k">{ "duplicates" }</span></div>
+                    <span class="v" data-testid="duplicates">{ eo.duplicates.to_string() }</span>{ span_c("k", "duplicates".into()) }</div>
                 <div class={classes!("figure", (eo.lost > 0).then_some("bad"))} title="The oracle: records a fully committed checkpoint's offsets cover that were neither committed nor still in the pipeline">
-                    <span class="v" data-testid="lost">{ eo.lost.to_string() }</span><span class="k">{ "lost" }</span></div>
+                    <span class="v" data-testid="lost">{ eo.lost.to_string() }</span>{ span_c("k", "lost".into()) }</div>
             </div>
             if v.has_sink {
                 <div class="recent-output" title="The last records committed to the external system: (source subtask:sequence number) in transaction">
-                    <span class="muted">{ "Latest committed: " }</span>
+                    { span_c("muted", "Latest committed: ".into()) }
                     { if v.recent.is_empty() { "nothing yet".to_string() } else { v.recent.join(" · ") } }
                 </div>
             }
-            <p class="why">{ why }</p>
+            { p_c("why", why.into()) }
         </section>
     }
 }
+
+pane_view!(CoordinatorProps, coordinator);
+pane_view!(InspectorProps, inspector);
+pane_view!(SettingsProps, settings);
+pane_view!(ExactlyOnceProps, exactly_once);

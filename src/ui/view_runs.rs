@@ -8,6 +8,7 @@
 use super::graph_model::{subtask_runs, GraphScene, SubtaskRun};
 use super::layout::{Layout, Rect};
 use super::view_graph::fmt;
+use super::view_html::{svg_rect, svg_title};
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SubtaskId;
 use yew::prelude::*;
@@ -80,10 +81,10 @@ fn run_node(
             data-testid={format!("subtask-{op_name}-{a}")} data-last={b.to_string()} data-state={run.state}
             data-phase={run.phase.unwrap_or("")} data-backpressured={run.backpressured.to_string()} data-count={count.to_string()}
             onclick={onclick} onkeydown={onkeydown} role="button" tabindex="0" aria-label={format!("{which}: {what}")}>
-            <title>{ title }</title>
-            <rect class="node" x={fmt(r.x)} y={fmt(r.y)} width={fmt(r.w)} height={fmt(r.h)} rx="2" />
+            { svg_title(title) }
+            { svg_rect("node", r.x, r.y, fmt(r.w).into(), fmt(r.h).into(), Some("2")) }
             if run.backpressured {
-                <rect class="bp-bar" x={fmt(r.x + r.w - 5.0)} y={fmt(r.y)} width="5" height={fmt(r.h)} />
+                { svg_rect("bp-bar", r.x + r.w - 5.0, r.y, "5".into(), fmt(r.h).into(), None) }
             }
         </g>
     }

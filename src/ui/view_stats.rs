@@ -7,11 +7,13 @@
 
 use super::format::{bytes, dur_us};
 use super::stats_model::{DetailsView, StatsView, SummaryLine, HISTORY_ROWS};
+use super::view_pane::pane_view;
 use crate::sim::ids::SimTime;
 use crate::sim::stats::{CheckpointStatsEntry, CheckpointStatus, Counts};
 use yew::prelude::*;
 
 use super::model::status_class;
+use super::view_html::{p_c, span_c, td, td_num, ths};
 
 fn badge(s: CheckpointStatus) -> Html {
     html! { <span class={classes!("badge", status_class(s))}>{ s.name() }</span> }
@@ -27,7 +29,41 @@ fn ms_opt(t: Option<SimTime>) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
-#[derive(Properties, PartialEq)]
+/// The history table's columns: (Flink's field, header).
+const HISTORY_HEAD: [(&str, &str); 8] = [
+    ("id", "ID"),
+    ("status", "Status"),
+    (
+        "Acknowledged: num_acknowledged_subtasks / num_subtasks",
+        "Acked",
+    ),
+    ("Trigger time: trigger_timestamp (ms)", "Trigger"),
+    ("Latest acknowledgement: latest_ack_timestamp (ms)", "Ack"),
+    ("End to end duration: end_to_end_duration (ms)", "E2E ms"),
+    ("Checkpointed data size: state_size", "Size"),
+    (
+        "Persisted in-flight data (unaligned checkpoints): persisted_data",
+        "Persisted",
+    ),
+];
+
+/// The per-subtask details' columns after the subtask: (Flink's field, header).
+const DETAILS_HEAD: [(&str, &str); 9] = [
+    ("ack_timestamp (ms)", "Acked at"),
+    ("end_to_end_duration (ms): ack time - trigger time", "E2E"),
+    ("sync_duration (ms)", "Sync"),
+    ("async_duration (ms)", "Async"),
+    ("alignment_duration (ms): first to last barrier", "Align"),
+    (
+        "start_delay (ms): trigger time to the first barrier",
+        "Delay",
+    ),
+    ("unaligned_checkpoint", "Unal."),
+    ("state_size", "State"),
+    ("persisted_data", "Persisted"),
+];
+
+#[derive(PartialEq)]
 pub struct CheckpointsProps {
     pub view: StatsView,
     /// A row clicked (or Enter on it): expand it in place, or fold it.
@@ -39,7 +75,6 @@ pub struct CheckpointsProps {
 }
 
 /// The Checkpoints tab (hook `checkpoints`).
-#[function_component(Checkpoints)]
 pub fn checkpoints(props: &CheckpointsProps) -> Html {
     let v = &props.view;
     let all = v.show_all;
@@ -50,14 +85,7 @@ pub fn checkpoints(props: &CheckpointsProps) -> Html {
             <table class="history" data-testid="history">
                 <thead>
                     <tr>
-                        <th title="id">{ "ID" }</th>
-                        <th title="status">{ "Status" }</th>
-                        <th title="Acknowledged: num_acknowledged_subtasks / num_subtasks">{ "Acked" }</th>
-                        <th title="Trigger time: trigger_timestamp (ms)">{ "Trigger" }</th>
-                        <th title="Latest acknowledgement: latest_ack_timestamp (ms)">{ "Ack" }</th>
-                        <th title="End to end duration: end_to_end_duration (ms)">{ "E2E ms" }</th>
-                        <th title="Checkpointed data size: state_size">{ "Size" }</th>
-                        <th title="Persisted in-flight data (unaligned checkpoints): persisted_data">{ "Persisted" }</th>
+                        { ths(&HISTORY_HEAD) }
                     </tr>
                 </thead>
                 <tbody>
@@ -76,21 +104,20 @@ pub fn checkpoints(props: &CheckpointsProps) -> Html {
                 </button>
             }
             if v.selected.is_none() {
-                <p class="hint">{ "Click a row for the per-subtask details of that checkpoint." }</p>
+                { p_c("hint", "Click a row for the per-subtask details of that checkpoint.".into()) }
             }
             { summary(&v.summary) }
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct CountsProps {
     pub counts: Counts,
 }
 
 /// Flink's overview counts, always in view above the tabs: a function component that renders
 /// again only when a count changes.
-#[function_component(CountsView)]
 pub fn counts_view(props: &CountsProps) -> Html {
     let c = props.counts;
     let count = |label: &'static str,
@@ -101,7 +128,7 @@ pub fn counts_view(props: &CountsProps) -> Html {
         html! {
             <div class={classes!("count", cls)} title={title}>
                 <span class="count-value" data-testid={testid}>{ v.to_string() }</span>
-                <span class="count-label">{ label }</span>
+                { span_c("count-label", label.into()) }
             </div>
         }
     };
@@ -142,12 +169,12 @@ fn history_row(e: &CheckpointStatsEntry, v: &StatsView, props: &CheckpointsProps
                     { match e.checkpoint_type() { "UNALIGNED_CHECKPOINT" => " unaligned", "SAVEPOINT" => " savepoint", _ => "" } }</span>
                 if let Some(r) = e.failure_reason { <div class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</div> }
             </td>
-            <td class="num">{ format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks) }</td>
-            <td class="num">{ e.trigger_timestamp.as_ms().to_string() }</td>
-            <td class="num">{ e.latest_ack_timestamp.map(|t| t.as_ms().to_string()).unwrap_or_else(|| "n/a".into()) }</td>
-            <td class="num">{ (e.end_to_end_duration_us() / 1000).to_string() }</td>
-            <td class="num">{ bytes(e.state_size) }</td>
-            <td class="num">{ bytes(e.persisted_data) }</td>
+            { td_num(format!("{}/{}", e.num_acknowledged_subtasks, e.num_subtasks)) }
+            { td_num(e.trigger_timestamp.as_ms().to_string()) }
+            { td_num(e.latest_ack_timestamp.map(|t| t.as_ms().to_string()).unwrap_or_else(|| "n/a".into())) }
+            { td_num((e.end_to_end_duration_us() / 1000).to_string()) }
+            { td_num(bytes(e.state_size)) }
+            { td_num(bytes(e.persisted_data)) }
         </tr>
         if let (true, Some(d)) = (expanded, &v.details) {
             <tr class="details-row" data-testid={format!("checkpoint-details-{id}")}>
@@ -172,7 +199,7 @@ fn latest(v: &StatsView) -> Html {
                 Some(e) => html! { <>
                     { format!("#{} · failed at {} · ", e.id, ms_opt(e.failure_timestamp)) }
                     if let Some(r) = e.failure_reason { <span class="reason" title={format!("{} — {}", r.name(), r.explain())} data-reason={r.name()}>{ r.message() }</span>
-                        <span class="explain">{ format!(" — {}", r.explain()) }</span> }
+                        { span_c("explain", format!(" — {}", r.explain()).into()) } }
                 </> },
                 None => html! { { id_or_none(v.latest_failed.0) } },
             } }</dd>
@@ -190,37 +217,34 @@ fn latest(v: &StatsView) -> Html {
     }
 }
 
+/// A figure a subtask has not reported (it has not acknowledged).
+#[inline(never)]
+fn na() -> Html {
+    html! { <td class="num na">{ "n/a" }</td> }
+}
+
 /// The per-subtask details of an expanded row, with its "show in animation" button.
 fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
     let e: &CheckpointStatsEntry = &d.entry;
     let id = e.id.0;
     let as_of = &d.as_of;
-    let na = || html! { <td class="num na">{ "n/a" }</td> };
     html! {
         <div class="details" data-testid="checkpoint-details">
             <div class="details-head">
                 <strong>{ format!("Checkpoint {id} per subtask") }</strong>
-                <span class="muted">{ format!(" · {} · {as_of}", e.checkpoint_type()) }</span>
+                { span_c("muted", format!(" · {} · {as_of}", e.checkpoint_type()).into()) }
                 <button class="small" data-testid={format!("show-in-animation-{id}")} onclick={show}
                     title="Jump the animation to this checkpoint's trigger time (these details stay)">{ "Show in animation" }</button>
             </div>
             if let Some(r) = e.failure_reason {
-                <p class="failure">{ badge(e.status) }<span class="reason" title={r.name()} data-reason={r.name()}>{ format!(" {}", r.message()) }</span><span class="explain">{ format!(" — {}", r.explain()) }</span></p>
+                <p class="failure">{ badge(e.status) }<span class="reason" title={r.name()} data-reason={r.name()}>{ format!(" {}", r.message()) }</span>{ span_c("explain", format!(" — {}", r.explain()).into()) }</p>
             }
             if let Some(subs) = &e.subtasks {
-            <p class="units muted">{ "Times in ms." }</p>
+            { p_c("units muted", "Times in ms.".into()) }
             <table class="subtask-details">
                 <thead><tr>
                     <th>{ "Subtask" }</th>
-                    <th title="ack_timestamp (ms)">{ "Acked at" }</th>
-                    <th title="end_to_end_duration (ms): ack time - trigger time">{ "E2E" }</th>
-                    <th title="sync_duration (ms)">{ "Sync" }</th>
-                    <th title="async_duration (ms)">{ "Async" }</th>
-                    <th title="alignment_duration (ms): first to last barrier">{ "Align" }</th>
-                    <th title="start_delay (ms): trigger time to the first barrier">{ "Delay" }</th>
-                    <th title="unaligned_checkpoint">{ "Unal." }</th>
-                    <th title="state_size">{ "State" }</th>
-                    <th title="persisted_data">{ "Persisted" }</th>
+                    { ths(&DETAILS_HEAD) }
                 </tr></thead>
                 <tbody>
                 { for subs.iter().enumerate().map(|(i, s)| {
@@ -228,21 +252,21 @@ fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
                     match s {
                         Some(s) => { let m = &s.metrics; html! {
                             <tr data-testid={format!("checkpoint-subtask-{name}")}>
-                                <td>{ name.clone() }</td>
-                                <td class="num">{ s.ack_timestamp.as_ms().to_string() }</td>
-                                <td class="num">{ s.ack_timestamp.since(e.trigger_timestamp).as_ms().to_string() }</td>
-                                <td class="num">{ ms_num(m.sync_duration.0) }</td>
-                                <td class="num">{ ms_num(m.async_duration.0) }</td>
-                                <td class="num">{ ms_num(m.alignment_duration.0) }</td>
-                                <td class="num">{ ms_num(m.start_delay.0) }</td>
-                                <td>{ if m.unaligned_checkpoint { "yes" } else { "no" } }</td>
-                                <td class="num">{ bytes(m.state_size) }</td>
-                                <td class="num">{ bytes(m.persisted_data) }</td>
+                                { td(name.clone()) }
+                                { td_num(s.ack_timestamp.as_ms().to_string()) }
+                                { td_num(s.ack_timestamp.since(e.trigger_timestamp).as_ms().to_string()) }
+                                { td_num(ms_num(m.sync_duration.0)) }
+                                { td_num(ms_num(m.async_duration.0)) }
+                                { td_num(ms_num(m.alignment_duration.0)) }
+                                { td_num(ms_num(m.start_delay.0)) }
+                                { td((if m.unaligned_checkpoint { "yes" } else { "no" }).to_string()) }
+                                { td_num(bytes(m.state_size)) }
+                                { td_num(bytes(m.persisted_data)) }
                             </tr>
                         } }
                         None => html! {
                             <tr class="pending" data-testid={format!("checkpoint-subtask-{name}")} title="This subtask has not acknowledged this checkpoint (n/a)">
-                                <td>{ name.clone() }</td>
+                                { td(name.clone()) }
                                 { na() }{ na() }{ na() }{ na() }{ na() }{ na() }<td class="na">{ "n/a" }</td>{ na() }{ na() }
                             </tr>
                         },
@@ -251,7 +275,7 @@ fn details(d: &DetailsView, show: Callback<MouseEvent>) -> Html {
                 </tbody>
             </table>
             } else {
-                <p class="hint">{ format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", d.detail_limit) }</p>
+                { p_c("hint", format!("Per-subtask details are kept for the newest {} checkpoints only; \"Show in animation\" goes to its trigger time, where they are again.", d.detail_limit).into()) }
             }
         </div>
     }
@@ -267,11 +291,11 @@ fn summary(lines: &[SummaryLine]) -> Html {
                 let cell = |i: usize| l.figures.map_or_else(|| "n/a".to_string(), |v| f(v[i]));
                 html! {
                     <tr title={l.field}>
-                        <td>{ l.name }</td>
-                        <td class="num">{ cell(0) }</td>
-                        <td class="num">{ cell(1) }</td>
-                        <td class="num">{ cell(2) }</td>
-                        <td class="num">{ cell(3) }</td>
+                        { td(l.name.to_string()) }
+                        { td_num(cell(0)) }
+                        { td_num(cell(1)) }
+                        { td_num(cell(2)) }
+                        { td_num(cell(3)) }
                     </tr>
                 }
             }) }
@@ -279,3 +303,6 @@ fn summary(lines: &[SummaryLine]) -> Html {
         </table>
     }
 }
+
+pane_view!(CheckpointsProps, checkpoints);
+pane_view!(CountsProps, counts_view);

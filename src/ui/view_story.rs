@@ -8,11 +8,13 @@
 use super::actions::Action;
 use super::narration::{Narration, Script};
 use super::panel_model::LogLine;
+use super::view_html::{button, span_c};
+use super::view_pane::{pane, pane_view};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct StoryProps {
     pub name: String,
     pub description: String,
@@ -30,7 +32,6 @@ pub struct StoryProps {
 }
 
 /// The scenario's name, narration and description (hook `scenario-description`).
-#[function_component(Story)]
 pub fn story(props: &StoryProps) -> Html {
     let toggle = props.on_toggle_description.reform(|_: MouseEvent| ());
     let shown = props.show_description;
@@ -41,11 +42,11 @@ pub fn story(props: &StoryProps) -> Html {
                     title="Show or hide the scenario's description">
                     <span class="scenario-name" data-testid="scenario-name">{ props.name.clone() }</span>
                     if props.imported { <span class="imported" title="Imported or opened from a link: not one of the shipped scenarios">{ " (imported)" }</span> }
-                    <span class="muted">{ if shown { " ▾" } else { " ▸" } }</span>
+                    { span_c("muted", (if shown { " ▾" } else { " ▸" }).into()) }
                 </button>
                 if let Some((script, n)) = &props.narration {
-                    <NarrationLine script={script.clone()} narration={n.clone()} on_jump={props.on_jump.clone()}
-                        latest={props.latest.clone()} />
+                    { pane(Rc::new(NarrationProps { script: script.clone(), narration: n.clone(), on_jump: props.on_jump.clone(),
+                        latest: props.latest.clone() })) }
                 } else {
                     <span class="spacer" />
                 }
@@ -59,7 +60,7 @@ pub fn story(props: &StoryProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct NarrationProps {
     pub script: Rc<Script>,
     pub narration: Narration,
@@ -72,7 +73,6 @@ pub struct NarrationProps {
 
 /// The narration line (hook `narration`, with `data-step` and `data-off-script`): a function
 /// component that renders again only when the step or the off-script note changes.
-#[function_component(NarrationLine)]
 pub fn narration_line(props: &NarrationProps) -> Html {
     let (script, n) = (&props.script, &props.narration);
     let steps = &script.steps;
@@ -114,7 +114,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
             data-off-script={n.off_script.is_some().to_string()} aria-live="polite">
             <button class="small" disabled={prev.is_none()} title="Previous narration step" aria-label="Previous narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| prev.unwrap_or(0))}>{ "‹" }</button>
-            <span class="step-count">{ count }</span>
+            { span_c("step-count", count.into()) }
             <button class="small" disabled={next.is_none()} title="Next narration step (plays to it)" aria-label="Next narration step"
                 onclick={props.on_jump.reform(move |_: MouseEvent| next.unwrap_or(0))}>{ "›" }</button>
             <span class="step-text" title={full}>
@@ -131,7 +131,7 @@ pub fn narration_line(props: &NarrationProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ShareProps {
     /// Copy a link that reproduces this run and this frame.
     pub on_share: Callback<()>,
@@ -147,26 +147,25 @@ pub struct ShareProps {
 
 /// The share buttons: Share (a link to this frame), Export, Import, Import from Flink (with the
 /// `flink-import-ui` feature) and the keyboard help.
-#[function_component(ShareButtons)]
 pub fn share_buttons(props: &ShareProps) -> Html {
     let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     html! {
         <div class="share" role="group" aria-label="Share">
-            <button data-testid="share" onclick={click(&props.on_share)} title="Copy a link that reproduces this run and this frame">{ "Share" }</button>
-            <button data-testid="export" onclick={click(&props.on_export)} title="Export the scenario as JSON">{ "Export" }</button>
-            <button data-testid="import" onclick={click(&props.on_import)} title="Import a scenario from JSON">{ "Import" }</button>
+            { button(None, Some("share"), Some("Copy a link that reproduces this run and this frame"), None, click(&props.on_share), "Share") }
+            { button(None, Some("export"), Some("Export the scenario as JSON"), None, click(&props.on_export), "Export") }
+            { button(None, Some("import"), Some("Import a scenario from JSON"), None, click(&props.on_import), "Import") }
             if let Some(on_whatif) = &props.on_whatif {
-                <button data-testid="whatif" onclick={click(on_whatif)} title="What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)">{ "What if" }</button>
+                { button(None, Some("whatif"), Some("What if: run variants of this job side by side (unaligned checkpoints, timeouts, interval, failures)"), None, click(on_whatif), "What if") }
             }
             if cfg!(feature = "flink-import-ui") {
-                <button data-testid="import-flink" onclick={click(&props.on_import_flink)} title="Import a running Flink job from the saved bodies of its REST endpoints">{ "Import from Flink" }</button>
+                { button(None, Some("import-flink"), Some("Import a running Flink job from the saved bodies of its REST endpoints"), None, click(&props.on_import_flink), "Import from Flink") }
             }
-            <button data-testid="help" onclick={click(&props.on_help)} title="Keyboard shortcuts (?)">{ "?" }</button>
+            { button(None, Some("help"), Some("Keyboard shortcuts (?)"), None, click(&props.on_help), "?") }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct ToolbarProps {
     pub storage_down: bool,
     pub outage_ms: u64,
@@ -178,7 +177,6 @@ pub struct ToolbarProps {
 }
 
 /// The global actions: manual triggers and the environment faults.
-#[function_component(Toolbar)]
 pub fn toolbar(props: &ToolbarProps) -> Html {
     let on_outage = props.on_outage_ms.reform(|e: Event| {
         let i: HtmlInputElement = e.target_unchecked_into();
@@ -188,31 +186,27 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     let later_inputs = props.later_inputs;
     html! {
         <div class="toolbar" data-testid="toolbar" role="group" aria-label="Faults and manual triggers">
-            <button data-testid="trigger-checkpoint" onclick={act(Action::TriggerCheckpoint)}
-                title="Trigger a checkpoint now, as POST /jobs/:jobid/checkpoints does (c)">{ "Trigger checkpoint" }</button>
-            <button data-testid="trigger-savepoint" onclick={act(Action::TriggerSavepoint)}
-                title="Trigger a savepoint: always aligned, never subsumed, no commit notification (s)">{ "Trigger savepoint" }</button>
+            { button(None, Some("trigger-checkpoint"), Some("Trigger a checkpoint now, as POST /jobs/:jobid/checkpoints does (c)"), None, act(Action::TriggerCheckpoint), "Trigger checkpoint") }
+            { button(None, Some("trigger-savepoint"), Some("Trigger a savepoint: always aligned, never subsumed, no commit notification (s)"), None, act(Action::TriggerSavepoint), "Trigger savepoint") }
             <span class="sep" />
-            <button data-testid="fault-storage-outage" class="danger" onclick={act(Action::StorageOutage)}
-                title="Checkpoint storage becomes unreachable: uploads fail (CHECKPOINT_ASYNC_EXCEPTION) and metadata writes fail (FINALIZE_CHECKPOINT_FAILURE)">
-                { if props.storage_down { "Storage down…" } else { "Storage outage" } }</button>
+            { button(Some("danger"), Some("fault-storage-outage"), Some("Checkpoint storage becomes unreachable: uploads fail (CHECKPOINT_ASYNC_EXCEPTION) and metadata writes fail (FINALIZE_CHECKPOINT_FAILURE)"), None,
+                act(Action::StorageOutage), if props.storage_down { "Storage down…" } else { "Storage outage" }) }
             <label class="inline" title="How long the storage outage lasts">
                 <input class="tiny" type="number" min="1" value={props.outage_ms.to_string()} onchange={on_outage} aria-label="Outage duration (ms)" />{ " ms" }
             </label>
-            <button data-testid="fault-coordinator-failover" class="danger" onclick={act(Action::CoordinatorFailover)}
-                title="The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint">{ "JobManager failover" }</button>
+            { button(Some("danger"), Some("fault-coordinator-failover"), Some("The JobManager dies: pending checkpoints are lost; completed checkpoints and the ID counter survive in HA storage; the job restarts from the latest completed checkpoint"), None, act(Action::CoordinatorFailover), "JobManager failover") }
             if later_inputs > 0 {
                 <span class="fork-warning" data-testid="fork-warning" data-dropped={later_inputs.to_string()}
                     title="You are rewound: the run went on from here with inputs you made later. An input here forks the run and drops them (you can undo).">
                     { format!("⚠ rewound: an input here drops {later_inputs} later input{}", if later_inputs == 1 { "" } else { "s" }) }</span>
             } else {
-                <span class="hint">{ "Click a subtask or a channel for faults." }</span>
+                { span_c("hint", "Click a subtask or a channel for faults.".into()) }
             }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct LatestEventProps {
     /// The newest log line that is not a narration step; None before any event.
     pub event: Option<LogLine>,
@@ -220,15 +214,20 @@ pub struct LatestEventProps {
 
 /// The newest line of the log (not a narration step), always in view: several outcomes are
 /// explained there first.
-#[function_component(LatestEvent)]
 pub fn latest_event(props: &LatestEventProps) -> Html {
     html! {
         <div class="latest-event" data-testid="latest-event" title="The newest event of the run (the Log tab has them all)">
-            <span class="muted">{ "Latest event: " }</span>
+            { span_c("muted", "Latest event: ".into()) }
             { match &props.event {
-                Some(l) => html! { <><span class="at">{ format!("{} ms ", l.at_ms) }</span><span class={classes!("latest-text", l.kind)}>{ l.text.clone() }</span></> },
+                Some(l) => html! { <>{ span_c("at", format!("{} ms ", l.at_ms).into()) }<span class={classes!("latest-text", l.kind)}>{ l.text.clone() }</span></> },
                 None => html! { "none yet" },
             } }
         </div>
     }
 }
+
+pane_view!(StoryProps, story);
+pane_view!(NarrationProps, narration_line);
+pane_view!(ShareProps, share_buttons);
+pane_view!(ToolbarProps, toolbar);
+pane_view!(LatestEventProps, latest_event);

@@ -4,16 +4,17 @@
 //! A yew function component with `Properties` and a `Callback`, as yew's own examples do.
 
 use super::scenarios::Tab;
+use super::view_pane::{pane, pane_view};
+use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct TabsProps {
     pub active: Tab,
     pub on_select: Callback<Tab>,
 }
 
 /// The tab bar (a WAI-ARIA tablist).
-#[function_component(Tabs)]
 pub fn tabs(props: &TabsProps) -> Html {
     html! {
         <div class="tabs" role="tablist" aria-label="Panels">
@@ -29,16 +30,24 @@ pub fn tabs(props: &TabsProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct TabPanelProps {
     pub tab: Tab,
     pub active: Tab,
     pub children: Html,
 }
 
-/// One tab's panel: hidden (still in the document) unless active.
-#[function_component(TabPanel)]
-pub fn tab_panel(props: &TabPanelProps) -> Html {
+/// One tab's panel holding `children`: hidden (still in the document) unless `active`.
+#[inline(never)]
+pub fn tab_panel(tab: Tab, active: Tab, children: Html) -> Html {
+    pane(Rc::new(TabPanelProps {
+        tab,
+        active,
+        children,
+    }))
+}
+
+fn tab_panel_view(props: &TabPanelProps) -> Html {
     let active = props.tab == props.active;
     html! {
         <div class={classes!("tab-panel", (!active).then_some("hidden"))} role="tabpanel"
@@ -47,3 +56,6 @@ pub fn tab_panel(props: &TabPanelProps) -> Html {
         </div>
     }
 }
+
+pane_view!(TabsProps, tabs);
+pane_view!(TabPanelProps, tab_panel_view);

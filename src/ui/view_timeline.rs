@@ -7,7 +7,10 @@
 
 use super::format::fixed;
 use super::timeline_model::{Tick, TimelineView};
+use super::view_html::{span_c, spans_titled, svg_title};
+use super::view_pane::{pane, pane_view};
 use crate::sim::stats::CheckpointStatus;
+use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -15,7 +18,7 @@ const W: f64 = 1000.0;
 const LANE_H: f64 = 9.0;
 const TOP: f64 = 4.0;
 
-#[derive(Properties, PartialEq)]
+#[derive(PartialEq)]
 pub struct TimelineProps {
     pub view: TimelineView,
     /// Go to a simulated time in ms (the slider, or a click on the strip).
@@ -23,7 +26,6 @@ pub struct TimelineProps {
 }
 
 /// The timeline (hooks `timeline-strip`, `timeline-slider`, `strip-legend`).
-#[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let v = &props.view;
     let (now, furthest, selected) = (v.now, v.furthest, v.selected);
@@ -44,7 +46,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let tick = |cls: &'static str, t: &Tick, y: String, width: &'static str, height: String| {
         html! {
             <rect class={cls} x={fixed(x(t.at_us), 2)} y={y} width={width} height={height}>
-                <title>{ t.title.clone() }</title>
+                { svg_title(t.title.clone()) }
             </rect>
         }
     };
@@ -76,7 +78,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     html! {
                         <rect class={cls} data-checkpoint={e.id.0.to_string()} x={fixed(x(s), 2)} y={fixed(TOP + *lane as f64 * LANE_H, 1)}
                             width={fixed((x(t) - x(s)).max(1.5), 2)} height={fixed(LANE_H - 2.0, 1)}>
-                            <title>{ title }</title>
+                            { svg_title(title) }
                         </rect>
                     }
                 }) }
@@ -86,29 +88,51 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <rect class="now-cursor" x={fixed(x(now.0) - 1.0, 2)} y="0" width="2" height={fixed(h, 1)} />
             </svg>
             <div class="slider-row">
-                <span class="t0">{ "0 ms" }</span>
+                { span_c("t0", "0 ms".into()) }
                 <input data-testid="timeline-slider" type="range" min="0" max={furthest.as_ms().to_string()} step="1"
                     value={now.as_ms().to_string()} oninput={on_slider}
                     title="Scrub back and forward through the run: every frame is re-simulated exactly"
                     aria-label="Simulated time (ms)" />
-                <span class="t1">{ format!("{} ms", furthest.as_ms()) }</span>
-                <StripLegend />
+                { span_c("t1", format!("{} ms", furthest.as_ms()).into()) }
+                { pane(Rc::new(StripLegend)) }
             </div>
         </div>
     }
 }
 
+/// The strip's colours and ticks: (class, what it is, its name).
+const STRIP_LEGEND: [(&str, &str, &str); 6] = [
+    (
+        "sl sl-completed",
+        "A completed checkpoint, from trigger to completion",
+        "completed",
+    ),
+    (
+        "sl sl-failed",
+        "A failed checkpoint, from trigger to abort",
+        "failed",
+    ),
+    ("sl sl-progress", "A pending checkpoint", "pending"),
+    (
+        "sl sl-fault",
+        "A fault you injected or the scenario's",
+        "fault",
+    ),
+    ("sl sl-restart", "A failover (restart)", "restart"),
+    ("sl sl-step", "A narration step of the story", "story step"),
+];
+
 /// The key to the timeline strip's colours and ticks.
-#[function_component(StripLegend)]
+#[derive(PartialEq)]
+struct StripLegend;
+
 fn strip_legend() -> Html {
     html! {
         <span class="strip-legend" data-testid="strip-legend" aria-label="Timeline legend">
-            <span class="sl sl-completed" title="A completed checkpoint, from trigger to completion">{ "completed" }</span>
-            <span class="sl sl-failed" title="A failed checkpoint, from trigger to abort">{ "failed" }</span>
-            <span class="sl sl-progress" title="A pending checkpoint">{ "pending" }</span>
-            <span class="sl sl-fault" title="A fault you injected or the scenario's">{ "fault" }</span>
-            <span class="sl sl-restart" title="A failover (restart)">{ "restart" }</span>
-            <span class="sl sl-step" title="A narration step of the story">{ "story step" }</span>
+            { spans_titled(&STRIP_LEGEND) }
         </span>
     }
 }
+
+pane_view!(TimelineProps, timeline);
+pane_view!(StripLegend, |_: &StripLegend| strip_legend());

@@ -4,14 +4,31 @@
 
 use super::format::{bytes, fixed};
 use super::vertex_model::{percent, rate, VerticesView};
+use super::view_html::{span_c, ths};
+use super::view_pane::pane_view;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+/// The vertex table's columns: (Flink's metrics, header).
+const VERTEX_HEAD: [(&str, &str); 5] = [
+    ("The job vertex (operator) and its parallelism", "Vertex"),
+    ("read-records / read-bytes: what its subtasks received", "Received"),
+    ("write-records / write-bytes: what its subtasks sent", "Sent"),
+    ("busyTimeMsPerSecond: share of time spent processing, averaged over the subtasks' RUNNING time", "Busy"),
+    ("backPressuredTimeMsPerSecond: share of time waiting for an output buffer (Flink: OK up to 10%, LOW up to 50%, HIGH above)", "Backpressured"),
+];
+
+/// The channel table's columns: (what it shows, header).
+const EDGE_HEAD: [(&str, &str); 3] = [
+    ("A job edge and its channels", "Channels"),
+    ("Network buffers in use of the most the channels may hold; a full channel backpressures its producer", "Buffers in use"),
+    ("Bytes sent and not yet consumed", "In flight"),
+];
+
+#[derive(PartialEq)]
 pub struct VerticesProps {
     pub view: VerticesView,
 }
 
-#[function_component(Vertices)]
 pub fn vertices(props: &VerticesProps) -> Html {
     let v = &props.view;
     html! {
@@ -19,17 +36,13 @@ pub fn vertices(props: &VerticesProps) -> Html {
             <p class={classes!("verdict", if v.ok { "ok" } else { "warn" })} data-testid="vertices-verdict">{ v.verdict.clone() }</p>
             <table class="vertices-table">
                 <thead><tr>
-                    <th title="The job vertex (operator) and its parallelism">{ "Vertex" }</th>
-                    <th title="read-records / read-bytes: what its subtasks received">{ "Received" }</th>
-                    <th title="write-records / write-bytes: what its subtasks sent">{ "Sent" }</th>
-                    <th title="busyTimeMsPerSecond: share of time spent processing, averaged over the subtasks' RUNNING time">{ "Busy" }</th>
-                    <th title="backPressuredTimeMsPerSecond: share of time waiting for an output buffer (Flink: OK up to 10%, LOW up to 50%, HIGH above)">{ "Backpressured" }</th>
+                    { ths(&VERTEX_HEAD) }
                 </tr></thead>
                 <tbody>
                 { for v.rows.iter().map(|r| html! {
                     <tr data-testid={format!("vertex-row-{}", r.name)} data-backpressured={r.backpressured.to_string()}>
                         <td>
-                            <span class="vname">{ r.name.clone() }</span><span class="muted">{ format!(" ×{}", r.parallelism) }</span>
+                            { span_c("vname", r.name.clone().into()) }{ span_c("muted", format!(" ×{}", r.parallelism).into()) }
                             if let Some((out, asked)) = r.rate {
                                 <div class={classes!("asked", (out < 0.95 * asked).then_some("short"))} data-testid={format!("vertex-rate-{}", r.name)}
                                     title="numRecordsOutPerSecond against records_per_sec × parallelism">
@@ -41,7 +54,7 @@ pub fn vertices(props: &VerticesProps) -> Html {
                         <td class="num">{ percent(r.busy) }</td>
                         <td class={classes!("num", "bp", r.level())}>
                             { percent(r.backpressured) }
-                            if r.level() != "ok" { <span class="level">{ if r.level() == "high" { " HIGH" } else { " LOW" } }</span> }
+                            if r.level() != "ok" { { span_c("level", (if r.level() == "high" { " HIGH" } else { " LOW" }).into()) } }
                             if r.backpressured_now > 0 {
                                 <div class="now" title="Subtasks waiting for an output buffer right now">{ format!("now {}/{}", r.backpressured_now, r.parallelism) }</div>
                             }</td>
@@ -51,16 +64,14 @@ pub fn vertices(props: &VerticesProps) -> Html {
             </table>
             <table class="vertices-table edges">
                 <thead><tr>
-                    <th title="A job edge and its channels">{ "Channels" }</th>
-                    <th title="Network buffers in use of the most the channels may hold; a full channel backpressures its producer">{ "Buffers in use" }</th>
-                    <th title="Bytes sent and not yet consumed">{ "In flight" }</th>
+                    { ths(&EDGE_HEAD) }
                 </tr></thead>
                 <tbody>
                 { for v.edges.iter().map(|e| {
                     let f = e.buffers as f64 / e.capacity.max(1) as f64;
                     html! {
                         <tr data-testid={format!("edge-row-{}-{}", e.from, e.to)} data-buffers={e.buffers.to_string()}>
-                            <td>{ format!("{} → {}", e.from, e.to) }<span class="muted">{ format!(" ×{}", e.channels) }</span></td>
+                            <td>{ format!("{} → {}", e.from, e.to) }{ span_c("muted", format!(" ×{}", e.channels).into()) }</td>
                             <td class={classes!("num", (e.full > 0).then_some("bp"), (e.full > 0).then_some("high"))}>
                                 <svg class="fill" width="40" height="6" viewBox="0 0 40 6" aria-hidden="true">
                                     <rect class="fillbar-bg" width="40" height="6" rx="2" />
@@ -77,3 +88,5 @@ pub fn vertices(props: &VerticesProps) -> Html {
         </section>
     }
 }
+
+pane_view!(VerticesProps, vertices);

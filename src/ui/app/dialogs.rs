@@ -2,6 +2,13 @@
 //! Import dialogs (Import from Flink is in `flink`).
 
 use super::*;
+use crate::ui::view_html::{button, p_c, span_c};
+
+/// A click's callback that sends `msg`.
+#[inline(never)]
+fn send(link: &Scope<App>, msg: fn() -> Msg) -> Callback<MouseEvent> {
+    link.callback(move |_: MouseEvent| msg())
+}
 
 /// The picker's choices, lessons or benchmarks.
 fn options(benchmarks: bool, selected: &str) -> Html {
@@ -42,7 +49,7 @@ impl App {
                     </select>
                 </label>
                 <label class="field seed-field" key={format!("seed-{}", self.ui.form_gen)}>
-                    <span class="label">{ "Seed" }</span>
+                    { span_c("label", "Seed".into()) }
                     <input data-testid="seed" type="number" min="0" step="1" value={sim.scenario().seed.to_string()} onchange={on_seed} aria-label="Seed" />
                 </label>
                 <div class="transport" role="group" aria-label="Playback">
@@ -51,29 +58,27 @@ impl App {
                         title="Play / pause (Space)" aria-pressed={playing.to_string()}>
                         { if playing { "❚❚ Pause" } else { "▶ Play" } }
                     </button>
-                    <button data-testid="step-back" onclick={link.callback(|_| Msg::StepBack)} title="Back one event (←)" aria-label="Back one event">{ "◀|" }</button>
-                    <button data-testid="step" onclick={link.callback(|_| Msg::Step)} title="Process the next event (→)" aria-label="Step one event">{ "|▶" }</button>
-                    <button data-testid="step-checkpoint-back" onclick={link.callback(|_| Msg::StepBackCheckpoint)}
-                        title="Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)" aria-label="Back to the previous checkpoint event">{ "◀◀ cp" }</button>
-                    <button data-testid="step-checkpoint" onclick={link.callback(|_| Msg::StepCheckpoint)}
-                        title="On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])" aria-label="On to the next checkpoint event">{ "cp ▶▶" }</button>
-                    <button data-testid="reset" onclick={link.callback(|_| Msg::Reset)} title="Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings" aria-label="Reset">{ "⟲" }</button>
+                    { button(None, Some("step-back"), Some("Back one event (←)"), Some("Back one event"), send(link, || Msg::StepBack), "◀|") }
+                    { button(None, Some("step"), Some("Process the next event (→)"), Some("Step one event"), send(link, || Msg::Step), "|▶") }
+                    { button(None, Some("step-checkpoint-back"), Some("Back to the previous checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort ([)"), Some("Back to the previous checkpoint event"), send(link, || Msg::StepBackCheckpoint), "◀◀ cp") }
+                    { button(None, Some("step-checkpoint"), Some("On to the next checkpoint event: a trigger, a barrier reaching a subtask, an ack, a completion or an abort (])"), Some("On to the next checkpoint event"), send(link, || Msg::StepCheckpoint), "cp ▶▶") }
+                    { button(None, Some("reset"), Some("Reset: restart this scenario from 0 ms with this seed, dropping injected faults and settings"), Some("Reset"), send(link, || Msg::Reset), "⟲") }
                 </div>
                 <label class="field speed-field" title="Speed: simulated time against real time, on a log scale from 0.01× to 100× (+ / -)">
                     <input data-testid="speed" type="range" min={crate::ui::format::number(SPEED_LOG_MIN)} max={crate::ui::format::number(SPEED_LOG_MAX)} step="0.05"
                         value={crate::ui::format::fixed(self.ui.speed_log, 2)} oninput={on_speed} aria-label="Speed (log scale)" />
-                    <span class="speed-value">{ crate::ui::format::speed(self.speed()) }</span>
+                    { span_c("speed-value", crate::ui::format::speed(self.speed()).into()) }
                 </label>
                 <label class={classes!("field", "slowmo-field", (self.ui.playing && self.ui.slowmo_active).then_some("active"))}
                     title={format!("Checkpoint close-up: while a checkpoint is pending, play {SLOWMO_FACTOR}× slower (at most {} s of real time per checkpoint), so that barriers and acks can be followed. It changes the playback only, never the simulation.", crate::ui::format::number(SLOWMO_BUDGET_MS / 1000.0))}>
                     <input data-testid="slowmo" type="checkbox" checked={self.ui.slowmo}
                         onchange={link.callback(|e: Event| { let i: HtmlInputElement = e.target_unchecked_into(); Msg::SlowMo(i.checked()) })} />
-                    <span class="label">{ if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() } }</span>
+                    { span_c("label", (if self.ui.playing && self.ui.slowmo_active { format!("close-up {}", crate::ui::format::speed(self.speed() / SLOWMO_FACTOR)) } else { "close-up".to_string() }).into()) }
                 </label>
                 <div class="clock" title="Simulated time on screen">
-                    <span class="label">{ "t =" }</span>
+                    { span_c("label", "t =".into()) }
                     <span data-testid="sim-time" data-us={now.0.to_string()}>{ now.as_ms().to_string() }</span>
-                    <span class="unit">{ if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") } }</span>
+                    { span_c("unit", (if sub_ms == 0 { " ms".to_string() } else { format!(".{sub_ms:03} ms") }).into()) }
                     if self.ui.lagging {
                         <span class="lag" title="This frame could not simulate all the way to the wanted time; the simulation runs slower than the chosen speed">{ "⚠ catching up" }</span>
                     }
@@ -89,25 +94,25 @@ impl App {
             <>
                 if let Some(e) = &self.error {
                     <div class="banner error" data-testid="error" role="alert">
-                        <span class="msg">{ e.clone() }</span>
-                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                        { span_c("msg", e.clone().into()) }
+                        { button(Some("dismiss"), None, Some("Dismiss"), Some("Dismiss"), send(link, || Msg::DismissError), "×") }
                     </div>
                 }
                 if !violations.is_empty() {
                     <div class="banner invariant" data-testid="invariant-violations" role="alert">
                         <strong>{ "Invariant violated: " }</strong>
                         <span>{ violations.last().cloned().unwrap_or_default() }</span>
-                        <span class="muted">{ format!(" ({} in all)", self.run.sim().invariants().violation_count) }</span>
+                        { span_c("muted", format!(" ({} in all)", self.run.sim().invariants().violation_count).into()) }
                     </div>
                 }
                 if let (None, Some(n)) = (&self.error, &self.notice) {
                     <div class="banner notice" data-testid="notice" role="status">
-                        <span class="msg">{ n.clone() }</span>
+                        { span_c("msg", n.clone().into()) }
                         { self.whatif_back_button(link) }
                         if self.undo.is_some() {
-                            <button data-testid="undo-fork" onclick={link.callback(|_| Msg::UndoFork)} title="Bring back the old run with its later inputs">{ "Undo" }</button>
+                            { button(None, Some("undo-fork"), Some("Bring back the old run with its later inputs"), None, send(link, || Msg::UndoFork), "Undo") }
                         }
-                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissError)} title="Dismiss" aria-label="Dismiss">{ "×" }</button>
+                        { button(Some("dismiss"), None, Some("Dismiss"), Some("Dismiss"), send(link, || Msg::DismissError), "×") }
                     </div>
                 }
             </>
@@ -122,11 +127,11 @@ impl App {
                 html! {
                     <>
                         <h2>{ "Export the scenario" }</h2>
-                        <p class="muted">{ "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here." }</p>
+                        { p_c("muted", "The scenario file as loaded (with the current seed). Injected faults and live settings are in the share link, not here.".into()) }
                         <textarea data-testid="export-json" readonly=true rows="18" value={json} aria-label="Scenario JSON" />
                         <div class="dialog-buttons">
-                            <button onclick={link.callback(|_| Msg::Download)} data-testid="download">{ "Download .json" }</button>
-                            <button onclick={close.clone()}>{ "Close" }</button>
+                            { button(None, Some("download"), None, None, send(link, || Msg::Download), "Download .json") }
+                            { button(None, None, None, None, close.clone(), "Close") }
                         </div>
                     </>
                 }
@@ -143,11 +148,11 @@ impl App {
                 html! {
                     <>
                         <h2>{ "Import a scenario" }</h2>
-                        <p class="muted">{ "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept." }</p>
+                        { p_c("muted", "Paste a scenario file. It is validated with Flink's rules before anything changes; if it is rejected, the current run is kept.".into()) }
                         <textarea data-testid="import-json" rows="18" oninput={on_input} placeholder="{ \"name\": …, \"duration_ms\": …, \"job\": { … } }" aria-label="Scenario JSON to import" />
                         <div class="dialog-buttons">
-                            <button class="primary" data-testid="import-load" onclick={link.callback(|_| Msg::DoImport)}>{ "Load scenario" }</button>
-                            <button onclick={close.clone()}>{ "Cancel" }</button>
+                            { button(Some("primary"), Some("import-load"), None, None, send(link, || Msg::DoImport), "Load scenario") }
+                            { button(None, None, None, None, close.clone(), "Cancel") }
                         </div>
                     </>
                 }

@@ -37,14 +37,15 @@ use super::share::{ScenarioRef, ShareLink};
 use super::stats_model::StatsView;
 use super::timeline_model::TimelineView;
 use super::vertex_model::VerticesView;
-use super::view_graph::{Graph, Legend};
-use super::view_log_help::{HelpOverlay, LogPanel};
-use super::view_panels::{Coordinator, ExactlyOnce, Inspector, Settings};
-use super::view_stats::{Checkpoints, CountsView};
-use super::view_story::{LatestEvent, ShareButtons, Story, Toolbar};
-use super::view_tabs::{TabPanel, Tabs};
-use super::view_timeline::Timeline;
-use super::view_vertices::Vertices;
+use super::view_graph::{GraphProps, Legend};
+use super::view_log_help::{HelpProps, LogProps};
+use super::view_pane::pane;
+use super::view_panels::{CoordinatorProps, ExactlyOnceProps, InspectorProps, SettingsProps};
+use super::view_stats::{CheckpointsProps, CountsProps};
+use super::view_story::{LatestEventProps, ShareProps, StoryProps, ToolbarProps};
+use super::view_tabs::{tab_panel, TabsProps};
+use super::view_timeline::TimelineProps;
+use super::view_vertices::VerticesProps;
 use crate::sim::graph::ExecutionGraph;
 use crate::sim::ids::SimTime;
 use crate::sim::invariants::ExactlyOnceFigures;
@@ -432,53 +433,46 @@ impl Component for App {
             <main id="app" data-testid="app" class="app">
                 { self.view_topbar(link) }
                 { self.view_banners(link) }
-                <Story name={sim.scenario().name.clone()} description={sim.scenario().description.clone()}
-                    show_description={ui.show_description} imported={self.scenario_key.is_none()}
-                    narration={self.narration()} latest={newest_notable_event(sim)}
-                    on_toggle_description={cb.toggle_description.clone()} on_jump={cb.jump.clone()}>
-                    <ShareButtons on_share={cb.copy_link.clone()} on_export={cb.export.clone()} on_import={cb.import.clone()} on_import_flink={cb.import_flink.clone()} on_help={cb.open_help.clone()} on_whatif={cb.open_whatif()} />
-                </Story>
+                { pane(Rc::new(StoryProps { name: sim.scenario().name.clone(), description: sim.scenario().description.clone(),
+                    show_description: ui.show_description, imported: self.scenario_key.is_none(),
+                    narration: self.narration(), latest: newest_notable_event(sim),
+                    on_toggle_description: cb.toggle_description.clone(), on_jump: cb.jump.clone(),
+                    children: pane(Rc::new(ShareProps { on_share: cb.copy_link.clone(), on_export: cb.export.clone(), on_import: cb.import.clone(), on_import_flink: cb.import_flink.clone(), on_help: cb.open_help.clone(), on_whatif: cb.open_whatif() })) })) }
                 <div class="workspace">
                     <section class="stage" aria-label="Job graph">
-                        <Toolbar storage_down={sim.is_storage_down()} outage_ms={ui.outage_ms} later_inputs={later_inputs}
-                            on_action={cb.action.clone()} on_outage_ms={cb.outage_ms.clone()} />
-                        <Coordinator view={CoordinatorView::of(sim)} />
+                        { pane(Rc::new(ToolbarProps { storage_down: sim.is_storage_down(), outage_ms: ui.outage_ms, later_inputs,
+                            on_action: cb.action.clone(), on_outage_ms: cb.outage_ms.clone() })) }
+                        { pane(Rc::new(CoordinatorProps { view: CoordinatorView::of(sim) })) }
                         <div class="graph-wrap">
                             <div class="graph-area" ref={self.graph_ref.clone()}>
-                                <Graph scene={self.graph_scene()} graph={self.graph.clone()} layout={self.layout.clone()}
-                                    selected={ui.selected_task} on_select={cb.select_task.clone()} on_action={cb.action.clone()} />
-                                <Legend />
+                                { pane(Rc::new(GraphProps { scene: self.graph_scene(), graph: self.graph.clone(), layout: self.layout.clone(),
+                                    selected: ui.selected_task, on_select: cb.select_task.clone(), on_action: cb.action.clone() })) }
+                                { pane(Rc::new(Legend)) }
                             </div>
                         </div>
-                        <Timeline view={TimelineView::of(&self.run, ui.selected_checkpoint)} on_scrub={cb.scrub.clone()} />
+                        { pane(Rc::new(TimelineProps { view: TimelineView::of(&self.run, ui.selected_checkpoint), on_scrub: cb.scrub.clone() })) }
                     </section>
                     <aside class="sidebar" aria-label="Checkpoint statistics and settings">
                         if let Some(view) = ui.selected_task.and_then(|t| InspectorView::of(sim, t)) {
-                            <Inspector view={view} slow_factor={ui.slow_factor} slow_ms={ui.slow_ms}
-                                on_close={cb.close_inspector.clone()} on_action={cb.action.clone()}
-                                on_slow_factor={cb.slow_factor.clone()} on_slow_ms={cb.slow_ms.clone()} />
+                            { pane(Rc::new(InspectorProps { view, slow_factor: ui.slow_factor, slow_ms: ui.slow_ms,
+                                on_close: cb.close_inspector.clone(), on_action: cb.action.clone(),
+                                on_slow_factor: cb.slow_factor.clone(), on_slow_ms: cb.slow_ms.clone() })) }
                         }
-                        <CountsView counts={sim.stats().counts} />
-                        <LatestEvent event={newest_event(sim)} />
-                        <Tabs active={tab} on_select={cb.tab.clone()} />
+                        { pane(Rc::new(CountsProps { counts: sim.stats().counts })) }
+                        { pane(Rc::new(LatestEventProps { event: newest_event(sim) })) }
+                        { pane(Rc::new(TabsProps { active: tab, on_select: cb.tab.clone() })) }
                         <div class="tab-body">
-                            <TabPanel tab={Tab::Checkpoints} active={tab}>
-                                <Checkpoints view={stats} on_expand={cb.expand_checkpoint.clone()}
-                                    on_show={cb.show_in_animation.clone()} on_show_all={cb.show_all_history.clone()} />
-                            </TabPanel>
-                            <TabPanel tab={Tab::ExactlyOnce} active={tab}><ExactlyOnce view={ExactlyOnceView::of(sim, self.exactly_once())} /></TabPanel>
-                            <TabPanel tab={Tab::Vertices} active={tab}>
-                                // Computed only while shown: it reads every channel.
-                                if tab == Tab::Vertices { <Vertices view={VerticesView::of(sim)} /> }
-                            </TabPanel>
-                            <TabPanel tab={Tab::Settings} active={tab}>
-                                <Settings config={sim.coordinator().config.clone()} form_gen={ui.form_gen} on_change={cb.config.clone()} />
-                            </TabPanel>
-                            <TabPanel tab={Tab::Log} active={tab}><LogPanel lines={log_lines(sim)} /></TabPanel>
+                            { tab_panel(Tab::Checkpoints, tab, pane(Rc::new(CheckpointsProps { view: stats, on_expand: cb.expand_checkpoint.clone(),
+                                on_show: cb.show_in_animation.clone(), on_show_all: cb.show_all_history.clone() }))) }
+                            { tab_panel(Tab::ExactlyOnce, tab, pane(Rc::new(ExactlyOnceProps { view: ExactlyOnceView::of(sim, self.exactly_once()) }))) }
+                            // Computed only while shown: it reads every channel.
+                            { tab_panel(Tab::Vertices, tab, if tab == Tab::Vertices { pane(Rc::new(VerticesProps { view: VerticesView::of(sim) })) } else { Html::default() }) }
+                            { tab_panel(Tab::Settings, tab, pane(Rc::new(SettingsProps { config: sim.coordinator().config.clone(), form_gen: ui.form_gen, on_change: cb.config.clone() }))) }
+                            { tab_panel(Tab::Log, tab, pane(Rc::new(LogProps { lines: log_lines(sim) }))) }
                         </div>
                     </aside>
                 </div>
-                if self.show_help { <HelpOverlay on_close={cb.close_help.clone()} /> }
+                if self.show_help { { pane(Rc::new(HelpProps { on_close: cb.close_help.clone() })) } }
                 if let Some(d) = self.dialog { { self.view_dialog(d, link) } }
                 { self.whatif_view(cb) }
             </main>
