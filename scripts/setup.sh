@@ -164,7 +164,7 @@ setup_test() {
 # The release bundle in dist/ (wasm-release profile, wasm-opt -Oz).
 build_dist() {
   (cd "$ROOT" && trunk build --release --offline)
-  # The lab bundle: the default one plus the features that do not fit the 350 KB budget yet (the
-  # Import from Flink dialog and the What-if panel); their e2e tests serve it.
+  # The lab bundle: the default one plus the feature that does not fit the 350 KB budget yet (the
+  # Import from Flink dialog); its e2e test serves it.
   (cd "$ROOT" && trunk build --release --offline --features flink-import-ui,whatif-ui --dist target/dist-lab)
 }

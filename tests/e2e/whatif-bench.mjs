@@ -6,7 +6,7 @@
 // lesson alone first, as the reference on this machine.
 //
 //   node tests/e2e/whatif-bench.mjs [--probe-ms 10000]
-import { ensureLabDist, launchBrowser, openApp, startApp } from "./helpers.mjs";
+import { launchBrowser, openApp, startApp } from "./helpers.mjs";
 import { tid, pickScenario } from "./ui-helpers.mjs";
 
 const at = process.argv.indexOf("--probe-ms");
@@ -16,7 +16,7 @@ const pct = (xs, p) => {
   return v.length ? v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))] : null;
 };
 
-const app = await startApp({ dir: process.env.BENCH_DIST || ensureLabDist() });
+const app = await startApp(process.env.BENCH_DIST ? { dir: process.env.BENCH_DIST } : {});
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 try {
   const page = await browser.newPage();

@@ -2,18 +2,18 @@
 // variant, run both in Web Workers (under the page's CSP, loopback only), read the table and the
 // guided answers, see the three charts, open a variant in the animation at the moment that
 // explains it, and come back to the run they had. Screenshots at the three layout sizes.
-// The panel is behind the cargo feature `whatif-ui` (it does not fit the 350 KB budget yet):
-// this test serves the lab bundle, target/dist-lab (helpers.mjs ensureLabDist).
+// The panel is in the default bundle (cargo feature `whatif-ui`, on by default): this test serves
+// dist/, as a user gets it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertClean, ensureLabDist, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
+import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
 import { SIZES, simTimeUs, tid, pickScenario } from "./ui-helpers.mjs";
 
 let app;
 let browser;
 
 before(async () => {
-  app = await startApp({ dir: ensureLabDist() });
+  app = await startApp();
   browser = await launchBrowser({ viewport: SIZES[1280] });
 });
 

@@ -480,8 +480,8 @@ impl Component for App {
     }
 }
 
-/// Without the `whatif-ui` feature (the default build: the panel does not fit the bundle budget
-/// yet, docs/what-if.md) there is no panel, no "Back to your run" and nothing for Esc to hide.
+/// Without the `whatif-ui` feature (`--no-default-features`; docs/what-if.md) there is no panel,
+/// no "Back to your run" and nothing for Esc to hide.
 #[cfg(not(feature = "whatif-ui"))]
 impl App {
     fn whatif_view(&self, _cb: &callbacks::Callbacks) -> Html {
