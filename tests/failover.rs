@@ -537,3 +537,43 @@ fn io_exceptions_at_trigger_count_toward_tolerable() {
     );
     assert_eq!(Some(restart.at), failed[1].failure_timestamp);
 }
+
+#[test]
+fn a_sink_keeps_its_open_transaction_allocation_across_pre_commits_and_restarts() {
+    // Memory only (wasm memory never shrinks, so a list reallocated and regrown at every
+    // checkpoint fragments the browser's heap): the pre-committed transaction is a copy, the
+    // open list is emptied in place, and a restart hands the emptied list to the new attempt.
+    let mut s = pipeline();
+    s.duration_ms = 12_000;
+    s.faults.push(kill(6_300, "sink#0"));
+    let mut sim = Simulation::new(s).unwrap();
+    let sink = 4;
+    let open_of = |sim: &Simulation| match &sim.tasks()[sink].state {
+        OperatorState::Sink { open, pending } => (
+            open.as_ptr(),
+            open.capacity(),
+            pending.keys().next_back().copied(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    let (mut pre_commits, mut restarts) = (0, 0);
+    let mut before = (open_of(&sim), sim.tasks()[sink].attempt);
+    while sim.step() && sim.now().as_ms() < 12_000 {
+        let now = (open_of(&sim), sim.tasks()[sink].attempt);
+        let ((ptr0, cap0, newest0), attempt0) = before;
+        let ((ptr, cap, newest), attempt) = now;
+        if cap0 > 0 && (newest != newest0 || attempt != attempt0) {
+            assert_eq!((ptr, cap), (ptr0, cap0), "at {} ms", sim.now().as_ms());
+            if attempt != attempt0 {
+                restarts += 1;
+            } else {
+                pre_commits += 1;
+            }
+        }
+        before = now;
+    }
+    assert!(
+        pre_commits >= 5 && restarts >= 1,
+        "{pre_commits} {restarts}"
+    );
+}

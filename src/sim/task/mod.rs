@@ -320,7 +320,14 @@ impl Task {
     /// Resets everything but identity and injected faults for a new attempt.
     pub fn reset_for_restart(&mut self, kind: OperatorKind, key_space: u32, now: SimTime) {
         let fresh = Task::new(self.id, kind, key_space, self.round_robin.len());
-        let old = std::mem::replace(self, fresh);
+        let mut old = std::mem::replace(self, fresh);
+        // A sink's open transaction is dropped, its allocation kept (see `start_sync`).
+        if let (OperatorState::Sink { open, .. }, OperatorState::Sink { open: kept, .. }) =
+            (&mut self.state, &mut old.state)
+        {
+            kept.clear();
+            std::mem::swap(open, kept);
+        }
         self.attempt = old.attempt;
         self.slow_milli = old.slow_milli;
         self.slow_token = old.slow_token;

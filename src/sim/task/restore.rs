@@ -52,7 +52,18 @@ impl Simulation {
         if let Some(cp) = latest {
             if let Some(s) = cp.snapshots.iter().find(|s| s.task == t) {
                 let s = Rc::clone(s);
-                task.state = s.state.clone();
+                let mut state = s.state.clone();
+                // The snapshot's open transaction is empty (taken after the pre-commit): keep
+                // the sink's allocation for it.
+                if let (OperatorState::Sink { open, .. }, OperatorState::Sink { open: kept, .. }) =
+                    (&mut state, &mut task.state)
+                {
+                    if open.is_empty() {
+                        kept.clear();
+                        std::mem::swap(open, kept);
+                    }
+                }
+                task.state = state;
                 task.last_checkpoint = cp.id;
                 size = s.state.size_bytes(sbpk, record_bytes);
                 // Persisted in-flight data is put back first, as one buffer per input channel.

@@ -138,13 +138,13 @@ fn start_sync(task: &mut Task, a: Alignment, unaligned: bool, ctx: &TaskContext,
     let sync_d = op.snapshot_sync.scaled(task.slow_milli);
     // Pre-commit: the sink's open transaction becomes the transaction of this checkpoint.
     if let OperatorState::Sink { open, pending } = &mut task.state {
-        // The next transaction starts with room for as many records as this one had (a sink's
-        // rate is steady), and this one is held exactly: checkpoints and the UI's keyframes
-        // keep transactions alive, so their slack would add up.
-        let room = open.len() + open.len() / 8;
-        let mut txn = std::mem::replace(open, Vec::with_capacity(room));
-        txn.shrink_to_fit();
-        pending.insert(id, Rc::new(txn));
+        // This transaction is held as a copy of exactly its size (checkpoints and the UI's
+        // keyframes keep transactions alive, so slack would add up), and the open list keeps
+        // its allocation for the next one: a sink's rate is steady, so the list stops growing
+        // after the first checkpoints instead of being reallocated and regrown at each one,
+        // which fragments the browser's heap (wasm memory never shrinks).
+        pending.insert(id, Rc::new(open.clone()));
+        open.clear();
     }
     let state = task.state.clone();
     let state_size = state.size_bytes(op.state_bytes_per_key, ctx.record_bytes);
