@@ -86,6 +86,14 @@ ensure_wasm_bindgen() {
   cargo install wasm-bindgen-cli --version "=$want" --force
 }
 
+# Installs npm package NAME@VERSION into .tools/node (saved in its package.json, so that a later
+# install keeps it).
+npm_tool() {
+  mkdir -p "$TOOLS_NODE"
+  [ -f "$TOOLS_NODE/package.json" ] || printf '{ "private": true }\n' >"$TOOLS_NODE/package.json"
+  npm install --prefix "$TOOLS_NODE" --no-audit --no-fund --loglevel=error "$1" </dev/null
+}
+
 ensure_binaryen() {
   local have
   have="$("$TOOLS_NODE/node_modules/.bin/wasm-opt" --version 2>/dev/null || true)"
@@ -93,10 +101,7 @@ ensure_binaryen() {
     return
   fi
   log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into .tools/node (found: ${have:-none})"
-  mkdir -p "$TOOLS_NODE"
-  [ -f "$TOOLS_NODE/package.json" ] || printf '{ "private": true }\n' >"$TOOLS_NODE/package.json"
-  npm install --prefix "$TOOLS_NODE" --no-audit --no-fund --loglevel=error \
-    "binaryen@$BINARYEN_VERSION" </dev/null
+  npm_tool "binaryen@$BINARYEN_VERSION"
 }
 
 ensure_terser() {
@@ -106,10 +111,7 @@ ensure_terser() {
     return
   fi
   log "installing terser $TERSER_VERSION (minifies the JS glue) from npm into .tools/node (found: ${have:-none})"
-  mkdir -p "$TOOLS_NODE"
-  [ -f "$TOOLS_NODE/package.json" ] || printf '{ "private": true }\n' >"$TOOLS_NODE/package.json"
-  npm install --prefix "$TOOLS_NODE" --no-audit --no-fund --loglevel=error \
-    "terser@$TERSER_VERSION" </dev/null
+  npm_tool "terser@$TERSER_VERSION"
 }
 
 APT_UPDATED=""

@@ -22,21 +22,18 @@ impl App {
                 return true;
             }
         };
+        if let ScenarioRef::Shipped(k) = &link.scenario {
+            let then = fetch::AfterFetch::Link {
+                hash: hash.to_string(),
+                opening,
+            };
+            if scenarios::find(k).is_some_and(|s| !self.scenario_at_hand(scope, s, then)) {
+                return false;
+            }
+        }
         let (key, mut scenario) = match &link.scenario {
-            ScenarioRef::Shipped(k) => match scenarios::find(k).map(|s| (s, s.parse())) {
-                Some((s, _))
-                    if !self.scenario_at_hand(
-                        scope,
-                        s,
-                        fetch::AfterFetch::Link {
-                            hash: hash.to_string(),
-                            opening,
-                        },
-                    ) =>
-                {
-                    return false;
-                }
-                Some((sh, Ok(s))) => (Some(sh.key), s),
+            ScenarioRef::Shipped(k) => match scenarios::find(k).map(|s| (s.key, s.parse())) {
+                Some((key, Ok(s))) => (Some(key), s),
                 Some((_, Err(e))) => {
                     self.error = Some(format!("The shared scenario `{k}` does not load: {e}"));
                     return true;
