@@ -719,7 +719,7 @@ fn minimal_json_takes_flinks_defaults() {
     let o = &s.job.operators[0];
     assert_eq!(o.parallelism, 1);
     assert_eq!(o.records_per_sec(), 100.0);
-    assert_eq!(o.key_space(), 128);
+    assert_eq!(s.job.key_space(o), 128);
     assert_eq!(o.process_ms(), 0.0);
     assert_eq!(s.job.operators[1].process_ms(), 0.1);
     assert_eq!(o.snapshot_sync_ms(), 2.0);

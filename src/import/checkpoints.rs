@@ -4,7 +4,7 @@
 //! The rules are in docs/import.md.
 
 use super::rest::{Body, CheckpointEntry, SubtaskDetailsBody};
-use super::{from, hex_ids, tidy, Builder, Parsed, GUESSED_KEY_SPACE};
+use super::{from, hex_ids, tidy, Builder, Parsed};
 use crate::sim::scenario::{
     CheckpointingMode, CheckpointingSpec, OperatorKind, OperatorSpec, StorageSpec, MAX_TIME_MS,
 };
@@ -122,18 +122,19 @@ fn subtask_details<'a>(
 pub(super) fn state_per_key(
     i: usize,
     op: &mut OperatorSpec,
+    keys: u32,
     state: Option<&State>,
     b: &mut Builder,
 ) {
     let field = format!("job.operators[{i}].state_bytes_per_key");
     match (op.kind, state) {
         (OperatorKind::Keyed, Some((f, cid, bytes))) if bytes.is_finite() && *bytes >= 0.0 => {
-            let per_key = (bytes / f64::from(GUESSED_KEY_SPACE)).round() as u64;
+            let per_key = (bytes / f64::from(keys)).round() as u64;
             op.state_bytes_per_key = Some(per_key.clamp(0, 1 << 30));
             b.note(
                 &field,
                 f,
-                format!("state_size of checkpoint {cid} ({bytes} bytes) / {GUESSED_KEY_SPACE} keys (guessed key space)"),
+                format!("state_size of checkpoint {cid} ({bytes} bytes) / {keys} keys (guessed key space)"),
             );
         }
         (OperatorKind::Keyed, _) => {

@@ -18,7 +18,9 @@ mod tests;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fetch;
 
-use crate::sim::scenario::{JobSpec, OperatorKind, OperatorSpec, Scenario, StorageSpec};
+use crate::sim::scenario::{
+    default_key_space, JobSpec, OperatorKind, OperatorSpec, Partitioning, Scenario, StorageSpec,
+};
 use rest::Body;
 use shape::Shape;
 use std::collections::BTreeSet;
@@ -41,8 +43,6 @@ pub struct Imported {
 /// within these bounds).
 pub const MIN_DURATION_MS: u64 = 10_000;
 pub const MAX_DURATION_MS: u64 = 3_600_000;
-/// The key space assumed for every source (Flink does not report the number of keys).
-pub const GUESSED_KEY_SPACE: u32 = 128;
 /// The endpoints the import reads, and what each is for (the warning when one is missing).
 const WANTED: &[(&str, &str)] = &[
     (
@@ -238,6 +238,16 @@ fn operators(
 ) -> (Vec<OperatorSpec>, Vec<f64>) {
     let mut operators = Vec::new();
     let mut source_rates = Vec::new();
+    // Flink does not report the number of keys: the scenario's default key space is assumed.
+    let widest = shape
+        .edges
+        .iter()
+        .filter(|e| e.partitioning == Partitioning::Hash)
+        .filter_map(|e| shape.names.iter().position(|n| *n == e.to))
+        .map(|i| shape.vertices[i].parallelism)
+        .max()
+        .unwrap_or(0);
+    let keys = default_key_space(widest);
     let job_ep = shape.source("GET /jobs/:id");
     for (i, v) in shape.vertices.iter().enumerate() {
         let kind = shape.kinds[i];
@@ -263,14 +273,14 @@ fn operators(
             }
             b.guess(
                 &field("key_space"),
-                format!("Flink does not report the number of keys: {GUESSED_KEY_SPACE}"),
+                format!("Flink does not report the number of keys: {keys}"),
             );
         } else {
             op.process_ms =
                 rates::process_ms(&measured, &job_ep, &field("process_ms"), b).map(tidy);
         }
         let state = stats.state(&v.id);
-        checkpoints::state_per_key(i, &mut op, state.as_ref(), b);
+        checkpoints::state_per_key(i, &mut op, keys, state.as_ref(), b);
         stats.snapshot_durations(i, &v.id, &mut op, state.as_ref(), b);
         operators.push(op);
     }

@@ -95,7 +95,7 @@ impl ExecutionGraph {
                 state_bytes_per_key: op.state_bytes_per_key(),
                 emit_interval: SimDuration(interval_us),
                 run_records,
-                key_space: op.key_space(),
+                key_space: s.job.key_space(op),
             });
             for index in 0..op.parallelism {
                 subtasks.push(SubtaskInfo {

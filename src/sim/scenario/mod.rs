@@ -83,6 +83,56 @@ pub struct JobSpec {
     pub edges: Vec<EdgeSpec>,
 }
 
+/// The key space of a source that does not set one, at the least.
+pub const DEFAULT_KEY_SPACE: u32 = 128;
+/// Keys per subtask of the widest hash-partitioned operator, by default: enough that a hash
+/// spreads a large job's load about evenly over its subtasks, as a production job's many keys
+/// do (a subtask's share of `n` keys varies by about `1 / sqrt(n)`: 12% here).
+pub const DEFAULT_KEYS_PER_SUBTASK: u32 = 64;
+/// Most keys a source may carry (`key_space`).
+pub const MAX_KEY_SPACE: u32 = 1_000_000;
+
+/// The default key space of a job whose widest operator behind a hash edge has parallelism
+/// `widest` (0 without hash edges): see [`JobSpec::default_key_space`].
+pub fn default_key_space(widest: u32) -> u32 {
+    widest
+        .saturating_mul(DEFAULT_KEYS_PER_SUBTASK)
+        .clamp(DEFAULT_KEY_SPACE, MAX_KEY_SPACE)
+}
+
+impl JobSpec {
+    /// The key space of a source that does not set `key_space`: 128, or 64 keys per subtask of
+    /// the widest operator behind a hash edge if that is more (a job of parallelism 2 has 128
+    /// keys; one of parallelism 256, 16,384).
+    pub fn default_key_space(&self) -> u32 {
+        let widest = self
+            .edges
+            .iter()
+            .filter(|e| e.partitioning == Partitioning::Hash)
+            .filter_map(|e| self.operators.iter().find(|o| o.name == e.to))
+            .map(|o| o.parallelism)
+            .max()
+            .unwrap_or(0);
+        default_key_space(widest)
+    }
+
+    /// The keys `op`'s records carry: a source's own `key_space` (or the default); any other
+    /// operator sees the keys of every source (a keyed operator's state has room for all).
+    pub fn key_space(&self, op: &OperatorSpec) -> u32 {
+        let default = || self.default_key_space();
+        match op.kind {
+            OperatorKind::Source => op.key_space.unwrap_or_else(default),
+            _ => self
+                .operators
+                .iter()
+                .filter(|o| o.kind == OperatorKind::Source)
+                .map(|o| o.key_space.unwrap_or_else(default))
+                .max()
+                .unwrap_or(DEFAULT_KEY_SPACE),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
@@ -136,9 +186,6 @@ impl OperatorSpec {
     }
     pub fn records_per_sec(&self) -> f64 {
         self.records_per_sec.unwrap_or(100.0)
-    }
-    pub fn key_space(&self) -> u32 {
-        self.key_space.unwrap_or(128)
     }
     pub fn process_ms(&self) -> f64 {
         self.process_ms.unwrap_or(match self.kind {

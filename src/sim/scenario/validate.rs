@@ -89,7 +89,7 @@ impl Scenario {
                         "only a source sets the key space",
                     ));
                 }
-                if k == 0 || k > 1_000_000 {
+                if k == 0 || k > MAX_KEY_SPACE {
                     return Err(ScenarioError::invalid(
                         f("key_space"),
                         "must be between 1 and 1000000",
