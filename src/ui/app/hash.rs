@@ -48,7 +48,6 @@ impl App {
             ScenarioRef::Inline(s) => (None, (**s).clone()),
         };
         scenario.seed = link.seed;
-        let key = key.filter(|_| true);
         let sim = match Simulation::new(scenario.clone()) {
             Ok(s) => s,
             Err(e) => {

@@ -23,7 +23,8 @@ mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{draws_runs, BundleScan, GraphScene};
+use super::bundle_model::BundleScan;
+use super::graph_model::{draws_runs, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
