@@ -329,6 +329,8 @@ describe("checkpoints and controls", () => {
     await page.click(tid("graph"));
     await page.keyboard.press("?");
     await page.waitForSelector(tid("help-overlay"));
+    // It explains how a big job is drawn: bars with indexes, runs, bundles with their counts.
+    assert.match(await page.textContent(tid("help-overlay")), /too small for its name is a bar, its index beside it.*one run.*One bundle stands for all the channels between two operators/);
     await page.keyboard.press(" ");
     assert.equal(await isPlaying(page), false, "nothing plays behind the overlay");
     await page.keyboard.press("Escape");
