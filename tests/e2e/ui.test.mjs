@@ -283,6 +283,26 @@ describe("time travel and sharing", () => {
     await screenshot(page, "bad-link");
     await page.close();
   });
+
+  test("after a scenario's fetch fails, the picker shows the scenario still running", async () => {
+    const { page } = await open();
+    await pickScenario(page, "lost-ack");
+    const name = await page.textContent(tid("scenario-name"));
+    // The file of the next pick is missing (a 404, as from a server without it).
+    await page.route("**/scenarios/task-crash.json", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.selectOption(tid("scenario-select"), "task-crash");
+    await page.waitForSelector(tid("error"));
+    assert.match(await page.textContent(tid("error")), /Scenario `task-crash` could not be fetched \(scenarios\/task-crash\.json: HTTP 404\)\. The run on screen is kept\./);
+    assert.equal(await page.textContent(tid("scenario-name")), name, "the run on screen is kept");
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.value), "lost-ack", "the picker shows the scenario running");
+    assert.match(page.url(), /sc=lost-ack&/);
+    await screenshot(page, "fetch-failed-picker");
+    // The file back: picking it again opens it.
+    await page.unroute("**/scenarios/task-crash.json");
+    await pickScenario(page, "task-crash");
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.value), "task-crash");
+    await page.close();
+  });
 });
 
 describe("controls", () => {

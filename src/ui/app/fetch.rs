@@ -58,6 +58,7 @@ impl App {
         body: Result<String, String>,
         then: AfterFetch,
     ) {
+        self.picking = None;
         match body {
             Ok(text) => {
                 scenarios::keep_fetched(key, text);
