@@ -61,7 +61,9 @@ impl App {
         body: Result<String, String>,
         then: AfterFetch,
     ) {
-        self.picking = None;
+        if matches!(then, AfterFetch::Select) {
+            self.picking = None;
+        }
         match body {
             Ok(text) => {
                 scenarios::keep_fetched(key, text);
