@@ -8,7 +8,8 @@
 //!     cargo run --release --example frame_probe -- [SECONDS] [SCENARIO_FILE]
 use barrierscope::sim::scenario::Scenario;
 use barrierscope::sim::Simulation;
-use barrierscope::ui::graph_model::{BundleScan, GraphScene};
+use barrierscope::ui::bundle_model::BundleScan;
+use barrierscope::ui::graph_model::GraphScene;
 use barrierscope::ui::panel_model::CoordinatorView;
 use barrierscope::ui::run::Run;
 use barrierscope::ui::stats_model::StatsView;

@@ -12,6 +12,7 @@
 //! animation loop.
 
 pub mod actions;
+pub mod bundle_model;
 pub mod flink_import;
 pub mod format;
 pub mod graph_model;

@@ -209,6 +209,19 @@ pub fn key_of(s: &Scenario) -> Option<&'static str> {
         })
 }
 
+/// The shipped scenario that `s` may be, by its name, whose file is not at hand (neither
+/// embedded nor fetched yet): [`key_of`] cannot tell without the file, the only source of the
+/// shipped scenario's value (its key and name say nothing of the rest), so the app fetches it and
+/// asks [`key_of`] again.
+pub fn to_confirm(s: &Scenario) -> Option<&'static Shipped> {
+    unconfirmed(SHIPPED, s)
+}
+
+fn unconfirmed<'a>(list: &'a [Shipped], s: &Scenario) -> Option<&'a Shipped> {
+    list.iter()
+        .find(|sh| sh.name == s.name && sh.text().is_none())
+}
+
 /// For the view models' tests: a fresh run of shipped scenario `key`, played to `ms`.
 #[cfg(test)]
 pub fn shipped_run_at(key: &str, ms: u64) -> crate::sim::Simulation {
@@ -244,6 +257,27 @@ mod tests {
         };
         assert_eq!(fetched.url(), "scenarios/task-crash.json");
         assert!(fetched.parse().is_err(), "not fetched yet");
+    }
+
+    #[test]
+    fn a_scenario_named_as_a_shipped_one_not_at_hand_is_fetched_to_be_compared() {
+        let crash = find("task-crash").unwrap();
+        let mut s = crash.parse().unwrap();
+        s.seed += 1;
+        let fetched = [Shipped {
+            json: None,
+            ..*crash
+        }];
+        // Not at hand: key_of cannot know, the file must be fetched first.
+        assert_eq!(unconfirmed(&fetched, &s).map(|f| f.key), Some("task-crash"));
+        // At hand (embedded here): key_of decides, nothing to fetch.
+        assert_eq!(unconfirmed(std::slice::from_ref(crash), &s), None);
+        assert_eq!(to_confirm(&s), None);
+        assert_eq!(key_of(&s), Some("task-crash"));
+        // Another name: not that one.
+        s.name.push_str(" (mine)");
+        assert_eq!(unconfirmed(&fetched, &s), None);
+        assert_eq!(key_of(&s), None);
     }
 
     #[test]

@@ -7,11 +7,10 @@
 //! an unaligned barrier's overtake is drawn by [`super::view_overtake`].
 
 use super::actions::Action;
+use super::bundle_model::BINS;
 use super::format::{bytes, fixed};
 use super::graph_model::draws_runs;
-use super::graph_model::{
-    lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, TaskNode, BINS,
-};
+use super::graph_model::{lane_positions, ChannelScene, GraphScene, LaneItem, LaneKind, TaskNode};
 use super::graph_text::{op_kind_label, op_label, text_width, wrap_detail};
 use super::label_place::Placer;
 use super::layout::{Layout, Line, Rect, BUS_Y, LINE};

@@ -65,6 +65,7 @@ pub fn help_overlay(props: &HelpProps) -> Html {
                     { for SHORTCUTS.iter().map(|(k, v)| html! { <tr><td><kbd>{ *k }</kbd></td><td>{ *v }</td></tr> }) }
                 </table>
                 { p_c("muted", "Click a subtask to inspect it and inject faults; click a channel to slow its consumer down; click a history row for its per-subtask details; hover anything for what it is in Flink's terms. Injecting a fault while rewound forks the run (you are told how many later inputs it drops, and can undo). The URL always holds a link to the frame on screen when paused.".into()) }
+                { p_c("muted", "In a big job (the benchmarks) a subtask too small for its name is a bar, its index beside it; where bars are too close to tell apart, neighbours that look the same are drawn as one run (a click opens the subtask under the pointer). One bundle stands for all the channels between two operators: its shading shows where items are in flight, a barrier on it says on how many channels (×N), and the bundle's bytes, buffers, blocked and full channels are under the columns.".into()) }
                 <div class="dialog-buttons">{ button(Some("primary"), None, None, None, close, "Close") }</div>
             </div>
         </div>

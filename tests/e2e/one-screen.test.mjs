@@ -1,5 +1,5 @@
 // One screen tells the whole story (issue 11), at 1024x768, 1280x800 and 1920x1080: the graph
-// drawn and clickable at 1024x768; the lesson on screen without scrolling at 1280x800 with
+// drawn and clickable at 1024x768; the lesson on screen without scrolling at each size with
 // nothing clipped; runs going on past duration_ms; narration following the run and saying when
 // it left the script; a history row keeping its details; the error banner with the run kept;
 // keyboard paths; steps to the next checkpoint event; forking with undo; direct manipulation;
@@ -187,7 +187,7 @@ describe("layout", () => {
     await page.close();
   });
 
-  for (const size of ["1280", "1920"]) {
+  for (const size of ["1024", "1280", "1920"]) {
     test(`at ${size} the lesson is on screen without scrolling and nothing is clipped`, async () => {
       for (const [key, lesson, until] of [
         ["happy-path", "history", () => Number(document.querySelector('[data-testid="count-completed"]').textContent) >= 2],
@@ -329,6 +329,8 @@ describe("checkpoints and controls", () => {
     await page.click(tid("graph"));
     await page.keyboard.press("?");
     await page.waitForSelector(tid("help-overlay"));
+    // It explains how a big job is drawn: bars with indexes, runs, bundles with their counts.
+    assert.match(await page.textContent(tid("help-overlay")), /too small for its name is a bar, its index beside it.*one run.*One bundle stands for all the channels between two operators/);
     await page.keyboard.press(" ");
     assert.equal(await isPlaying(page), false, "nothing plays behind the overlay");
     await page.keyboard.press("Escape");

@@ -5,6 +5,7 @@
 // rule. Screenshots of each go to target/e2e/ (1280x800 and 1920x1080).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { assertClean, launchBrowser, openApp, screenshot, startApp, watchPage } from "./helpers.mjs";
 import {
   assertSameFrame,
@@ -281,6 +282,45 @@ describe("time travel and sharing", () => {
     assert.match(await page.textContent(tid("error")), /not a valid BarrierScope share link/);
     assert.ok(await page.$(tid("subtask-source-0")), "the default scenario is shown");
     await screenshot(page, "bad-link");
+    await page.close();
+  });
+
+  test("an imported file that is a shipped scenario unchanged gets its short share link, once its file is fetched", async () => {
+    const { page, diag } = await open();
+    const text = readFileSync(new URL("../../static/scenarios/task-crash.json", import.meta.url), "utf8");
+    await page.click(tid("import"));
+    await page.fill(tid("import-json"), text);
+    await page.click(tid("import-load"));
+    // The bundle embeds only the default scenario: task-crash's file is fetched and compared.
+    await page.waitForFunction(() => /sc=task-crash&/.test(location.hash));
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.value), "task-crash");
+    // Changed in one value, it is not that scenario: the link carries the whole file.
+    await page.click(tid("import"));
+    await page.fill(tid("import-json"), JSON.stringify({ ...JSON.parse(text), duration_ms: JSON.parse(text).duration_ms + 1 }));
+    await page.click(tid("import-load"));
+    await page.waitForFunction(() => /json=/.test(location.hash));
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.selectedIndex), -1, "no shipped scenario picked");
+    await assertClean(diag);
+    await page.close();
+  });
+
+  test("after a scenario's fetch fails, the picker shows the scenario still running", async () => {
+    const { page } = await open();
+    await pickScenario(page, "lost-ack");
+    const name = await page.textContent(tid("scenario-name"));
+    // The file of the next pick is missing (a 404, as from a server without it).
+    await page.route("**/scenarios/task-crash.json", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.selectOption(tid("scenario-select"), "task-crash");
+    await page.waitForSelector(tid("error"));
+    assert.match(await page.textContent(tid("error")), /Scenario `task-crash` could not be fetched \(scenarios\/task-crash\.json: HTTP 404\)\. The run on screen is kept\./);
+    assert.equal(await page.textContent(tid("scenario-name")), name, "the run on screen is kept");
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.value), "lost-ack", "the picker shows the scenario running");
+    assert.match(page.url(), /sc=lost-ack&/);
+    await screenshot(page, "fetch-failed-picker");
+    // The file back: picking it again opens it.
+    await page.unroute("**/scenarios/task-crash.json");
+    await pickScenario(page, "task-crash");
+    assert.equal(await page.$eval(tid("scenario-select"), (s) => s.value), "task-crash");
     await page.close();
   });
 });

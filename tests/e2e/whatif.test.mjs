@@ -69,6 +69,14 @@ test("what if: unaligned against the job as it is, answered, opened in the anima
 
   for (const [size, viewport] of Object.entries(SIZES)) {
     await page.setViewportSize(viewport);
+    // Every column of the results readable in the panel, the last one included: no sideways
+    // scrolling, no column past the panel's edge.
+    const fit = await page.$eval(tid("whatif-table"), (t) => {
+      const box = t.parentElement.getBoundingClientRect();
+      const right = Math.max(...[...t.querySelectorAll("th, td")].map((c) => c.getBoundingClientRect().right));
+      return { scroll: [t.parentElement.scrollWidth, t.parentElement.clientWidth], right, edge: box.right };
+    });
+    assert.ok(fit.scroll[0] <= fit.scroll[1] + 1 && fit.right <= fit.edge + 1, `${size}: the results table does not fit its panel ${JSON.stringify(fit)}`);
     await screenshot(page, `whatif-${size}`);
   }
   await page.setViewportSize(SIZES[1280]);

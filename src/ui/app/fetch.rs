@@ -13,6 +13,9 @@ pub enum AfterFetch {
     Select,
     /// Load the share link (`opening`: the page is just opening).
     Link { hash: String, opening: bool },
+    /// Tell whether the scenario on screen (imported, or from a link that carries it whole) is
+    /// this shipped one unchanged: then its share link names it.
+    Recognise,
 }
 
 /// The body of a same-origin GET, or why there is none.
@@ -58,6 +61,9 @@ impl App {
         body: Result<String, String>,
         then: AfterFetch,
     ) {
+        if matches!(then, AfterFetch::Select) {
+            self.picking = None;
+        }
         match body {
             Ok(text) => {
                 scenarios::keep_fetched(key, text);
@@ -67,13 +73,34 @@ impl App {
                         self.load_hash(link, &hash, opening);
                         self.update_hash();
                     }
+                    AfterFetch::Recognise => {
+                        if self.scenario_key.is_none()
+                            && scenarios::key_of(&self.base) == Some(key)
+                        {
+                            self.scenario_key = Some(key);
+                            self.update_hash();
+                        }
+                    }
                 }
             }
+            // Nobody asked to see it: the run on screen stays as it is, unnamed.
+            Err(_) if matches!(then, AfterFetch::Recognise) => {}
             Err(e) => {
                 self.error = Some(format!(
                     "Scenario `{key}` could not be fetched (scenarios/{key}.json: {e}). The run on screen is kept."
                 ))
             }
         }
+    }
+
+    /// The key of the shipped scenario that `s` is, seed aside ([`scenarios::key_of`]). When a
+    /// shipped one of its name is not at hand, its file is fetched and `s` is compared once it
+    /// arrives (`AfterFetch::Recognise`).
+    pub(super) fn shipped_key(&self, link: &Scope<App>, s: &Scenario) -> Option<&'static str> {
+        let key = scenarios::key_of(s);
+        if let (None, Some(sh)) = (key, scenarios::to_confirm(s)) {
+            self.scenario_at_hand(link, sh, AfterFetch::Recognise);
+        }
+        key
     }
 }

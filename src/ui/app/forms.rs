@@ -242,10 +242,11 @@ impl App {
 
     pub(super) fn select_scenario(&mut self, link: &Scope<App>, key: &str) {
         self.pause();
-        if scenarios::find(key)
-            .is_some_and(|s| !self.scenario_at_hand(link, s, fetch::AfterFetch::Select))
-        {
-            return;
+        if let Some(s) = scenarios::find(key) {
+            if !self.scenario_at_hand(link, s, fetch::AfterFetch::Select) {
+                self.picking = Some(s.key);
+                return;
+            }
         }
         match scenarios::find(key).map(|s| (s.key, s.parse())) {
             Some((key, Ok(s))) => match build(&s) {

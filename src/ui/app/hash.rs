@@ -48,7 +48,8 @@ impl App {
             ScenarioRef::Inline(s) => (None, (**s).clone()),
         };
         scenario.seed = link.seed;
-        let key = key.filter(|_| true);
+        // A whole scenario that is a shipped one unchanged: its link names it from now on.
+        let key = key.or_else(|| self.shipped_key(scope, &scenario));
         let sim = match Simulation::new(scenario.clone()) {
             Ok(s) => s,
             Err(e) => {

@@ -23,7 +23,8 @@ mod whatif;
 
 pub use msg::{Action, ConfigField, Dialog, Msg, UiState};
 
-use super::graph_model::{draws_runs, BundleScan, GraphScene};
+use super::bundle_model::BundleScan;
+use super::graph_model::{draws_runs, GraphScene};
 use super::inspector_model::InspectorView;
 use super::layout::{Layout, Screen};
 use super::narration::{self, Memo, Script};
@@ -120,6 +121,9 @@ pub struct App {
     undo: Option<(Vec<(SimTime, crate::sim::Input)>, super::run::Frame)>,
     graph_ref: NodeRef,
     select_ref: NodeRef,
+    /// The scenario picked while its file is being fetched: the picker shows it until the
+    /// file arrives (then it runs) or does not (then the picker goes back to the one on screen).
+    picking: Option<&'static str>,
     /// Watches the graph area's size (window resizes, the description opening): the layout
     /// follows it. Disconnected when the app goes away.
     resize_observer: Option<(web_sys::ResizeObserver, ResizeCallback)>,
@@ -234,6 +238,7 @@ impl App {
         self.graph = Rc::new(run.sim().graph().clone());
         self.layout = Rc::new(Layout::new(&self.graph, self.screen));
         self.scenario_key = key;
+        self.picking = None;
         self.base = Rc::new(scenario);
         let old = std::mem::replace(&mut self.run, run);
         self.ui.selected_task = None;
@@ -354,6 +359,7 @@ impl Component for App {
             undo: None,
             graph_ref: NodeRef::default(),
             select_ref: NodeRef::default(),
+            picking: None,
             resize_observer: None,
             #[cfg(feature = "whatif-ui")]
             whatif: whatif::WhatIf::default(),
@@ -386,12 +392,13 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
-        // An imported scenario is none of the shipped ones: the picker shows no choice.
-        if self.scenario_key.is_none() {
-            if let Some(sel) = self.select_ref.cast::<HtmlSelectElement>() {
-                if sel.selected_index() != -1 {
-                    sel.set_selected_index(-1);
-                }
+        // The picker shows the scenario on screen (or the one picked while it is fetched), not
+        // a choice whose fetch failed; an imported scenario is none of the shipped ones: no choice.
+        if let Some(sel) = self.select_ref.cast::<HtmlSelectElement>() {
+            match self.picking.or(self.scenario_key) {
+                Some(k) if sel.value() != k => sel.set_value(k),
+                None if sel.selected_index() != -1 => sel.set_selected_index(-1),
+                _ => {}
             }
         }
         if first_render {

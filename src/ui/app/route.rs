@@ -185,7 +185,7 @@ impl App {
                 Ok(s) => match build(&s) {
                     Ok(run) => {
                         self.pause();
-                        let key = scenarios::key_of(&s);
+                        let key = self.shipped_key(ctx.link(), &s);
                         self.install(key, s, run);
                         self.dialog = None;
                         self.error = None;
