@@ -125,9 +125,10 @@ impl Simulation {
         };
         self.route(t, &[record]);
         let task = &mut self.tasks[t.idx()];
-        task.state = OperatorState::Source {
-            offset: offset + n as u64,
-        };
+        // In place: assigning a whole new state would drop the old one first.
+        if let OperatorState::Source { offset: o } = &mut task.state {
+            *o = offset + n as u64;
+        }
         task.records_out += n as u64;
         // A source that fell behind (backpressure) does not catch up later, except for the
         // runs of one tick, which a tick's wake-up emits together.
