@@ -66,7 +66,13 @@ impl SeqSet {
             let hi = if w == w1 { last % 64 } else { 63 };
             let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
             let word = &mut self.words[w];
-            fresh += (mask & !*word).count_ones() as u64;
+            let new = mask & !*word;
+            // Usually none of them was there: no need to count bits.
+            fresh += if new == mask {
+                hi - lo + 1
+            } else {
+                new.count_ones() as u64
+            };
             *word |= mask;
         }
         // Only a change to the first word can fill it.

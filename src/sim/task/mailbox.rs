@@ -288,7 +288,7 @@ impl Simulation {
 
 /// Routes record runs over one forward or hash edge: the same channels and copy ids as
 /// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
-/// that stays the same).
+/// that stays the same, starting from the group's [`copy_hint`](crate::sim::graph::OutputGroup)).
 fn route_one_edge(
     group: &crate::sim::graph::OutputGroup,
     records: &[Record],
@@ -296,7 +296,7 @@ fn route_one_edge(
 ) {
     let n = group.channels.len() as u64;
     let hash = group.partitioning == Partitioning::Hash;
-    let mut copies: Option<(u32, u32)> = None;
+    let mut copies = group.copy_hint;
     pending.reserve(records.len());
     for record in records {
         let target = if hash {
@@ -304,13 +304,12 @@ fn route_one_edge(
         } else {
             0
         };
-        let copy = match copies {
-            Some((from, to)) if from == record.copy => to,
-            _ => {
-                let to = next_copy(record.copy, group.edge, 0);
-                copies = Some((record.copy, to));
-                to
-            }
+        let copy = if copies.0 == record.copy {
+            copies.1
+        } else {
+            let to = next_copy(record.copy, group.edge, 0);
+            copies = (record.copy, to);
+            to
         };
         pending.push_back((group.channels[target], Record { copy, ..*record }));
     }
