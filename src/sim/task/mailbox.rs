@@ -123,7 +123,9 @@ impl Simulation {
             key,
             n,
         };
-        self.route(t, &[record]);
+        if !self.write_direct(t, record) {
+            self.route(t, &[record]);
+        }
         let task = &mut self.tasks[t.idx()];
         // In place: assigning a whole new state would drop the old one first.
         if let OperatorState::Source { offset: o } = &mut task.state {
@@ -294,16 +296,10 @@ fn route_one_edge(
     records: &[Record],
     pending: &mut std::collections::VecDeque<(ChannelId, Record)>,
 ) {
-    let n = group.channels.len() as u64;
     let hash = group.partitioning == Partitioning::Hash;
     let mut copies = group.copy_hint;
     pending.reserve(records.len());
     for record in records {
-        let target = if hash {
-            (mix64(record.key as u64 ^ 0x5EED) % n) as usize
-        } else {
-            0
-        };
         let copy = if copies.0 == record.copy {
             copies.1
         } else {
@@ -311,6 +307,59 @@ fn route_one_edge(
             copies = (record.copy, to);
             to
         };
-        pending.push_back((group.channels[target], Record { copy, ..*record }));
+        let c = one_edge_channel(group, hash, record);
+        pending.push_back((c, Record { copy, ..*record }));
+    }
+}
+
+/// The channel of a forward or hash edge (`hash`) a record run goes to.
+#[inline(always)]
+fn one_edge_channel(
+    group: &crate::sim::graph::OutputGroup,
+    hash: bool,
+    record: &Record,
+) -> ChannelId {
+    let target = if hash {
+        (mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64) as usize
+    } else {
+        0
+    };
+    group.channels[target]
+}
+
+impl Simulation {
+    /// Writes one record run of subtask `t` straight into its channel when that is all that
+    /// [`Simulation::route`] then [`Simulation::flush_output`] would do: one forward or hash
+    /// edge, no output pending or waited for, room in the channel. Returns false, having done
+    /// nothing, otherwise.
+    pub(super) fn write_direct(&mut self, t: SubtaskId, record: Record) -> bool {
+        let task = &self.tasks[t.idx()];
+        if !task.pending_output.is_empty()
+            || task.backpressured
+            || task.backpressured_since.is_some()
+        {
+            return false;
+        }
+        let graph = &*self.graph;
+        let [group] = &graph.subtasks[t.idx()].outputs[..] else {
+            return false;
+        };
+        let hash = match group.partitioning {
+            Partitioning::Forward => false,
+            Partitioning::Hash => true,
+            _ => return false,
+        };
+        let c = one_edge_channel(group, hash, &record);
+        if self.channels[c.idx()].is_full() {
+            return false;
+        }
+        let copy = if group.copy_hint.0 == record.copy {
+            group.copy_hint.1
+        } else {
+            next_copy(record.copy, group.edge, 0)
+        };
+        let bytes = self.write_record(t, c, Record { copy, ..record });
+        self.tasks[t.idx()].bytes_out += bytes;
+        true
     }
 }
