@@ -244,18 +244,18 @@ impl Simulation {
                 p.snapshot.metrics.persisted_data += b.bytes;
             }
         }
-        for r in &b.records {
-            match &mut task.state {
-                OperatorState::Keyed { keys, count } => {
+        match &mut task.state {
+            OperatorState::Keyed { keys, count } => {
+                for r in &b.records {
                     let (w, bit) = ((r.key / 64) as usize, r.key % 64);
                     if w < keys.len() && keys[w] & (1 << bit) == 0 {
                         Rc::make_mut(keys)[w] |= 1 << bit;
                         *count += 1;
                     }
                 }
-                OperatorState::Sink { open, .. } => open.push(*r),
-                _ => {}
             }
+            OperatorState::Sink { open, .. } => open.extend_from_slice(&b.records),
+            _ => {}
         }
         let d = SimDuration(per_record.0.saturating_mul(count));
         task.busy_until = task.busy_until.max(self.now).plus(d);
