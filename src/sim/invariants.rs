@@ -382,17 +382,24 @@ impl InvariantChecker {
         }
     }
 
+    #[inline(always)]
     pub fn on_record_delivered(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
         let words = &self.blocked[t.idx()];
         if words
             .get(input.idx() / 64)
             .is_some_and(|w| w & (1 << (input.idx() % 64)) != 0)
         {
-            self.violate(format!(
-                "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
-                t.0
-            ));
+            self.record_past_barrier(t, input, at);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_past_barrier(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
+        self.violate(format!(
+            "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
+            t.0
+        ));
     }
 
     pub fn on_alignment_end(&mut self, t: SubtaskId) {
