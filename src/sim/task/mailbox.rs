@@ -42,7 +42,9 @@ impl Simulation {
                 return;
             }
             self.process_priority_events(t);
-            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && (is_source || !self.may_take_next_buffer(t))
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -58,7 +60,9 @@ impl Simulation {
             if !progressed {
                 return;
             }
-            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && (is_source || !self.may_take_next_buffer(t))
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -71,12 +75,10 @@ impl Simulation {
     /// current work, when that buffer has already arrived and the busy time still ahead is at
     /// most [`BATCH_WINDOW`] (not in a synchronous snapshot, never past an event: a barrier is
     /// always taken at its own time). This bounds the events per buffer; its outputs are written
-    /// up to `BATCH_WINDOW` early (docs/model.md).
+    /// up to `BATCH_WINDOW` early (docs/model.md). Never for a source (its caller knows).
     fn may_take_next_buffer(&mut self, t: SubtaskId) -> bool {
         let task = &self.tasks[t.idx()];
-        if task.busy_until.0.saturating_sub(self.now.0) > BATCH_WINDOW.0
-            || task.in_sync().is_some()
-            || self.graph.operator_of(t).kind == OperatorKind::Source
+        if task.busy_until.0.saturating_sub(self.now.0) > BATCH_WINDOW.0 || task.in_sync().is_some()
         {
             return false;
         }
