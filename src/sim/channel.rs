@@ -180,6 +180,7 @@ impl Channel {
     /// Writes a record run into the current segment. Returns true when the segment is now full
     /// and must be finished ([`Channel::finish`]). Writing past the capacity happens only with an
     /// overdraft (flushing output before an unaligned snapshot).
+    #[inline(always)]
     pub fn write(&mut self, r: Record, bytes: u64) -> bool {
         self.building.records.push(r);
         self.building.bytes += bytes;

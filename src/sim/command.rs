@@ -33,7 +33,8 @@ pub enum Stat {
     Subtask {
         id: CheckpointId,
         task: SubtaskId,
-        metrics: SubtaskMetrics,
+        /// Boxed: the largest field of a command otherwise (see [`Command::Ack`]).
+        metrics: Box<SubtaskMetrics>,
         acknowledged: usize,
     },
     Completed(CheckpointId),
@@ -94,9 +95,11 @@ pub enum Command {
         id: CheckpointId,
     },
     /// acknowledgeCheckpoint RPC from a subtask to the coordinator.
+    /// (The snapshot is shared with the ack event; an `Rc` keeps every command small, so
+    /// recording and applying one moves few bytes.)
     Ack {
         task: SubtaskId,
-        snapshot: SubtaskSnapshot,
+        snapshot: Rc<SubtaskSnapshot>,
     },
     /// declineCheckpoint RPC from a subtask to the coordinator.
     Decline {
@@ -127,6 +130,11 @@ pub enum Command {
     Unblock {
         task: SubtaskId,
         input: InputIndex,
+    },
+    /// Release every blocked input of `task`, in input order (one command instead of one
+    /// `Unblock` per input: the same effect, in the same order).
+    UnblockAll {
+        task: SubtaskId,
     },
     /// The subtask's alignment is over (for the invariant checker).
     AlignmentEnd {

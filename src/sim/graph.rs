@@ -5,6 +5,7 @@
 
 use super::ids::{ChannelId, InputIndex, OperatorId, SimDuration, SubtaskId};
 use super::scenario::{OperatorKind, Partitioning, Scenario};
+use super::task::next_copy;
 
 /// Most record runs a source subtask emits per second: above this rate one run carries several
 /// records (consecutive numbers, one key), so that a run's cost does not grow with the rate.
@@ -36,6 +37,10 @@ pub struct OutputGroup {
     /// The channels of this edge from this subtask, indexed by target subtask index
     /// (forward: the single channel to the same index).
     pub channels: Vec<ChannelId>,
+    /// A copy id the records this subtask emits usually carry (those of its operator's first
+    /// lineage from a source) and the copy id they get along this edge (target 0): routing
+    /// reuses it instead of mixing the same ids again for every buffer.
+    pub copy_hint: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +143,7 @@ impl ExecutionGraph {
                     edge: e as u32,
                     partitioning: edge.partitioning,
                     channels: Vec::new(),
+                    copy_hint: (0, next_copy(0, e as u32, 0)),
                 };
                 let targets: Vec<u32> = if edge.partitioning == Partitioning::Forward {
                     vec![i]
@@ -159,6 +165,25 @@ impl ExecutionGraph {
                     group.channels.push(id);
                 }
                 subtasks[producer.idx()].outputs.push(group);
+            }
+        }
+        // The copy id of each operator's first lineage from a source, for the routing hints.
+        let mut copy_in: Vec<Option<u32>> = operators
+            .iter()
+            .map(|o| (o.kind == OperatorKind::Source).then_some(0))
+            .collect();
+        for _ in 0..operators.len() {
+            for (e, (from, to, _)) in edges.iter().enumerate() {
+                if let (Some(c), None) = (copy_in[from.idx()], copy_in[to.idx()]) {
+                    copy_in[to.idx()] = Some(next_copy(c, e as u32, 0));
+                }
+            }
+        }
+        for st in subtasks.iter_mut() {
+            if let Some(c) = copy_in[st.op.idx()] {
+                for g in st.outputs.iter_mut() {
+                    g.copy_hint = (c, next_copy(c, g.edge, 0));
+                }
             }
         }
         // Regions: union-find over channels.

@@ -66,7 +66,13 @@ impl SeqSet {
             let hi = if w == w1 { last % 64 } else { 63 };
             let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
             let word = &mut self.words[w];
-            fresh += (mask & !*word).count_ones() as u64;
+            let new = mask & !*word;
+            // Usually none of them was there: no need to count bits.
+            fresh += if new == mask {
+                hi - lo + 1
+            } else {
+                new.count_ones() as u64
+            };
             *word |= mask;
         }
         // Only a change to the first word can fill it.
@@ -376,17 +382,24 @@ impl InvariantChecker {
         }
     }
 
+    #[inline(always)]
     pub fn on_record_delivered(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
         let words = &self.blocked[t.idx()];
         if words
             .get(input.idx() / 64)
             .is_some_and(|w| w & (1 << (input.idx() % 64)) != 0)
         {
-            self.violate(format!(
-                "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
-                t.0
-            ));
+            self.record_past_barrier(t, input, at);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_past_barrier(&mut self, t: SubtaskId, input: InputIndex, at: SimTime) {
+        self.violate(format!(
+            "subtask {} consumed a record past a barrier on input {input} before alignment ended (at {at})",
+            t.0
+        ));
     }
 
     pub fn on_alignment_end(&mut self, t: SubtaskId) {

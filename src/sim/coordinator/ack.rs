@@ -52,7 +52,7 @@ impl Coordinator {
                 out.stat(Stat::Subtask {
                     id,
                     task: t,
-                    metrics: snapshot.metrics,
+                    metrics: Box::new(snapshot.metrics),
                     acknowledged: acked,
                 });
                 out.log(

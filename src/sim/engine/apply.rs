@@ -5,7 +5,7 @@
 use crate::sim::command::{Check, Command, Stat};
 use crate::sim::events::Event;
 use crate::sim::failover::FailoverInput;
-use crate::sim::ids::{CheckpointId, SimTime, SubtaskId};
+use crate::sim::ids::{CheckpointId, InputIndex, SimTime, SubtaskId};
 use crate::sim::snapshot::SubtaskSnapshot;
 use crate::sim::task::TaskStatus;
 use crate::sim::{FailureReason, RpcInFlight, RpcKind, Simulation};
@@ -49,11 +49,10 @@ impl Simulation {
                     self.channels[c.idx()].blocked = true;
                     self.checks.on_channel_blocked(task, input, id);
                 }
-                Command::Unblock { task, input } => {
-                    let c = self.graph.subtasks[task.idx()].inputs[input.idx()];
-                    if self.channels[c.idx()].blocked {
-                        self.channels[c.idx()].blocked = false;
-                        self.gates[task.idx()].unblock(input, self.now);
+                Command::Unblock { task, input } => self.unblock(task, input),
+                Command::UnblockAll { task } => {
+                    for i in 0..self.graph.subtasks[task.idx()].inputs.len() {
+                        self.unblock(task, InputIndex(i as u32));
                     }
                 }
                 Command::AlignmentEnd { task } => self.checks.on_alignment_end(task),
@@ -134,6 +133,15 @@ impl Simulation {
         }
     }
 
+    /// Releases input `input` of `task` if it is blocked.
+    fn unblock(&mut self, task: SubtaskId, input: InputIndex) {
+        let c = self.graph.subtasks[task.idx()].inputs[input.idx()];
+        if self.channels[c.idx()].blocked {
+            self.channels[c.idx()].blocked = false;
+            self.gates[task.idx()].unblock(input, self.now);
+        }
+    }
+
     fn apply_stat(&mut self, s: Stat) {
         let now = self.now;
         match s {
@@ -159,7 +167,7 @@ impl Simulation {
     }
 
     /// A subtask sends its acknowledgement (it arrives after the RPC latency).
-    pub(crate) fn send_ack(&mut self, t: SubtaskId, snapshot: SubtaskSnapshot) {
+    pub(crate) fn send_ack(&mut self, t: SubtaskId, snapshot: Rc<SubtaskSnapshot>) {
         let attempt = self.tasks[t.idx()].attempt;
         let id = snapshot.id;
         let at = self.now.plus(self.rpc_latency);
@@ -171,7 +179,7 @@ impl Simulation {
                 task: t,
                 attempt,
                 id,
-                snapshot: Rc::new(snapshot),
+                snapshot,
             },
         );
     }

@@ -374,12 +374,7 @@ fn persist_overtaken(
 /// Releases every blocked input (alignment over or given up) and resumes the main loop.
 pub(super) fn release_inputs(task: &Task, ctx: &TaskContext, out: &mut Out) {
     let t = task.id;
-    for i in 0..ctx.graph.subtasks[t.idx()].inputs.len() {
-        out.push(Command::Unblock {
-            task: t,
-            input: InputIndex(i as u32),
-        });
-    }
+    out.push(Command::UnblockAll { task: t });
     out.push(Command::AlignmentEnd { task: t });
     out.push(Command::Wake {
         task: t,

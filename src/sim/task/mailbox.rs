@@ -42,7 +42,9 @@ impl Simulation {
                 return;
             }
             self.process_priority_events(t);
-            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && (is_source || !self.may_take_next_buffer(t))
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -58,7 +60,9 @@ impl Simulation {
             if !progressed {
                 return;
             }
-            if self.now < self.tasks[t.idx()].busy_until && !self.may_take_next_buffer(t) {
+            if self.now < self.tasks[t.idx()].busy_until
+                && (is_source || !self.may_take_next_buffer(t))
+            {
                 let at = self.tasks[t.idx()].busy_until;
                 self.wake(t, at);
                 return;
@@ -71,12 +75,10 @@ impl Simulation {
     /// current work, when that buffer has already arrived and the busy time still ahead is at
     /// most [`BATCH_WINDOW`] (not in a synchronous snapshot, never past an event: a barrier is
     /// always taken at its own time). This bounds the events per buffer; its outputs are written
-    /// up to `BATCH_WINDOW` early (docs/model.md).
+    /// up to `BATCH_WINDOW` early (docs/model.md). Never for a source (its caller knows).
     fn may_take_next_buffer(&mut self, t: SubtaskId) -> bool {
         let task = &self.tasks[t.idx()];
-        if task.busy_until.0.saturating_sub(self.now.0) > BATCH_WINDOW.0
-            || task.in_sync().is_some()
-            || self.graph.operator_of(t).kind == OperatorKind::Source
+        if task.busy_until.0.saturating_sub(self.now.0) > BATCH_WINDOW.0 || task.in_sync().is_some()
         {
             return false;
         }
@@ -123,11 +125,14 @@ impl Simulation {
             key,
             n,
         };
-        self.route(t, &[record]);
+        if !self.write_direct(t, record) {
+            self.route(t, &[record]);
+        }
         let task = &mut self.tasks[t.idx()];
-        task.state = OperatorState::Source {
-            offset: offset + n as u64,
-        };
+        // In place: assigning a whole new state would drop the old one first.
+        if let OperatorState::Source { offset: o } = &mut task.state {
+            *o = offset + n as u64;
+        }
         task.records_out += n as u64;
         // A source that fell behind (backpressure) does not catch up later, except for the
         // runs of one tick, which a tick's wake-up emits together.
@@ -241,18 +246,18 @@ impl Simulation {
                 p.snapshot.metrics.persisted_data += b.bytes;
             }
         }
-        for r in &b.records {
-            match &mut task.state {
-                OperatorState::Keyed { keys, count } => {
+        match &mut task.state {
+            OperatorState::Keyed { keys, count } => {
+                for r in &b.records {
                     let (w, bit) = ((r.key / 64) as usize, r.key % 64);
                     if w < keys.len() && keys[w] & (1 << bit) == 0 {
                         Rc::make_mut(keys)[w] |= 1 << bit;
                         *count += 1;
                     }
                 }
-                OperatorState::Sink { open, .. } => open.push(*r),
-                _ => {}
             }
+            OperatorState::Sink { open, .. } => open.extend_from_slice(&b.records),
+            _ => {}
         }
         let d = SimDuration(per_record.0.saturating_mul(count));
         task.busy_until = task.busy_until.max(self.now).plus(d);
@@ -287,30 +292,76 @@ impl Simulation {
 
 /// Routes record runs over one forward or hash edge: the same channels and copy ids as
 /// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
-/// that stays the same).
+/// that stays the same, starting from the group's [`copy_hint`](crate::sim::graph::OutputGroup)).
 fn route_one_edge(
     group: &crate::sim::graph::OutputGroup,
     records: &[Record],
     pending: &mut std::collections::VecDeque<(ChannelId, Record)>,
 ) {
-    let n = group.channels.len() as u64;
     let hash = group.partitioning == Partitioning::Hash;
-    let mut copies: Option<(u32, u32)> = None;
+    let mut copies = group.copy_hint;
     pending.reserve(records.len());
     for record in records {
-        let target = if hash {
-            (mix64(record.key as u64 ^ 0x5EED) % n) as usize
+        let copy = if copies.0 == record.copy {
+            copies.1
         } else {
-            0
+            let to = next_copy(record.copy, group.edge, 0);
+            copies = (record.copy, to);
+            to
         };
-        let copy = match copies {
-            Some((from, to)) if from == record.copy => to,
-            _ => {
-                let to = next_copy(record.copy, group.edge, 0);
-                copies = Some((record.copy, to));
-                to
-            }
+        let c = one_edge_channel(group, hash, record);
+        pending.push_back((c, Record { copy, ..*record }));
+    }
+}
+
+/// The channel of a forward or hash edge (`hash`) a record run goes to.
+#[inline(always)]
+fn one_edge_channel(
+    group: &crate::sim::graph::OutputGroup,
+    hash: bool,
+    record: &Record,
+) -> ChannelId {
+    let target = if hash {
+        (mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64) as usize
+    } else {
+        0
+    };
+    group.channels[target]
+}
+
+impl Simulation {
+    /// Writes one record run of subtask `t` straight into its channel when that is all that
+    /// [`Simulation::route`] then [`Simulation::flush_output`] would do: one forward or hash
+    /// edge, no output pending or waited for, room in the channel. Returns false, having done
+    /// nothing, otherwise.
+    pub(super) fn write_direct(&mut self, t: SubtaskId, record: Record) -> bool {
+        let task = &self.tasks[t.idx()];
+        if !task.pending_output.is_empty()
+            || task.backpressured
+            || task.backpressured_since.is_some()
+        {
+            return false;
+        }
+        let graph = &*self.graph;
+        let [group] = &graph.subtasks[t.idx()].outputs[..] else {
+            return false;
         };
-        pending.push_back((group.channels[target], Record { copy, ..*record }));
+        let hash = match group.partitioning {
+            Partitioning::Forward => false,
+            Partitioning::Hash => true,
+            _ => return false,
+        };
+        let c = one_edge_channel(group, hash, &record);
+        if self.channels[c.idx()].is_full() {
+            return false;
+        }
+        let copy = if group.copy_hint.0 == record.copy {
+            group.copy_hint.1
+        } else {
+            next_copy(record.copy, group.edge, 0)
+        };
+        let bytes = self.write_record(t, c, Record { copy, ..record });
+        self.tasks[t.idx()].bytes_out += bytes;
+        true
     }
 }

@@ -408,8 +408,7 @@ impl Simulation {
         }
         task.wake_at = Some(at);
         let attempt = task.attempt;
-        self.queue
-            .schedule(at, Event::TaskWake { task: t, attempt });
+        self.queue.schedule_wake(at, t, attempt);
     }
 
     fn processing_time(&self, t: SubtaskId, base: SimDuration) -> SimDuration {

@@ -7,7 +7,7 @@
 //! an aligned barrier queued in a channel promoted to the priority lane when its alignment
 //! timeout runs out.
 
-use crate::sim::channel::{Barrier, Item};
+use crate::sim::channel::{Barrier, Item, Record};
 use crate::sim::events::Event;
 use crate::sim::ids::{ChannelId, CheckpointId, SimTime, SubtaskId};
 use crate::sim::scenario::CheckpointingMode;
@@ -31,7 +31,6 @@ impl Simulation {
 
     #[inline(never)]
     fn write_pending_output(&mut self, t: SubtaskId, overdraft: bool) -> bool {
-        let record_bytes = self.record_bytes;
         // Taken out while writing (sending a buffer never looks at the producer's output).
         let mut pending = std::mem::take(&mut self.tasks[t.idx()].pending_output);
         let mut bytes_out = 0;
@@ -43,18 +42,8 @@ impl Simulation {
                 blocked = true;
                 break;
             }
-            let was_empty = ch.building.records.is_empty();
-            let bytes = record.n as u64 * record_bytes;
-            let full = ch.write(record, bytes);
             pending.pop_front();
-            bytes_out += bytes;
-            if full {
-                self.finish_buffer(c);
-            } else if self.flush_every_record {
-                self.flush_buffer(c);
-            } else if was_empty {
-                self.tasks[t.idx()].dirty_outputs.push(c);
-            }
+            bytes_out += self.write_record(t, c, record);
         }
         let now = self.now;
         let task = &mut self.tasks[t.idx()];
@@ -70,6 +59,24 @@ impl Simulation {
             task.backpressured_us += now.0.saturating_sub(since.0);
         }
         true
+    }
+
+    /// Writes a record run of subtask `t` into channel `c` (which has room, or takes an
+    /// overdraft): a full buffer is sent, so is every record with a buffer timeout of 0, and a
+    /// buffer that starts filling is left to the output flusher. Returns the bytes written.
+    #[inline(always)]
+    pub(crate) fn write_record(&mut self, t: SubtaskId, c: ChannelId, record: Record) -> u64 {
+        let ch = &mut self.channels[c.idx()];
+        let was_empty = ch.building.records.is_empty();
+        let bytes = record.n as u64 * self.record_bytes;
+        if ch.write(record, bytes) {
+            self.finish_buffer(c);
+        } else if self.flush_every_record {
+            self.flush_buffer(c);
+        } else if was_empty {
+            self.tasks[t.idx()].dirty_outputs.push(c);
+        }
+        bytes
     }
 
     /// Sends the buffer being filled in channel `c`, if it holds anything, and tells the

@@ -326,7 +326,7 @@ pub(super) fn try_ack(task: &mut Task, id: CheckpointId, ctx: &TaskContext, out:
     }
     out.push(Command::Ack {
         task: task.id,
-        snapshot: p.snapshot,
+        snapshot: Rc::new(p.snapshot),
     });
 }
 
