@@ -51,6 +51,17 @@ macro_rules! invalid {
 }
 
 #[test]
+fn a_production_shape_of_parallelism_512_is_valid() {
+    // source -hash-> keyed -forward-> map -hash-> sink, 512 each: 2,048 subtasks, 524,800 channels.
+    let mut s: Scenario =
+        Scenario::from_json(include_str!("../static/scenarios/bench-production.json")).unwrap();
+    for op in &mut s.job.operators {
+        op.parallelism = 512;
+    }
+    s.validate().unwrap();
+}
+
+#[test]
 fn the_base_scenario_is_valid() {
     assert_eq!(pipeline().validate(), Ok(()));
     assert_eq!(two_tasks().validate(), Ok(()));

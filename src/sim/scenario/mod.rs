@@ -25,8 +25,9 @@ use std::fmt;
 pub const MAX_PARALLELISM: u32 = 32_768;
 /// Most subtasks a run may have (what a browser tab can animate and hold).
 pub const MAX_SUBTASKS: u64 = 20_000;
-/// Most channels a run may have.
-pub const MAX_CHANNELS: u64 = 250_000;
+/// Most channels a run may have (a job of four vertices of parallelism 512 with two all-to-all
+/// edges has 524,800: about 410 MB natively).
+pub const MAX_CHANNELS: u64 = 600_000;
 /// Longest run or span of simulated time accepted, in ms (about 31 years).
 pub const MAX_TIME_MS: u64 = 1_000_000_000_000;
 /// Flink rejects checkpoint intervals below this many ms.
