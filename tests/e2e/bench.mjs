@@ -10,7 +10,8 @@
 //  - criterion: ns per ack when the coordinator collects one checkpoint from 10,000 subtasks;
 //  - what if (tests/e2e/whatif-bench.mjs): a 6-variant sweep of 10 min of bench-large in Web
 //    Workers, and the frame time of a lesson playing meanwhile.
-// BENCH_ONLY=phase,phase... runs only those phases (native, scaling, production-native, wasm,
+// BENCH_ONLY=phase,phase... runs only those phases (native, scaling, production-native,
+// production-shapes, wasm,
 // first-graph, frames, frames-SCENARIO, paused, scrub, heap, production-heap, whatif) and writes
 // target/bench/report-only.json instead of report.json; e.g. BENCH_ONLY=frames-bench-production,production-heap.
 import { spawnSync } from "node:child_process";
@@ -102,6 +103,41 @@ if (want("production-native")) {
     duplicates: rep.barrierscope.exactly_once.duplicates,
     lost: rep.barrierscope.exactly_once.lost,
   };
+}
+
+// ---- production shapes other than bench-production: other parallelisms and rates, 60 simulated
+// seconds each with one task failure at 30 s; how much faster than real time, and whether the
+// sources emitted their rate and exactly-once held ----
+report.shapes = [];
+for (const [p, rate] of want("production-shapes") ? [[128, 40000], [200, 12800], [384, 8000], [512, 5000]] : []) {
+  const sc = JSON.parse(scenarioText("bench-production"));
+  sc.name = `production-p${p}-r${rate}`;
+  sc.duration_ms = 60000;
+  for (const op of sc.job.operators) {
+    op.parallelism = p;
+    if (op.kind === "source") op.records_per_sec = rate;
+  }
+  sc.faults = [{ at_ms: 30000, kind: "kill", task: `map#${Math.floor(p / 3)}` }];
+  const file = path.join(OUT, `${sc.name}.json`);
+  writeFileSync(file, JSON.stringify(sc));
+  const run = spawnSync(RUNNER, [file, "--stats"], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
+  if (run.status !== 0) throw new Error(`${sc.name}: the runner failed: ${run.stderr}`);
+  const st = JSON.parse(run.stderr.toString().trim().split("\n").pop());
+  const rep = JSON.parse(run.stdout.toString());
+  const src = rep.barrierscope.vertices.find((v) => v.asked_records_per_second);
+  report.shapes.push({
+    parallelism: p,
+    rate,
+    channels: 2 * p * p + p,
+    wall_s: st.wall_s,
+    faster_than_real_time: 60 / st.wall_s,
+    events: st.events,
+    peak_rss_mb: st.peak_rss_kib ? st.peak_rss_kib / 1024 : null,
+    source_write_records_per_s: src?.numRecordsOutPerSecond ?? null,
+    source_asked_records_per_s: src?.asked_records_per_second ?? null,
+    duplicates: rep.barrierscope.exactly_once.duplicates,
+    lost: rep.barrierscope.exactly_once.lost,
+  });
 }
 
 // ---- bundle ----
@@ -391,6 +427,9 @@ rows.push(["bundle wasm+js+css raw / gzipped (KB)", `${f(report.bundle.raw_bytes
   rows.push(["  frame interval p95 during / alone (ms)", q.frame_interval_ms ? `${f(q.frame_interval_ms.p95, 1)} / ${f(q.without_sweep.frame_interval_ms.p95, 1)}` : "n/a", "display: 16.7 at 60 Hz"]);
 }
 rows.push(["coordinator, ns per ack at 10,000 subtasks", f(report.coordinator.ns_per_ack, 1), "<= 100"]);
+for (const v of report.shapes ?? []) {
+  rows.push([`production shape p ${v.parallelism} (${v.channels} channels), ${v.rate} records/s per source subtask, 60 s: wall s, x real time, write-records / asked, duplicates / lost, peak MB`, `${f(v.wall_s, 1)}, ${f(v.faster_than_real_time, 1)}x, ${f(v.source_write_records_per_s, 0)} / ${f(v.source_asked_records_per_s, 0)}, ${v.duplicates} / ${v.lost}, ${f(v.peak_rss_mb, 0)}`, ">= 10x, equal, 0 / 0"]);
+}
 for (const [k, v] of Object.entries(report.scaling ?? {})) {
   rows.push([`scaling: bench-large ${k} (p ${v.parallelism}, ${v.channels} channels), 60 s`, `${f(v.wall_s, 2)} s, ${f(v.ns_per_record, 0)} ns/record`, "linear"]);
 }
