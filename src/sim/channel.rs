@@ -207,8 +207,6 @@ pub struct Channel {
     pub producer_waiting: bool,
     /// Records ever written into this channel (runs expanded).
     pub total_records: u64,
-    /// Bytes ever written into this channel.
-    pub total_bytes: u64,
 }
 
 impl Channel {
@@ -252,7 +250,6 @@ impl Channel {
         self.building.records.push(r, pool);
         self.building.bytes += bytes;
         self.total_records += r.n as u64;
-        self.total_bytes += bytes;
         self.segment_flushed + self.building.bytes >= self.buffer_size
     }
 
