@@ -62,7 +62,7 @@ pub struct Barrier {
 /// writing into the same segment; the segment is free again once its last slice is consumed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Buffer {
-    pub records: Vec<Record>,
+    pub records: Runs,
     /// Bytes of data in it (`records` times the record size).
     pub bytes: u64,
     /// The last slice of its segment (the segment was finished: full, or before an event).
@@ -75,6 +75,68 @@ impl Buffer {
         self.records.iter().map(|r| r.n as u64).sum()
     }
 }
+
+/// The record runs of a buffer, in order. Most buffers carry one run (a flush of a hash
+/// channel), which is kept in place: reading it needs no second memory load, and it needs no
+/// list. Only a matter of speed: it reads as a slice of runs whatever its form.
+#[derive(Debug, Clone, Default)]
+pub enum Runs {
+    #[default]
+    Empty,
+    One(Record),
+    Many(Vec<Record>),
+}
+
+impl Runs {
+    /// Appends a run; a second one moves the runs to a list from `pool`.
+    #[inline(always)]
+    pub fn push(&mut self, r: Record, pool: &mut RecordPool) {
+        match self {
+            Runs::Empty => *self = Runs::One(r),
+            Runs::Many(v) => v.push(r),
+            Runs::One(first) => {
+                let mut v = pool.take(8);
+                v.push(*first);
+                v.push(r);
+                *self = Runs::Many(v);
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Runs {
+    type Target = [Record];
+    #[inline(always)]
+    fn deref(&self) -> &[Record] {
+        match self {
+            Runs::Empty => &[],
+            Runs::One(r) => std::slice::from_ref(r),
+            Runs::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Runs {
+    type Item = &'a Record;
+    type IntoIter = std::slice::Iter<'a, Record>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<Record>> for Runs {
+    fn from(v: Vec<Record>) -> Runs {
+        Runs::Many(v)
+    }
+}
+
+impl PartialEq for Runs {
+    fn eq(&self, other: &Runs) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Runs {}
 
 /// Record lists of consumed buffers, kept for new ones: a buffer's list is reused instead of
 /// allocated. Only saves allocations; what a run does never depends on it.
@@ -90,11 +152,13 @@ impl RecordPool {
         self.0.pop().unwrap_or_else(|| Vec::with_capacity(room))
     }
 
-    /// Keeps `records`' allocation for a later buffer.
-    pub fn give(&mut self, mut records: Vec<Record>) {
-        if records.capacity() > 0 && self.0.len() < Self::MAX {
-            records.clear();
-            self.0.push(records);
+    /// Keeps the list of `records`, if it has one, for a later buffer.
+    pub fn give(&mut self, records: Runs) {
+        if let Runs::Many(mut records) = records {
+            if records.capacity() > 0 && self.0.len() < Self::MAX {
+                records.clear();
+                self.0.push(records);
+            }
         }
     }
 }
@@ -143,8 +207,6 @@ pub struct Channel {
     pub producer_waiting: bool,
     /// Records ever written into this channel (runs expanded).
     pub total_records: u64,
-    /// Bytes ever written into this channel.
-    pub total_bytes: u64,
 }
 
 impl Channel {
@@ -157,17 +219,20 @@ impl Channel {
     }
 
     /// The producer's current segment holds data (written, or sent as slices not all consumed).
+    #[inline(always)]
     fn segment_open(&self) -> bool {
         !self.building.records.is_empty() || self.segment_flushed > 0
     }
 
     /// The producer may write a record: its current segment has room, or a new segment can be
     /// had.
+    #[inline(always)]
     pub fn has_space(&self) -> bool {
         self.segment_open() || self.buffers < self.capacity
     }
 
     /// Every buffer is taken: a producer with more to write waits.
+    #[inline(always)]
     pub fn is_full(&self) -> bool {
         !self.has_space()
     }
@@ -181,17 +246,16 @@ impl Channel {
     /// and must be finished ([`Channel::finish`]). Writing past the capacity happens only with an
     /// overdraft (flushing output before an unaligned snapshot).
     #[inline(always)]
-    pub fn write(&mut self, r: Record, bytes: u64) -> bool {
-        self.building.records.push(r);
+    pub fn write(&mut self, r: Record, bytes: u64, pool: &mut RecordPool) -> bool {
+        self.building.records.push(r, pool);
         self.building.bytes += bytes;
         self.total_records += r.n as u64;
-        self.total_bytes += bytes;
         self.segment_flushed + self.building.bytes >= self.buffer_size
     }
 
     /// Finishes the current segment (full, or before an event): what was written since the last
     /// flush is sent as its last slice. Returns whether an item was queued.
-    pub fn finish(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
+    pub fn finish(&mut self, now: SimTime, visible_at: SimTime) -> bool {
         if !self.segment_open() {
             return false;
         }
@@ -214,7 +278,7 @@ impl Channel {
             }
             return false;
         }
-        let mut b = self.take_building(pool);
+        let mut b = self.take_building();
         b.ends_segment = true;
         self.current_slices = 0;
         self.buffers += 1;
@@ -224,28 +288,20 @@ impl Channel {
 
     /// The output flusher: sends what was written since the last flush as a slice; the
     /// producer goes on writing into the same segment. Returns whether an item was queued.
-    pub fn flush(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
+    pub fn flush(&mut self, now: SimTime, visible_at: SimTime) -> bool {
         if self.building.records.is_empty() {
             return false;
         }
-        let b = self.take_building(pool);
+        let b = self.take_building();
         self.segment_flushed += b.bytes;
         self.current_slices += 1;
         self.enqueue(b, now, visible_at);
         true
     }
 
-    /// Takes what was written since the last flush; the next one starts with a list from
-    /// `pool`, or room for as many record runs (one allocation instead of a few growths).
-    fn take_building(&mut self, pool: &mut RecordPool) -> Buffer {
-        let room = self.building.records.len();
-        std::mem::replace(
-            &mut self.building,
-            Buffer {
-                records: pool.take(room),
-                ..Buffer::default()
-            },
-        )
+    /// Takes what was written since the last flush; the next one starts empty.
+    fn take_building(&mut self) -> Buffer {
+        std::mem::take(&mut self.building)
     }
 
     fn enqueue(&mut self, b: Buffer, now: SimTime, visible_at: SimTime) {
@@ -282,6 +338,7 @@ impl Channel {
     }
 
     /// Removes the head of the regular queue.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<InFlight> {
         let f = self.queue.pop_front()?;
         if let Item::Buffer(b) = &f.item {
@@ -386,31 +443,46 @@ mod tests {
     }
 
     #[test]
+    fn runs_read_in_order_kept_in_place_or_in_a_pooled_list() {
+        let mut pool = RecordPool::default();
+        let mut runs = Runs::default();
+        assert!(runs.is_empty());
+        runs.push(rec(0), &mut pool);
+        assert!(matches!(runs, Runs::One(_)), "one run needs no list");
+        runs.push(rec(1), &mut pool);
+        runs.push(rec(2), &mut pool);
+        assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(runs, Runs::from(vec![rec(0), rec(1), rec(2)]));
+        pool.give(runs);
+        let mut again = Runs::default();
+        again.push(rec(3), &mut pool);
+        again.push(rec(4), &mut pool);
+        assert_eq!(again[..], [rec(3), rec(4)], "a reused list starts empty");
+    }
+
+    #[test]
     fn records_fill_a_buffer_that_is_sent_when_full() {
         let mut c = Channel::new(2, 300);
-        assert!(!c.write(rec(0), 100));
-        assert!(!c.write(rec(1), 100));
-        assert!(c.write(rec(2), 100));
-        assert!(c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()));
+        assert!(!c.write(rec(0), 100, &mut RecordPool::default()));
+        assert!(!c.write(rec(1), 100, &mut RecordPool::default()));
+        assert!(c.write(rec(2), 100, &mut RecordPool::default()));
+        assert!(c.finish(SimTime(0), SimTime(1)));
         assert_eq!(c.buffers, 1);
         assert_eq!(c.queued_record_count(), 3);
-        assert!(
-            !c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()),
-            "nothing left to send"
-        );
+        assert!(!c.finish(SimTime(0), SimTime(1)), "nothing left to send");
     }
 
     #[test]
     fn capacity_counts_the_buffer_being_filled_and_events_take_none() {
         let mut c = Channel::new(2, 100);
-        c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        c.write(rec(0), 100, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
         c.push(Item::Barrier(barrier(1)), SimTime(0), SimTime(1));
         assert!(c.has_space());
-        c.write(rec(1), 50);
+        c.write(rec(1), 50, &mut RecordPool::default());
         assert!(c.has_space(), "the buffer being filled still has room");
-        c.write(rec(2), 50);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        c.write(rec(2), 50, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
         assert!(c.is_full());
         c.pop();
         assert!(c.has_space());
@@ -419,10 +491,10 @@ mod tests {
     #[test]
     fn priority_barrier_counts_the_items_it_overtook() {
         let mut c = Channel::new(8, 100);
-        c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
-        c.write(rec(1), 100);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        c.write(rec(0), 100, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
+        c.write(rec(1), 100, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
         c.push_priority(barrier(1), SimTime(0), SimTime(1));
         assert_eq!(c.priority[0].overtaken, 2);
         c.pop();
@@ -432,11 +504,11 @@ mod tests {
     #[test]
     fn promoted_barrier_overtakes_the_buffers_ahead_of_it() {
         let mut c = Channel::new(8, 100);
-        c.write(rec(0), 100);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        c.write(rec(0), 100, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
         c.push(Item::Barrier(barrier(4)), SimTime(0), SimTime(1));
-        c.write(rec(1), 100);
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        c.write(rec(1), 100, &mut RecordPool::default());
+        c.finish(SimTime(0), SimTime(1));
         let pos = c.find_barrier(CheckpointId(4)).unwrap();
         let b = c.promote_barrier(pos, SimTime(5)).unwrap();
         assert!(b.unaligned);
@@ -447,16 +519,19 @@ mod tests {
     #[test]
     fn flushed_slices_share_their_segment_until_it_is_finished() {
         let mut c = Channel::new(1, 300);
-        c.write(rec(0), 100);
-        assert!(c.flush(SimTime(0), SimTime(1), &mut RecordPool::default()));
+        c.write(rec(0), 100, &mut RecordPool::default());
+        assert!(c.flush(SimTime(0), SimTime(1)));
         assert_eq!(c.buffers_in_use(), 1, "one segment, sent as a slice");
         assert!(c.has_space(), "the producer goes on writing into it");
-        c.write(rec(1), 100);
-        assert!(c.flush(SimTime(0), SimTime(1), &mut RecordPool::default()));
+        c.write(rec(1), 100, &mut RecordPool::default());
+        assert!(c.flush(SimTime(0), SimTime(1)));
         c.pop();
         assert_eq!(c.buffers_in_use(), 1, "still written into");
-        assert!(c.write(rec(2), 100), "300 bytes: full");
-        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
+        assert!(
+            c.write(rec(2), 100, &mut RecordPool::default()),
+            "300 bytes: full"
+        );
+        c.finish(SimTime(0), SimTime(1));
         assert!(c.is_full(), "the finished segment waits for its consumer");
         c.pop();
         assert!(c.is_full(), "its last slice is still queued");

@@ -69,7 +69,7 @@ impl Simulation {
         let ch = &mut self.channels[c.idx()];
         let was_empty = ch.building.records.is_empty();
         let bytes = record.n as u64 * self.record_bytes;
-        if ch.write(record, bytes) {
+        if ch.write(record, bytes, &mut self.record_pool) {
             self.finish_buffer(c);
         } else if self.flush_every_record {
             self.flush_buffer(c);
@@ -83,7 +83,7 @@ impl Simulation {
     /// consumer's input gate.
     pub(crate) fn finish_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].finish(self.now, visible_at, &mut self.record_pool) {
+        if self.channels[c.idx()].finish(self.now, visible_at) {
             self.notify_consumer(c, visible_at);
         }
     }
@@ -92,7 +92,7 @@ impl Simulation {
     /// slice (the output flusher, or a buffer timeout of 0), and tells the consumer.
     pub(crate) fn flush_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].flush(self.now, visible_at, &mut self.record_pool) {
+        if self.channels[c.idx()].flush(self.now, visible_at) {
             self.notify_consumer(c, visible_at);
         }
     }

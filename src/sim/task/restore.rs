@@ -71,7 +71,7 @@ impl Simulation {
                     let c = inputs[input.idx()];
                     let buffer = Buffer {
                         bytes: records.iter().map(|r| r.n as u64).sum::<u64>() * record_bytes,
-                        records: records.clone(),
+                        records: records.clone().into(),
                         ends_segment: true,
                     };
                     self.channels[c.idx()].push(Item::Buffer(buffer), self.now, self.now);

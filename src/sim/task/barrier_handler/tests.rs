@@ -175,7 +175,7 @@ fn an_unaligned_barrier_snapshots_at_once_and_persists_the_records_it_overtook()
     let c = w.input_channel(IN0);
     for seq in 0..2 {
         let buffer = Buffer {
-            records: vec![Record::one(0, 0, seq, 0)],
+            records: vec![Record::one(0, 0, seq, 0)].into(),
             bytes: 100,
             ends_segment: true,
         };
