@@ -19,7 +19,8 @@ mod tests;
 pub mod fetch;
 
 use crate::sim::scenario::{
-    default_key_space, JobSpec, OperatorKind, OperatorSpec, Partitioning, Scenario, StorageSpec,
+    default_key_space, widest_behind_hash, JobSpec, OperatorKind, OperatorSpec, Scenario,
+    StorageSpec,
 };
 use rest::Body;
 use shape::Shape;
@@ -239,15 +240,10 @@ fn operators(
     let mut operators = Vec::new();
     let mut source_rates = Vec::new();
     // Flink does not report the number of keys: the scenario's default key space is assumed.
-    let widest = shape
-        .edges
-        .iter()
-        .filter(|e| e.partitioning == Partitioning::Hash)
-        .filter_map(|e| shape.names.iter().position(|n| *n == e.to))
-        .map(|i| shape.vertices[i].parallelism)
-        .max()
-        .unwrap_or(0);
-    let keys = default_key_space(widest);
+    let keys = default_key_space(widest_behind_hash(&shape.edges, |name| {
+        let i = shape.names.iter().position(|n| n == name)?;
+        Some(shape.vertices[i].parallelism)
+    }));
     let job_ep = shape.source("GET /jobs/:id");
     for (i, v) in shape.vertices.iter().enumerate() {
         let kind = shape.kinds[i];

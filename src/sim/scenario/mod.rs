@@ -93,6 +93,17 @@ pub const DEFAULT_KEYS_PER_SUBTASK: u32 = 64;
 /// Most keys a source may carry (`key_space`).
 pub const MAX_KEY_SPACE: u32 = 1_000_000;
 
+/// The largest parallelism of an operator behind a hash edge of `edges` (0 without one), with
+/// `parallelism` giving an operator's by its name.
+pub fn widest_behind_hash(edges: &[EdgeSpec], parallelism: impl Fn(&str) -> Option<u32>) -> u32 {
+    edges
+        .iter()
+        .filter(|e| e.partitioning == Partitioning::Hash)
+        .filter_map(|e| parallelism(&e.to))
+        .max()
+        .unwrap_or(0)
+}
+
 /// The default key space of a job whose widest operator behind a hash edge has parallelism
 /// `widest` (0 without hash edges): see [`JobSpec::default_key_space`].
 pub fn default_key_space(widest: u32) -> u32 {
@@ -106,15 +117,12 @@ impl JobSpec {
     /// the widest operator behind a hash edge if that is more (a job of parallelism 2 has 128
     /// keys; one of parallelism 256, 16,384).
     pub fn default_key_space(&self) -> u32 {
-        let widest = self
-            .edges
-            .iter()
-            .filter(|e| e.partitioning == Partitioning::Hash)
-            .filter_map(|e| self.operators.iter().find(|o| o.name == e.to))
-            .map(|o| o.parallelism)
-            .max()
-            .unwrap_or(0);
-        default_key_space(widest)
+        default_key_space(widest_behind_hash(&self.edges, |name| {
+            self.operators
+                .iter()
+                .find(|o| o.name == name)
+                .map(|o| o.parallelism)
+        }))
     }
 
     /// The keys `op`'s records carry: a source's own `key_space` (or the default); any other
