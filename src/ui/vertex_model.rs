@@ -13,6 +13,9 @@ pub const BACKPRESSURE_LOW: u64 = 100;
 pub const BACKPRESSURE_HIGH: u64 = 500;
 /// A vertex busier than this (ms per second) is named as the reason the sources emit less.
 pub const BUSY: u64 = 250;
+/// A subtask busier than this (ms per second) while its vertex is not [`BUSY`] is named as the
+/// reason: it gets more of the records than its peers (key skew).
+pub const SATURATED: u64 = 900;
 
 /// One row of the table.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +34,9 @@ pub struct VertexRow {
     pub rate: Option<(f64, f64)>,
     /// Subtasks waiting for an output buffer at this instant.
     pub backpressured_now: u32,
+    /// The busiest subtask: its name, `busyTimeMsPerSecond`, and the records it received as a
+    /// multiple of its vertex's average per subtask.
+    pub busiest: Option<(String, u64, f64)>,
 }
 
 impl VertexRow {
@@ -94,6 +100,7 @@ impl VerticesView {
                 backpressured_now: (0..op.parallelism as usize)
                     .filter(|i| sim.tasks()[op.first_subtask.idx() + i].backpressured)
                     .count() as u32,
+                busiest: busiest(sim, op),
                 rate: v
                     .asked_records_per_second
                     .map(|a| (v.num_records_out_per_second, a)),
@@ -123,18 +130,39 @@ impl VerticesView {
             )
         } else {
             // Flink's reading: the bottleneck is the busiest vertex downstream of the
-            // backpressured sources, busier than it is backpressured.
+            // backpressured sources, busier than it is backpressured; or, in a vertex that is
+            // not saturated as a whole, its saturated subtask.
             let why = rows
                 .iter()
                 .filter(|r| r.rate.is_none() && r.backpressured < r.busy)
-                .max_by_key(|r| r.busy)
-                .filter(|r| r.busy >= BUSY)
-                .map(|r| {
+                .filter_map(|r| Some((r, r.busiest.as_ref()?)))
+                .filter(|(r, (_, busy, _))| r.busy < SATURATED && *busy >= SATURATED)
+                .max_by_key(|(_, (_, busy, _))| *busy)
+                .map(|(r, (sub, busy, share))| {
+                    let reason = if *share >= 1.25 {
+                        format!("it gets {}x its peers' average of the records (with hash partitioning, of the keys: a source's key_space sets how many there are)", fixed(*share, 1))
+                    } else {
+                        "it is slower than its peers".to_string()
+                    };
                     format!(
-                        " {} is busy {}: it cannot keep up, its input channels fill and the vertices before it wait for buffers.",
+                        " {sub} is busy {} while {} averages {}: {reason}; its input channels fill and the vertices before it wait for buffers.",
+                        percent(*busy),
                         r.name,
                         percent(r.busy)
                     )
+                })
+                .or_else(|| {
+                    rows.iter()
+                        .filter(|r| r.rate.is_none() && r.backpressured < r.busy)
+                        .max_by_key(|r| r.busy)
+                        .filter(|r| r.busy >= BUSY)
+                        .map(|r| {
+                            format!(
+                                " {} is busy {}: it cannot keep up, its input channels fill and the vertices before it wait for buffers.",
+                                r.name,
+                                percent(r.busy)
+                            )
+                        })
                 });
             let bp = rows
                 .iter()
@@ -179,6 +207,27 @@ impl VerticesView {
     }
 }
 
+/// The busiest subtask of `op`: its name, its busy time per second of RUNNING, and the records
+/// it received as a multiple of the vertex's average per subtask.
+fn busiest(sim: &Simulation, op: &crate::sim::graph::OperatorInfo) -> Option<(String, u64, f64)> {
+    let tasks = &sim.tasks()[op.first_subtask.idx()..][..op.parallelism as usize];
+    let average = tasks.iter().map(|t| t.records_in).sum::<u64>() as f64 / tasks.len() as f64;
+    tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let busy = t.busy_us * 1000 / t.running_total(sim.now()).max(1);
+            (i, busy.min(1000))
+        })
+        .max_by_key(|&(i, busy)| (busy, std::cmp::Reverse(i)))
+        .map(|(i, busy)| {
+            let t = &tasks[i];
+            let share = t.records_in as f64 / average.max(1.0);
+            let name = &sim.graph().subtasks[op.first_subtask.idx() + i].name;
+            (name.clone(), busy, share)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +270,44 @@ mod tests {
             "{e:?}"
         );
         assert!(v.rows[0].backpressured_now >= 1, "{:?}", v.rows[0]);
+    }
+
+    #[test]
+    fn key_skew_names_the_saturated_subtask() {
+        // 16 sources at 80,000 records/s with only 128 keys: the keyed subtasks' shares of the
+        // keys differ, so some saturate while the vertex averages well under BUSY.
+        let s = crate::sim::scenario::Scenario::from_json(
+            r#"{"name": "skew", "duration_ms": 5000, "seed": 1,
+                "job": {"operators": [
+                    {"name": "source", "kind": "source", "parallelism": 16,
+                     "records_per_sec": 80000, "key_space": 128},
+                    {"name": "counter", "kind": "keyed", "parallelism": 16, "process_ms": 0.01},
+                    {"name": "sink", "kind": "sink", "parallelism": 16, "process_ms": 0.01}],
+                  "edges": [{"from": "source", "to": "counter", "partitioning": "hash"},
+                            {"from": "counter", "to": "sink", "partitioning": "forward"}]},
+                "checkpointing": {"interval_ms": 60000},
+                "network": {"record_bytes": 100}}"#,
+        )
+        .unwrap();
+        let mut sim = Simulation::new(s).unwrap();
+        sim.run_until(crate::sim::ids::SimTime::from_ms(5000));
+        let v = VerticesView::of(&sim);
+        assert!(!v.ok, "{}", v.verdict);
+        let counter = &v.rows[1];
+        assert!(counter.busy < SATURATED, "{counter:?}");
+        let (sub, busy, share) = counter.busiest.clone().unwrap();
+        assert!(
+            sub.starts_with("counter#") && busy >= SATURATED && share >= 1.25,
+            "{sub} {busy} {share}"
+        );
+        assert!(
+            v.verdict.contains(&format!("{sub} is busy")) && v.verdict.contains("key_space"),
+            "{}",
+            v.verdict
+        );
+        // With the default key space the same job keeps up, and no subtask is named.
+        let v = VerticesView::of(&shipped_run_at("happy-path", 5000));
+        assert!(!v.verdict.contains("key_space"), "{}", v.verdict);
     }
 
     #[test]
