@@ -132,9 +132,11 @@ impl VerticesView {
             // Flink's reading: the bottleneck is the busiest vertex downstream of the
             // backpressured sources, busier than it is backpressured; or, in a vertex that is
             // not saturated as a whole, its saturated subtask.
-            let why = rows
-                .iter()
-                .filter(|r| r.rate.is_none() && r.backpressured < r.busy)
+            let busier_than_backpressured = || {
+                rows.iter()
+                    .filter(|r| r.rate.is_none() && r.backpressured < r.busy)
+            };
+            let why = busier_than_backpressured()
                 .filter_map(|r| Some((r, r.busiest.as_ref()?)))
                 .filter(|(r, (_, busy, _))| r.busy < SATURATED && *busy >= SATURATED)
                 .max_by_key(|(_, (_, busy, _))| *busy)
@@ -152,8 +154,7 @@ impl VerticesView {
                     )
                 })
                 .or_else(|| {
-                    rows.iter()
-                        .filter(|r| r.rate.is_none() && r.backpressured < r.busy)
+                    busier_than_backpressured()
                         .max_by_key(|r| r.busy)
                         .filter(|r| r.busy >= BUSY)
                         .map(|r| {
