@@ -416,6 +416,7 @@ public final class Harness {
         set(conf, "execution.checkpointing.max-concurrent-checkpoints", cp.path("max_concurrent").asInt(1));
         set(conf, "execution.checkpointing.tolerable-failed-checkpoints", cp.path("tolerable_failed").asInt(0));
         set(conf, "execution.checkpointing.unaligned.enabled", cp.path("unaligned").asBoolean(false));
+        Reg.unalignedCheckpoints = cp.path("unaligned").asBoolean(false);
         set(conf, "execution.checkpointing.aligned-checkpoint-timeout", cp.path("aligned_timeout_ms").asLong(0) + " ms");
         set(conf, "execution.checkpointing.num-retained", cp.path("num_retained").asInt(1));
         // Restart strategy: exponential delay without jitter.
