@@ -216,10 +216,12 @@ pub fn run_magnitude_case(dir: &Path) -> Result<MagnitudeCase, String> {
 pub fn magnitude_markdown(cases: &[MagnitudeCase]) -> String {
     let mut s = String::from(
         "## Magnitudes under backpressure\n\n\
-         The cases in `tests/flink-magnitude/` (one backpressured job: 2 sources at 2,000 records/s \
-         of 100 bytes, a keyed operator that sustains about half of that, 32 KiB buffers, one \
-         TaskManager so every channel is local) compare how much Flink's network holds and what \
-         that does to checkpoints. Each figure is the median over the completed checkpoints \
+         The cases in `tests/flink-magnitude/` compare how much Flink's network holds and what \
+         that does to checkpoints, for two backpressured jobs, with 32 KiB buffers and one \
+         TaskManager (every channel local): 2 sources at 2,000 records/s of 100 bytes hashed \
+         into a keyed operator that sustains about half of that (the first five cases), and 3 \
+         sources at 1,500 records/s of 200 bytes rebalanced into 2 subtasks that sustain about \
+         1,340 records/s, then hashed into 3 (`rebalance-*`). Each figure is the median over the completed checkpoints \
          after the first; durations and start delays are the largest of any subtask. They must \
          agree within a factor of 2; figures both sides keep below 100 ms or 32 KiB agree. \
          `cargo test --test flink_conformance` checks them.\n\n\

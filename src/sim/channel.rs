@@ -254,9 +254,23 @@ impl Channel {
     }
 
     /// Finishes the current segment (full, or before an event): what was written since the last
-    /// flush is sent as its last slice. Returns whether an item was queued.
-    pub fn finish(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+    /// flush is sent as its last slice, or joins the slice still queued (see
+    /// [`Channel::flush`]). Returns whether an item was queued.
+    pub fn finish(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
         if !self.segment_open() {
+            return false;
+        }
+        if self.join_queued_slice(now, pool) {
+            self.segment_flushed = 0;
+            self.current_slices = 0;
+            if let Some(InFlight {
+                item: Item::Buffer(tail),
+                ..
+            }) = self.queue.back_mut()
+            {
+                tail.ends_segment = true;
+            }
+            self.buffers += 1;
             return false;
         }
         self.segment_flushed = 0;
@@ -287,15 +301,49 @@ impl Channel {
     }
 
     /// The output flusher: sends what was written since the last flush as a slice; the
-    /// producer goes on writing into the same segment. Returns whether an item was queued.
-    pub fn flush(&mut self, now: SimTime, visible_at: SimTime) -> bool {
+    /// producer goes on writing into the same segment. A slice of this segment still queued
+    /// (not read yet) takes the new records instead: Flink's consumer reads a segment being
+    /// written as one slice of all that was flushed when it gets to it, so a backlog is read in
+    /// whole buffers however often the flusher fires. Returns whether an item was queued.
+    pub fn flush(&mut self, now: SimTime, visible_at: SimTime, pool: &mut RecordPool) -> bool {
         if self.building.records.is_empty() {
+            return false;
+        }
+        if self.join_queued_slice(now, pool) {
             return false;
         }
         let b = self.take_building();
         self.segment_flushed += b.bytes;
         self.current_slices += 1;
         self.enqueue(b, now, visible_at);
+        true
+    }
+
+    /// Moves what was written since the last flush into the slice of the current segment that
+    /// is queued last, if it is still there: arrived (not on the wire) and unread. Returns
+    /// whether it did.
+    fn join_queued_slice(&mut self, now: SimTime, pool: &mut RecordPool) -> bool {
+        if self.current_slices == 0 || self.building.records.is_empty() {
+            return false;
+        }
+        let Some(InFlight {
+            item: Item::Buffer(tail),
+            visible_at,
+            ..
+        }) = self.queue.back_mut()
+        else {
+            return false;
+        };
+        if tail.ends_segment || *visible_at > now {
+            return false;
+        }
+        let b = std::mem::take(&mut self.building);
+        self.segment_flushed += b.bytes;
+        tail.bytes += b.bytes;
+        for r in b.records.iter() {
+            tail.records.push(*r, pool);
+        }
+        pool.give(b.records);
         true
     }
 
@@ -466,23 +514,26 @@ mod tests {
         assert!(!c.write(rec(0), 100, &mut RecordPool::default()));
         assert!(!c.write(rec(1), 100, &mut RecordPool::default()));
         assert!(c.write(rec(2), 100, &mut RecordPool::default()));
-        assert!(c.finish(SimTime(0), SimTime(1)));
+        assert!(c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()));
         assert_eq!(c.buffers, 1);
         assert_eq!(c.queued_record_count(), 3);
-        assert!(!c.finish(SimTime(0), SimTime(1)), "nothing left to send");
+        assert!(
+            !c.finish(SimTime(0), SimTime(1), &mut RecordPool::default()),
+            "nothing left to send"
+        );
     }
 
     #[test]
     fn capacity_counts_the_buffer_being_filled_and_events_take_none() {
         let mut c = Channel::new(2, 100);
         c.write(rec(0), 100, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push(Item::Barrier(barrier(1)), SimTime(0), SimTime(1));
         assert!(c.has_space());
         c.write(rec(1), 50, &mut RecordPool::default());
         assert!(c.has_space(), "the buffer being filled still has room");
         c.write(rec(2), 50, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         assert!(c.is_full());
         c.pop();
         assert!(c.has_space());
@@ -492,9 +543,9 @@ mod tests {
     fn priority_barrier_counts_the_items_it_overtook() {
         let mut c = Channel::new(8, 100);
         c.write(rec(0), 100, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.write(rec(1), 100, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push_priority(barrier(1), SimTime(0), SimTime(1));
         assert_eq!(c.priority[0].overtaken, 2);
         c.pop();
@@ -505,10 +556,10 @@ mod tests {
     fn promoted_barrier_overtakes_the_buffers_ahead_of_it() {
         let mut c = Channel::new(8, 100);
         c.write(rec(0), 100, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         c.push(Item::Barrier(barrier(4)), SimTime(0), SimTime(1));
         c.write(rec(1), 100, &mut RecordPool::default());
-        c.finish(SimTime(0), SimTime(1));
+        c.finish(SimTime(0), SimTime(1), &mut RecordPool::default());
         let pos = c.find_barrier(CheckpointId(4)).unwrap();
         let b = c.promote_barrier(pos, SimTime(5)).unwrap();
         assert!(b.unaligned);
@@ -518,25 +569,70 @@ mod tests {
 
     #[test]
     fn flushed_slices_share_their_segment_until_it_is_finished() {
+        let mut pool = RecordPool::default();
         let mut c = Channel::new(1, 300);
-        c.write(rec(0), 100, &mut RecordPool::default());
-        assert!(c.flush(SimTime(0), SimTime(1)));
+        c.write(rec(0), 100, &mut pool);
+        assert!(c.flush(SimTime(0), SimTime(0), &mut pool));
         assert_eq!(c.buffers_in_use(), 1, "one segment, sent as a slice");
         assert!(c.has_space(), "the producer goes on writing into it");
-        c.write(rec(1), 100, &mut RecordPool::default());
-        assert!(c.flush(SimTime(0), SimTime(1)));
         c.pop();
+        c.write(rec(1), 100, &mut pool);
+        assert!(c.flush(SimTime(0), SimTime(0), &mut pool));
         assert_eq!(c.buffers_in_use(), 1, "still written into");
+        assert!(c.write(rec(2), 100, &mut pool), "300 bytes: full");
         assert!(
-            c.write(rec(2), 100, &mut RecordPool::default()),
-            "300 bytes: full"
+            !c.finish(SimTime(0), SimTime(0), &mut pool),
+            "the last records join the slice still queued"
         );
-        c.finish(SimTime(0), SimTime(1));
         assert!(c.is_full(), "the finished segment waits for its consumer");
-        c.pop();
-        assert!(c.is_full(), "its last slice is still queued");
+        assert_eq!(c.queue.len(), 1);
         c.pop();
         assert!(c.has_space());
         assert_eq!(c.buffers_in_use(), 0);
+    }
+
+    #[test]
+    fn a_slice_on_the_wire_takes_no_more_records() {
+        let mut pool = RecordPool::default();
+        let mut c = Channel::new(2, 1000);
+        c.write(rec(0), 100, &mut pool);
+        assert!(c.flush(SimTime(0), SimTime(30), &mut pool));
+        c.write(rec(1), 100, &mut pool);
+        assert!(
+            c.flush(SimTime(10), SimTime(40), &mut pool),
+            "the first slice arrives at 30 ms: the next is a slice of its own"
+        );
+        assert_eq!(c.queue.len(), 2);
+    }
+
+    #[test]
+    fn a_flush_joins_the_unread_slice_of_its_segment() {
+        let mut pool = RecordPool::default();
+        let mut c = Channel::new(2, 1000);
+        c.write(rec(0), 100, &mut pool);
+        assert!(c.flush(SimTime(0), SimTime(1), &mut pool));
+        c.write(rec(1), 100, &mut pool);
+        assert!(
+            !c.flush(SimTime(1), SimTime(2), &mut pool),
+            "no second item while the first slice is unread"
+        );
+        c.write(rec(9), 100, &mut pool);
+        assert!(!c.flush(SimTime(5), SimTime(6), &mut pool), "joined again");
+        assert_eq!(c.queue.len(), 1);
+        assert_eq!(c.queued_record_count(), 3);
+        let Some(InFlight {
+            item: Item::Buffer(b),
+            ..
+        }) = c.pop()
+        else {
+            panic!("a buffer is queued");
+        };
+        assert_eq!((b.bytes, b.ends_segment), (300, false));
+        c.write(rec(2), 100, &mut pool);
+        assert!(
+            c.flush(SimTime(9), SimTime(10), &mut pool),
+            "read: the next flush sends a new slice"
+        );
+        assert_eq!(c.buffers_in_use(), 1);
     }
 }

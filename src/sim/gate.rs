@@ -1,17 +1,21 @@
-//! The input gate of a consumer subtask: in which order its input channels deliver. One entry
-//! per queued item, in the order the items were sent (latency is the same on every channel, so
-//! this is arrival order). Entries of a channel blocked for alignment are set aside and put back
-//! when it is unblocked, as Flink's `InputGate` re-enqueues a channel that becomes available.
+//! The input gate of a consumer subtask: in which order its input channels deliver, as Flink's
+//! `SingleInputGate` with its queue of channels with data (`inputChannelsWithData`). A channel is
+//! queued once, when data arrives on it; the consumer takes one buffer or event from the channel
+//! at the head and, if the channel has more, queues it again at the tail: channels with data
+//! take turns, one buffer each. A channel blocked for alignment is set aside when it comes up
+//! and queued again when it is unblocked (Flink's `resumeConsumption`).
 
 use super::ids::{InputIndex, SimTime};
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputGate {
-    /// (visible_at, input index) per regular item, in sending order.
+    /// (visible_at of its head item, input index) per channel with data, in turn order.
     pub available: VecDeque<(SimTime, InputIndex)>,
-    /// Per input: entries set aside while the channel was blocked.
-    pub deferred: Vec<u32>,
+    /// Per input: queued in `available`, or set aside while blocked (at most one entry each).
+    pub queued: Vec<bool>,
+    /// Per input: its entry was set aside while the channel was blocked.
+    pub deferred: Vec<bool>,
     /// (visible_at, input index) per priority event.
     pub priority: VecDeque<(SimTime, InputIndex)>,
 }
@@ -30,13 +34,46 @@ pub enum Next {
 impl InputGate {
     pub fn new(inputs: usize) -> InputGate {
         InputGate {
-            deferred: vec![0; inputs],
+            queued: vec![false; inputs],
+            deferred: vec![false; inputs],
             ..Default::default()
         }
     }
 
+    /// An item was queued in `input`'s channel, arriving at `visible_at`: the channel takes its
+    /// turn at the tail, unless it is queued already.
     pub fn on_push(&mut self, visible_at: SimTime, input: InputIndex) {
-        self.available.push_back((visible_at, input));
+        let q = &mut self.queued[input.idx()];
+        if !*q {
+            *q = true;
+            self.enqueue(visible_at, input);
+        }
+    }
+
+    /// The consumer took the head item of `input`'s channel, which has more: `next_visible` is
+    /// when its new head arrives. The channel takes its turn again at the tail.
+    pub fn requeue(&mut self, input: InputIndex, next_visible: SimTime) {
+        self.queued[input.idx()] = true;
+        self.enqueue(next_visible, input);
+    }
+
+    /// The consumer read part of the head buffer of `input`'s channel: the channel stays first
+    /// (Flink's task reads a buffer to its end before it polls the gate again).
+    pub fn requeue_front(&mut self, input: InputIndex, now: SimTime) {
+        self.queued[input.idx()] = true;
+        self.available.push_front((now, input));
+    }
+
+    /// Queues a channel behind every channel whose head arrives no later.
+    #[inline(always)]
+    fn enqueue(&mut self, visible_at: SimTime, input: InputIndex) {
+        match self.available.back() {
+            Some(&(t, _)) if t > visible_at => {
+                let pos = self.available.partition_point(|e| e.0 <= visible_at);
+                self.available.insert(pos, (visible_at, input));
+            }
+            _ => self.available.push_back((visible_at, input)),
+        }
     }
 
     pub fn on_push_priority(&mut self, visible_at: SimTime, input: InputIndex) {
@@ -60,61 +97,39 @@ impl InputGate {
         self.priority.front().map(|e| e.0)
     }
 
-    /// The next regular item to consume, skipping (and setting aside) blocked channels.
+    /// The channel whose turn it is, skipping (and setting aside) blocked channels. The
+    /// channel returned is no longer queued: the consumer queues it again if it has more
+    /// ([`InputGate::requeue`]).
     pub fn next_regular(&mut self, now: SimTime, blocked: impl Fn(InputIndex) -> bool) -> Next {
         while let Some(&(t, input)) = self.available.front() {
             if blocked(input) {
                 self.available.pop_front();
-                self.deferred[input.idx()] += 1;
+                self.deferred[input.idx()] = true;
                 continue;
             }
             if t > now {
                 return Next::WaitUntil(t);
             }
             self.available.pop_front();
+            self.queued[input.idx()] = false;
             return Next::Input(input);
         }
         Next::Idle
     }
 
-    /// Puts back what a blocked channel had set aside: those items have all arrived already.
+    /// A blocked channel is released: if it was set aside, it takes its turn at the tail (its
+    /// head has arrived already).
     pub fn unblock(&mut self, input: InputIndex, now: SimTime) {
-        let n = std::mem::take(&mut self.deferred[input.idx()]);
-        if n == 0 {
-            return;
-        }
-        let pos = self.available.partition_point(|e| e.0 <= now);
-        for _ in 0..n {
-            self.available.insert(pos, (now, input));
-        }
-    }
-
-    /// Forgets the entry of the `k`-th queued item of `input` (an item removed from the middle
-    /// of its channel, such as an aligned barrier promoted to the priority lane).
-    pub fn remove_item(&mut self, input: InputIndex, k: usize) {
-        let d = &mut self.deferred[input.idx()];
-        if (k as u32) < *d {
-            *d -= 1;
-            return;
-        }
-        let mut left = k - *d as usize;
-        if let Some(pos) = self.available.iter().position(|e| {
-            if e.1 == input {
-                if left == 0 {
-                    return true;
-                }
-                left -= 1;
-            }
-            false
-        }) {
-            self.available.remove(pos);
+        if std::mem::take(&mut self.deferred[input.idx()]) {
+            self.enqueue(now, input);
         }
     }
 
     pub fn clear(&mut self) {
         self.available.clear();
         self.priority.clear();
-        self.deferred.iter_mut().for_each(|d| *d = 0);
+        self.queued.iter_mut().for_each(|q| *q = false);
+        self.deferred.iter_mut().for_each(|d| *d = false);
     }
 }
 

@@ -4,7 +4,7 @@
 //! output channels (forward, hash, rebalance, broadcast).
 
 use super::*;
-use crate::sim::channel::{Buffer, InFlight, Item, Record};
+use crate::sim::channel::{Buffer, InFlight, Item, Record, Runs};
 use crate::sim::gate::Next;
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
@@ -18,6 +18,9 @@ pub const SOURCE_TICK: SimDuration = SimDuration(10_000);
 /// A busy subtask takes an input buffer that has arrived while at most this much of its work is
 /// still ahead (see [`Simulation::may_take_next_buffer`]).
 pub const BATCH_WINDOW: SimDuration = SimDuration(1_000);
+/// A buffer whose records would keep a subtask busy longer than this is read in parts of at most
+/// this much work (see [`Simulation::take_chunk`]).
+pub const READ_CHUNK: SimDuration = SimDuration(10_000);
 
 impl Simulation {
     /// The main loop of a subtask (Flink's mailbox loop): priority events, then pending output,
@@ -31,9 +34,33 @@ impl Simulation {
             task.wake_at = None;
         }
         if self.now < task.busy_until {
-            let at = task.busy_until;
-            self.wake(t, at);
-            return;
+            // Busy with a buffer's records: a priority event that has arrived (an unaligned
+            // barrier) is taken at the end of the record being processed, as Flink's task
+            // thread takes priority mail between two records; not during a synchronous
+            // snapshot.
+            let arrived = self.gates[t.idx()]
+                .next_priority_time()
+                .is_some_and(|at| at <= self.now);
+            if arrived && task.in_sync().is_none() {
+                let per_record = self.processing_time(t, self.graph.operator_of(t).process).0;
+                let left = self.tasks[t.idx()].busy_until.0 - self.now.0;
+                let to_boundary = if per_record == 0 {
+                    0
+                } else {
+                    left % per_record
+                };
+                if to_boundary > 0 {
+                    self.wake(t, self.now.plus(SimDuration(to_boundary)));
+                    return;
+                }
+                self.process_priority_events(t);
+            }
+            let task = &self.tasks[t.idx()];
+            if task.attempt == attempt && task.is_running() && self.now < task.busy_until {
+                let at = task.busy_until;
+                self.wake(t, at);
+                return;
+            }
         }
         let is_source = self.graph.operator_of(t).kind == OperatorKind::Source;
         // Bound the work of one wake-up so a zero-cost operator cannot stall the event loop.
@@ -205,9 +232,34 @@ impl Simulation {
             Next::Idle => return false,
         };
         let c = inputs[input.idx()];
-        let Some(f) = self.channels[c.idx()].pop() else {
+        let ch = &mut self.channels[c.idx()];
+        // The channel may have been emptied (its producer failed) or its head taken out of
+        // turn (a barrier promoted to the priority lane) since it was queued.
+        match ch.queue.front() {
+            None => return true,
+            Some(f) if f.visible_at > self.now => {
+                let at = f.visible_at;
+                self.gates[t.idx()].requeue(input, at);
+                self.wake(t, at);
+                return false;
+            }
+            Some(_) => {}
+        }
+        if let Some(part) = self.take_chunk(t, c) {
+            // The rest of the buffer is read next: the channel keeps its turn.
+            self.gates[t.idx()].requeue_front(input, self.now);
+            self.process_buffer(t, input, &part);
+            self.record_pool.give(part.records);
+            return true;
+        }
+        let ch = &mut self.channels[c.idx()];
+        let Some(f) = ch.pop() else {
             return true;
         };
+        if let Some(next) = ch.queue.front() {
+            let at = next.visible_at.max(self.now);
+            self.gates[t.idx()].requeue(input, at);
+        }
         self.after_pop(c);
         match f.item {
             Item::Buffer(b) => {
@@ -218,6 +270,57 @@ impl Simulation {
             Item::Cancel(id) => self.barrier_input(t, BarrierInput::CancelMarker(id)),
         }
         true
+    }
+
+    /// The first records of the buffer at the head of channel `c`, if reading all of it would
+    /// take subtask `t` longer than [`READ_CHUNK`]: they are taken out and the rest stays at the
+    /// head (its segment still in use). Flink reads a buffer record by record; priority events,
+    /// a changed processing speed and the next snapshot come between two records, here between
+    /// two chunks.
+    fn take_chunk(&mut self, t: SubtaskId, c: ChannelId) -> Option<Buffer> {
+        let per_record = self.processing_time(t, self.graph.operator_of(t).process).0;
+        if per_record == 0 {
+            return None;
+        }
+        let max = (READ_CHUNK.0 / per_record).max(1);
+        let record_bytes = self.record_bytes;
+        let Some(InFlight {
+            item: Item::Buffer(b),
+            ..
+        }) = self.channels[c.idx()].queue.front_mut()
+        else {
+            return None;
+        };
+        if b.record_count() <= max {
+            return None;
+        }
+        let mut part = Buffer::default();
+        let mut left = max;
+        let mut rest = Runs::default();
+        for r in b.records.iter() {
+            let take = (r.n as u64).min(left) as u32;
+            if take > 0 {
+                part.records
+                    .push(Record { n: take, ..*r }, &mut self.record_pool);
+                left -= take as u64;
+            }
+            if take < r.n {
+                let seq = r.seq + take as u64;
+                rest.push(
+                    Record {
+                        seq,
+                        n: r.n - take,
+                        ..*r
+                    },
+                    &mut self.record_pool,
+                );
+            }
+        }
+        part.bytes = max * record_bytes;
+        b.bytes = b.bytes.saturating_sub(part.bytes);
+        let old = std::mem::replace(&mut b.records, rest);
+        self.record_pool.give(old);
+        Some(part)
     }
 
     /// Processes every record of a buffer from `input`: the operator state, the alignment's

@@ -83,7 +83,7 @@ impl Simulation {
     /// consumer's input gate.
     pub(crate) fn finish_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].finish(self.now, visible_at) {
+        if self.channels[c.idx()].finish(self.now, visible_at, &mut self.record_pool) {
             self.notify_consumer(c, visible_at);
         }
     }
@@ -92,7 +92,7 @@ impl Simulation {
     /// slice (the output flusher, or a buffer timeout of 0), and tells the consumer.
     pub(crate) fn flush_buffer(&mut self, c: ChannelId) {
         let visible_at = self.now.plus(self.latency);
-        if self.channels[c.idx()].flush(self.now, visible_at) {
+        if self.channels[c.idx()].flush(self.now, visible_at, &mut self.record_pool) {
             self.notify_consumer(c, visible_at);
         }
     }
@@ -247,7 +247,6 @@ impl Simulation {
         let pos = self.channels[c.idx()].find_barrier(id)?;
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
-        self.gates[to.idx()].remove_item(input, pos);
         self.channels[c.idx()].promote_barrier(pos, self.now)?;
         let visible = self.channels[c.idx()]
             .priority

@@ -183,7 +183,8 @@ fn start_sync(task: &mut Task, a: Alignment, unaligned: bool, ctx: &TaskContext,
         phase: SnapshotStage::Sync { started: now },
         awaiting,
     });
-    task.busy_until = now.plus(sync_d);
+    // The synchronous part interrupts the records being processed, which go on after it.
+    task.busy_until = task.busy_until.max(now).plus(sync_d);
     out.schedule(
         now.plus(sync_d),
         Event::SyncDone {
