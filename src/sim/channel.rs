@@ -9,6 +9,7 @@
 //! priority lane and so overtake the queued buffers.
 
 use super::ids::{CheckpointId, SimTime};
+use super::prefetch;
 use std::collections::VecDeque;
 
 /// A run of `n` records of one source subtask with consecutive numbers `seq..seq + n` and one
@@ -353,6 +354,22 @@ impl Channel {
             p.overtaken = p.overtaken.saturating_sub(1);
         }
         Some(f)
+    }
+
+    /// Asks the CPU for the head of the queue (see [`crate::sim::prefetch`]).
+    #[inline(always)]
+    pub(crate) fn prefetch_head(&self) {
+        if let Some(f) = self.queue.front() {
+            prefetch::all(f);
+        }
+    }
+
+    /// Asks the CPU for the slot of the queue the next item is written to.
+    #[inline(always)]
+    pub(crate) fn prefetch_tail(&self) {
+        let (a, b) = self.queue.as_slices();
+        let tail = if b.is_empty() { a } else { b };
+        prefetch::line(tail.as_ptr().wrapping_add(tail.len()));
     }
 
     /// Position in `queue` of the aligned barrier of checkpoint `id`, if it is queued.

@@ -384,11 +384,6 @@ impl Simulation {
         });
     }
 
-    /// The shared execution graph (cloning the `Rc` lets a caller borrow it while mutating).
-    pub(crate) fn graph_rc(&self) -> &Rc<ExecutionGraph> {
-        &self.graph
-    }
-
     pub(crate) fn storage_down(&self) -> bool {
         self.storage.is_down(self.now)
     }

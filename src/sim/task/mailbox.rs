@@ -5,12 +5,12 @@
 
 use super::*;
 use crate::sim::channel::{Buffer, InFlight, Item, Record};
-use crate::sim::gate::Next;
+use crate::sim::gate::{Entry, Next};
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::snapshot::OperatorState;
 use crate::sim::task::subtask_checkpoint::push_channel_state;
-use crate::sim::Simulation;
+use crate::sim::{prefetch, Simulation};
 use std::rc::Rc;
 
 /// A source whose record runs come faster than this wakes once per tick and emits the runs due.
@@ -86,10 +86,14 @@ impl Simulation {
         if gate.next_priority_time().is_some() {
             return false;
         }
-        let Some(&(visible, input)) = gate.available.front() else {
+        let Some(&Entry {
+            at: visible,
+            channel: c,
+            ..
+        }) = gate.available.front()
+        else {
             return false;
         };
-        let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
         let ch = &self.channels[c.idx()];
         visible <= self.now
             && !ch.blocked
@@ -191,20 +195,24 @@ impl Simulation {
 
     /// Takes the next item from the input gate and handles it. Returns whether it did anything.
     pub(super) fn input_step(&mut self, t: SubtaskId) -> bool {
-        let graph = Rc::clone(self.graph_rc());
-        let inputs = &graph.subtasks[t.idx()].inputs;
         let channels = &self.channels;
-        let next =
-            self.gates[t.idx()].next_regular(self.now, |i| channels[inputs[i.idx()].idx()].blocked);
-        let input = match next {
-            Next::Input(i) => i,
+        let next = self.gates[t.idx()].next_regular(self.now, |c| channels[c.idx()].blocked);
+        let (input, c) = match next {
+            Next::Input(i, c) => (i, c),
             Next::WaitUntil(at) => {
                 self.wake(t, at);
                 return false;
             }
             Next::Idle => return false,
         };
-        let c = inputs[input.idx()];
+        // While this item is handled, the memory of the next two is fetched.
+        let gate = &self.gates[t.idx()];
+        if let Some(e) = gate.available.get(1) {
+            prefetch::all(&self.channels[e.channel.idx()]);
+        }
+        if let Some(e) = gate.available.front() {
+            self.channels[e.channel.idx()].prefetch_head();
+        }
         let Some(f) = self.channels[c.idx()].pop() else {
             return true;
         };
