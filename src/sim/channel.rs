@@ -9,8 +9,10 @@
 //! priority lane and so overtake the queued buffers.
 
 use super::ids::{CheckpointId, SimTime};
-use super::prefetch;
 use std::collections::VecDeque;
+
+mod queue;
+pub use queue::Queue;
 
 /// A run of `n` records of one source subtask with consecutive numbers `seq..seq + n` and one
 /// key (the unit the simulation moves; `n` is 1 up to 250 records/s per source subtask, see
@@ -185,7 +187,7 @@ pub struct InFlight {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channel {
     /// Buffers, aligned barriers and cancel markers, in order.
-    pub queue: VecDeque<InFlight>,
+    pub queue: Queue,
     /// Priority events: barriers of unaligned checkpoints, which overtake `queue`.
     pub priority: VecDeque<InFlight>,
     /// What the producer wrote into its current segment since the last flush (Flink's
@@ -354,22 +356,6 @@ impl Channel {
             p.overtaken = p.overtaken.saturating_sub(1);
         }
         Some(f)
-    }
-
-    /// Asks the CPU for the head of the queue (see [`crate::sim::prefetch`]).
-    #[inline(always)]
-    pub(crate) fn prefetch_head(&self) {
-        if let Some(f) = self.queue.front() {
-            prefetch::all(f);
-        }
-    }
-
-    /// Asks the CPU for the slot of the queue the next item is written to.
-    #[inline(always)]
-    pub(crate) fn prefetch_tail(&self) {
-        let (a, b) = self.queue.as_slices();
-        let tail = if b.is_empty() { a } else { b };
-        prefetch::line(tail.as_ptr().wrapping_add(tail.len()));
     }
 
     /// Position in `queue` of the aligned barrier of checkpoint `id`, if it is queued.

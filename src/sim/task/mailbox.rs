@@ -205,13 +205,10 @@ impl Simulation {
             }
             Next::Idle => return false,
         };
-        // While this item is handled, the memory of the next two is fetched.
-        let gate = &self.gates[t.idx()];
-        if let Some(e) = gate.available.get(1) {
+        // While this item is handled, the channels of the next two (their queue's head in
+        // place) are fetched.
+        for e in self.gates[t.idx()].available.iter().take(2) {
             prefetch::all(&self.channels[e.channel.idx()]);
-        }
-        if let Some(e) = gate.available.front() {
-            self.channels[e.channel.idx()].prefetch_head();
         }
         let Some(f) = self.channels[c.idx()].pop() else {
             return true;

@@ -118,9 +118,6 @@ impl Simulation {
         for (i, &c) in dirty.iter().enumerate() {
             if let Some(next) = dirty.get(i + 2) {
                 prefetch::all(&self.channels[next.idx()]);
-            }
-            if let Some(next) = dirty.get(i + 1) {
-                self.channels[next.idx()].prefetch_tail();
                 prefetch::line(&self.graph.channels[next.idx()]);
             }
             self.flush_buffer(c);
