@@ -4,7 +4,7 @@
 //! output channels (forward, hash, rebalance, broadcast).
 
 use super::*;
-use crate::sim::channel::{Buffer, InFlight, Item, Record};
+use crate::sim::channel::{Buffer, Channel, InFlight, Item, Record, Runs};
 use crate::sim::gate::{Entry, Next};
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
@@ -121,7 +121,7 @@ impl Simulation {
         let interval = self.processing_time(t, op.emit_interval);
         let key_space = op.key_space.max(1) as u64;
         let n = op.run_records;
-        let key = (mix64(self.seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32;
+        let key = source_key(self.seed, t, offset, key_space);
         let record = Record {
             src: t.0,
             copy: 0,
@@ -131,6 +131,9 @@ impl Simulation {
         };
         if !self.write_direct(t, record) {
             self.route(t, &[record]);
+        }
+        if self.beyond_caches {
+            self.prefetch_hash_channel(t, source_key(self.seed, t, offset + n as u64, key_space));
         }
         let task = &mut self.tasks[t.idx()];
         // In place: assigning a whole new state would drop the old one first.
@@ -206,9 +209,17 @@ impl Simulation {
             Next::Idle => return false,
         };
         // While this item is handled, the channels of the next two (their queue's head in
-        // place) are fetched.
-        for e in self.gates[t.idx()].available.iter().take(2) {
+        // place) are fetched, and the keyed state the next one updates.
+        let available = &self.gates[t.idx()].available;
+        for e in available.iter().take(2) {
             prefetch::all(&self.channels[e.channel.idx()]);
+        }
+        if let (true, Some(e), OperatorState::Keyed { keys, .. }) = (
+            self.beyond_caches,
+            available.front(),
+            &self.tasks[t.idx()].state,
+        ) {
+            prefetch_key(&self.channels[e.channel.idx()], keys);
         }
         let Some(f) = self.channels[c.idx()].pop() else {
             return true;
@@ -295,6 +306,29 @@ impl Simulation {
     }
 }
 
+/// The key of the record run at `offset` of source subtask `t`.
+#[inline(always)]
+fn source_key(seed: u64, t: SubtaskId, offset: u64, key_space: u64) -> u32 {
+    (mix64(seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32
+}
+
+/// Asks the CPU for the word of keyed state that the record run at the head of `ch` updates, if
+/// that head is a buffer of one run (already fetched with its channel: reading it costs little).
+#[inline(always)]
+fn prefetch_key(ch: &Channel, keys: &[u64]) {
+    if let Some(InFlight {
+        item: Item::Buffer(b),
+        ..
+    }) = ch.queue.front()
+    {
+        if let Runs::One(r) = &b.records {
+            if let Some(w) = keys.get((r.key / 64) as usize) {
+                prefetch::line(w);
+            }
+        }
+    }
+}
+
 /// Routes record runs over one forward or hash edge: the same channels and copy ids as
 /// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
 /// that stays the same, starting from the group's [`copy_hint`](crate::sim::graph::OutputGroup)).
@@ -335,6 +369,18 @@ fn one_edge_channel(
 }
 
 impl Simulation {
+    /// Asks the CPU for the channel a record run with `key` of subtask `t` goes to, when `t` has
+    /// one hash edge (a source's next run, whose channel is a cache miss in a large job).
+    #[inline(never)]
+    fn prefetch_hash_channel(&self, t: SubtaskId, key: u32) {
+        if let [group] = &self.graph.subtasks[t.idx()].outputs[..] {
+            if group.partitioning == Partitioning::Hash {
+                let r = Record::one(0, 0, 0, key);
+                prefetch::all(&self.channels[one_edge_channel(group, true, &r).idx()]);
+            }
+        }
+    }
+
     /// Writes one record run of subtask `t` straight into its channel when that is all that
     /// [`Simulation::route`] then [`Simulation::flush_output`] would do: one forward or hash
     /// edge, no output pending or waited for, room in the channel. Returns false, having done
