@@ -361,11 +361,11 @@ fn one_edge_channel(
     record: &Record,
 ) -> ChannelId {
     let target = if hash {
-        (mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64) as usize
+        mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64
     } else {
         0
     };
-    group.channels[target]
+    ChannelId(group.first.0 + target as u32)
 }
 
 impl Simulation {
