@@ -11,6 +11,9 @@
 use super::ids::{CheckpointId, SimTime};
 use std::collections::VecDeque;
 
+mod queue;
+pub use queue::Queue;
+
 /// A run of `n` records of one source subtask with consecutive numbers `seq..seq + n` and one
 /// key (the unit the simulation moves; `n` is 1 up to 250 records/s per source subtask, see
 /// docs/model.md). `copy` tells apart the copies a broadcast or a fan-out makes; `key` drives
@@ -184,7 +187,7 @@ pub struct InFlight {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Channel {
     /// Buffers, aligned barriers and cancel markers, in order.
-    pub queue: VecDeque<InFlight>,
+    pub queue: Queue,
     /// Priority events: barriers of unaligned checkpoints, which overtake `queue`.
     pub priority: VecDeque<InFlight>,
     /// What the producer wrote into its current segment since the last flush (Flink's

@@ -21,6 +21,7 @@ pub mod graph;
 pub mod ids;
 pub mod invariants;
 pub mod network;
+mod prefetch;
 pub mod reason;
 pub mod report;
 pub mod scenario;

@@ -97,27 +97,27 @@ fn count_channels(sim: &Simulation, range: std::ops::Range<usize>, stats: &mut [
         s.capacity += ch.capacity as u64;
         s.bytes += ch.building.bytes;
         s.records += ch.building.record_count();
-        for (lane, prio) in [(&ch.queue, false), (&ch.priority, true)] {
-            for (i, f) in lane.iter().enumerate() {
-                match &f.item {
-                    Item::Buffer(b) => {
-                        s.bytes += b.bytes;
-                        s.records += b.record_count();
-                        if i < MAX_ITEMS_PER_CHANNEL {
-                            let u = lane_position(i, f.sent_at, f.visible_at, now, 200.0);
-                            let bin = ((u * BINS as f64) as usize).min(BINS - 1);
-                            s.bins[bin] += 1;
-                        }
-                    }
-                    Item::Barrier(b) => {
+        let queued = ch.queue.iter().enumerate().map(|(i, f)| (i, f, false));
+        let overtaking = ch.priority.iter().enumerate().map(|(i, f)| (i, f, true));
+        for (i, f, prio) in queued.chain(overtaking) {
+            match &f.item {
+                Item::Buffer(b) => {
+                    s.bytes += b.bytes;
+                    s.records += b.record_count();
+                    if i < MAX_ITEMS_PER_CHANNEL {
                         let u = lane_position(i, f.sent_at, f.visible_at, now, 200.0);
-                        let e = s.barriers.entry(b.id.0).or_insert((0, 0.0, 0, b.savepoint));
-                        e.0 += 1;
-                        e.1 += u;
-                        e.2 += prio as usize;
+                        let bin = ((u * BINS as f64) as usize).min(BINS - 1);
+                        s.bins[bin] += 1;
                     }
-                    Item::Cancel(_) => s.cancels += 1,
                 }
+                Item::Barrier(b) => {
+                    let u = lane_position(i, f.sent_at, f.visible_at, now, 200.0);
+                    let e = s.barriers.entry(b.id.0).or_insert((0, 0.0, 0, b.savepoint));
+                    e.0 += 1;
+                    e.1 += u;
+                    e.2 += prio as usize;
+                }
+                Item::Cancel(_) => s.cancels += 1,
             }
         }
     }

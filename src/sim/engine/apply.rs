@@ -138,7 +138,7 @@ impl Simulation {
         let c = self.graph.subtasks[task.idx()].inputs[input.idx()];
         if self.channels[c.idx()].blocked {
             self.channels[c.idx()].blocked = false;
-            self.gates[task.idx()].unblock(input, self.now);
+            self.gates[task.idx()].unblock(input, c, self.now);
         }
     }
 

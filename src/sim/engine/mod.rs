@@ -34,6 +34,11 @@ use std::rc::Rc;
 mod apply;
 mod deliver;
 
+/// Channels past which the simulation prefetches a source's next channel and a keyed subtask's
+/// next state (`Simulation::beyond_caches`): below (7 MiB of channels), they stay in the caches
+/// and prefetching them would only cost instructions.
+pub(crate) const BEYOND_CACHES_CHANNELS: usize = 32_768;
+
 /// The whole simulated world.
 #[derive(Debug, Clone)]
 pub struct Simulation {
@@ -80,6 +85,10 @@ pub struct Simulation {
     pub(crate) debloaters: Vec<BufferDebloater>,
     /// Allocations kept for reuse (consumed buffers' record lists, actors' command lists).
     pub(crate) record_pool: RecordPool,
+    /// The job has more channels than the CPU caches hold ([`BEYOND_CACHES_CHANNELS`]): a
+    /// source prefetches the channel of its next record run, a keyed subtask the state its next
+    /// buffer updates. Only a matter of speed.
+    pub(crate) beyond_caches: bool,
     pub(crate) command_pool: Vec<Vec<Command>>,
 }
 
@@ -148,6 +157,7 @@ impl Simulation {
             debloat_period,
             debloaters: vec![BufferDebloater::default(); graph.num_subtasks()],
             record_pool: RecordPool::default(),
+            beyond_caches: graph.channels.len() > BEYOND_CACHES_CHANNELS,
             command_pool: Vec::new(),
             graph: Rc::new(graph),
             scenario: Rc::new(scenario),
@@ -382,11 +392,6 @@ impl Simulation {
             kind,
             text,
         });
-    }
-
-    /// The shared execution graph (cloning the `Rc` lets a caller borrow it while mutating).
-    pub(crate) fn graph_rc(&self) -> &Rc<ExecutionGraph> {
-        &self.graph
     }
 
     pub(crate) fn storage_down(&self) -> bool {

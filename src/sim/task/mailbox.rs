@@ -4,13 +4,13 @@
 //! output channels (forward, hash, rebalance, broadcast).
 
 use super::*;
-use crate::sim::channel::{Buffer, InFlight, Item, Record, Runs};
-use crate::sim::gate::Next;
+use crate::sim::channel::{Buffer, Channel, InFlight, Item, Record, Runs};
+use crate::sim::gate::{Entry, Next};
 use crate::sim::ids::{Attempt, SubtaskId};
 use crate::sim::scenario::{OperatorKind, Partitioning};
 use crate::sim::snapshot::OperatorState;
 use crate::sim::task::subtask_checkpoint::push_channel_state;
-use crate::sim::Simulation;
+use crate::sim::{prefetch, Simulation};
 use std::rc::Rc;
 
 /// A source whose record runs come faster than this wakes once per tick and emits the runs due.
@@ -113,10 +113,14 @@ impl Simulation {
         if gate.next_priority_time().is_some() {
             return false;
         }
-        let Some(&(visible, input)) = gate.available.front() else {
+        let Some(&Entry {
+            at: visible,
+            channel: c,
+            ..
+        }) = gate.available.front()
+        else {
             return false;
         };
-        let c = self.graph.subtasks[t.idx()].inputs[input.idx()];
         let ch = &self.channels[c.idx()];
         visible <= self.now
             && !ch.blocked
@@ -144,7 +148,7 @@ impl Simulation {
         let interval = self.processing_time(t, op.emit_interval);
         let key_space = op.key_space.max(1) as u64;
         let n = op.run_records;
-        let key = (mix64(self.seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32;
+        let key = source_key(self.seed, t, offset, key_space);
         let record = Record {
             src: t.0,
             copy: 0,
@@ -154,6 +158,9 @@ impl Simulation {
         };
         if !self.write_direct(t, record) {
             self.route(t, &[record]);
+        }
+        if self.beyond_caches {
+            self.prefetch_hash_channel(t, source_key(self.seed, t, offset + n as u64, key_space));
         }
         let task = &mut self.tasks[t.idx()];
         // In place: assigning a whole new state would drop the old one first.
@@ -218,36 +225,44 @@ impl Simulation {
 
     /// Takes the next item from the input gate and handles it. Returns whether it did anything.
     pub(super) fn input_step(&mut self, t: SubtaskId) -> bool {
-        let graph = Rc::clone(self.graph_rc());
-        let inputs = &graph.subtasks[t.idx()].inputs;
         let channels = &self.channels;
-        let next =
-            self.gates[t.idx()].next_regular(self.now, |i| channels[inputs[i.idx()].idx()].blocked);
-        let input = match next {
-            Next::Input(i) => i,
+        let next = self.gates[t.idx()].next_regular(self.now, |c| channels[c.idx()].blocked);
+        let (input, c) = match next {
+            Next::Input(i, c) => (i, c),
             Next::WaitUntil(at) => {
                 self.wake(t, at);
                 return false;
             }
             Next::Idle => return false,
         };
-        let c = inputs[input.idx()];
-        let ch = &mut self.channels[c.idx()];
         // The channel may have been emptied (its producer failed) or its head taken out of
         // turn (a barrier promoted to the priority lane) since it was queued.
-        match ch.queue.front() {
+        match self.channels[c.idx()].queue.front() {
             None => return true,
             Some(f) if f.visible_at > self.now => {
                 let at = f.visible_at;
-                self.gates[t.idx()].requeue(input, at);
+                self.gates[t.idx()].requeue(input, c, at);
                 self.wake(t, at);
                 return false;
             }
             Some(_) => {}
         }
+        // While this item is handled, the channels of the next two (their queue's head in
+        // place) are fetched, and the keyed state the next one updates.
+        let available = &self.gates[t.idx()].available;
+        for e in available.iter().take(2) {
+            prefetch::all(&self.channels[e.channel.idx()]);
+        }
+        if let (true, Some(e), OperatorState::Keyed { keys, .. }) = (
+            self.beyond_caches,
+            available.front(),
+            &self.tasks[t.idx()].state,
+        ) {
+            prefetch_key(&self.channels[e.channel.idx()], keys);
+        }
         if let Some(part) = self.take_chunk(t, c) {
             // The rest of the buffer is read next: the channel keeps its turn.
-            self.gates[t.idx()].requeue_front(input, self.now);
+            self.gates[t.idx()].requeue_front(input, c, self.now);
             self.process_buffer(t, input, &part);
             self.record_pool.give(part.records);
             return true;
@@ -258,7 +273,7 @@ impl Simulation {
         };
         if let Some(next) = ch.queue.front() {
             let at = next.visible_at.max(self.now);
-            self.gates[t.idx()].requeue(input, at);
+            self.gates[t.idx()].requeue(input, c, at);
         }
         self.after_pop(c);
         match f.item {
@@ -393,6 +408,29 @@ impl Simulation {
     }
 }
 
+/// The key of the record run at `offset` of source subtask `t`.
+#[inline(always)]
+fn source_key(seed: u64, t: SubtaskId, offset: u64, key_space: u64) -> u32 {
+    (mix64(seed ^ ((t.0 as u64) << 40) ^ offset) % key_space) as u32
+}
+
+/// Asks the CPU for the word of keyed state that the record run at the head of `ch` updates, if
+/// that head is a buffer of one run (already fetched with its channel: reading it costs little).
+#[inline(always)]
+fn prefetch_key(ch: &Channel, keys: &[u64]) {
+    if let Some(InFlight {
+        item: Item::Buffer(b),
+        ..
+    }) = ch.queue.front()
+    {
+        if let Runs::One(r) = &b.records {
+            if let Some(w) = keys.get((r.key / 64) as usize) {
+                prefetch::line(w);
+            }
+        }
+    }
+}
+
 /// Routes record runs over one forward or hash edge: the same channels and copy ids as
 /// [`Simulation::route`] (a record run's copy id depends only on its own, so it is reused while
 /// that stays the same, starting from the group's [`copy_hint`](crate::sim::graph::OutputGroup)).
@@ -425,14 +463,26 @@ fn one_edge_channel(
     record: &Record,
 ) -> ChannelId {
     let target = if hash {
-        (mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64) as usize
+        mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64
     } else {
         0
     };
-    group.channels[target]
+    ChannelId(group.first.0 + target as u32)
 }
 
 impl Simulation {
+    /// Asks the CPU for the channel a record run with `key` of subtask `t` goes to, when `t` has
+    /// one hash edge (a source's next run, whose channel is a cache miss in a large job).
+    #[inline(never)]
+    fn prefetch_hash_channel(&self, t: SubtaskId, key: u32) {
+        if let [group] = &self.graph.subtasks[t.idx()].outputs[..] {
+            if group.partitioning == Partitioning::Hash {
+                let r = Record::one(0, 0, 0, key);
+                prefetch::all(&self.channels[one_edge_channel(group, true, &r).idx()]);
+            }
+        }
+    }
+
     /// Writes one record run of subtask `t` straight into its channel when that is all that
     /// [`Simulation::route`] then [`Simulation::flush_output`] would do: one forward or hash
     /// edge, no output pending or waited for, room in the channel. Returns false, having done

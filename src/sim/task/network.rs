@@ -11,7 +11,7 @@ use crate::sim::channel::{Barrier, Item, Record};
 use crate::sim::events::Event;
 use crate::sim::ids::{ChannelId, CheckpointId, SimTime, SubtaskId};
 use crate::sim::scenario::CheckpointingMode;
-use crate::sim::Simulation;
+use crate::sim::{prefetch, Simulation};
 
 impl Simulation {
     /// Writes pending output into the channels' buffers. With `overdraft`, full channels take
@@ -36,6 +36,9 @@ impl Simulation {
         let mut bytes_out = 0;
         let mut blocked = false;
         while let Some(&(c, record)) = pending.front() {
+            if let Some(&(next, _)) = pending.get(2) {
+                prefetch::all(&self.channels[next.idx()]);
+            }
             let ch = &mut self.channels[c.idx()];
             if !overdraft && ch.is_full() {
                 ch.producer_waiting = true;
@@ -101,7 +104,7 @@ impl Simulation {
     fn notify_consumer(&mut self, c: ChannelId, visible_at: SimTime) {
         let info = &self.graph.channels[c.idx()];
         let (to, input) = (info.to, info.input_index);
-        self.gates[to.idx()].on_push(visible_at, input);
+        self.gates[to.idx()].on_push(visible_at, input, c);
         self.wake(to, visible_at);
     }
 
@@ -112,7 +115,11 @@ impl Simulation {
             return;
         }
         let dirty = std::mem::take(&mut task.dirty_outputs);
-        for &c in &dirty {
+        for (i, &c) in dirty.iter().enumerate() {
+            if let Some(next) = dirty.get(i + 2) {
+                prefetch::all(&self.channels[next.idx()]);
+                prefetch::line(&self.graph.channels[next.idx()]);
+            }
             self.flush_buffer(c);
         }
         let mut dirty = dirty;

@@ -75,7 +75,7 @@ impl Simulation {
                         ends_segment: true,
                     };
                     self.channels[c.idx()].push(Item::Buffer(buffer), self.now, self.now);
-                    self.gates[t.idx()].on_push(self.now, *input);
+                    self.gates[t.idx()].on_push(self.now, *input, c);
                 }
             }
         }
