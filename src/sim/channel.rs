@@ -263,16 +263,9 @@ impl Channel {
         if !self.segment_open() {
             return false;
         }
-        if self.join_queued_slice(now, pool) {
+        if self.join_queued_slice(now, pool, true) {
             self.segment_flushed = 0;
             self.current_slices = 0;
-            if let Some(InFlight {
-                item: Item::Buffer(tail),
-                ..
-            }) = self.queue.back_mut()
-            {
-                tail.ends_segment = true;
-            }
             self.buffers += 1;
             return false;
         }
@@ -312,7 +305,7 @@ impl Channel {
         if self.building.records.is_empty() {
             return false;
         }
-        if self.join_queued_slice(now, pool) {
+        if self.join_queued_slice(now, pool, false) {
             return false;
         }
         let b = self.take_building();
@@ -323,9 +316,14 @@ impl Channel {
     }
 
     /// Moves what was written since the last flush into the slice of the current segment that
-    /// is queued last, if it is still there: arrived (not on the wire) and unread. Returns
-    /// whether it did.
-    fn join_queued_slice(&mut self, now: SimTime, pool: &mut RecordPool) -> bool {
+    /// is queued last, if it is still there: arrived (not on the wire) and unread; with
+    /// `ends_segment`, that slice becomes the segment's last. Returns whether it did.
+    fn join_queued_slice(
+        &mut self,
+        now: SimTime,
+        pool: &mut RecordPool,
+        ends_segment: bool,
+    ) -> bool {
         if self.current_slices == 0 || self.building.records.is_empty() {
             return false;
         }
@@ -343,6 +341,7 @@ impl Channel {
         let b = std::mem::take(&mut self.building);
         self.segment_flushed += b.bytes;
         tail.bytes += b.bytes;
+        tail.ends_segment = ends_segment;
         for r in b.records.iter() {
             tail.records.push(*r, pool);
         }
