@@ -53,14 +53,8 @@ impl InputGate {
     /// An item was queued in `input`'s channel, arriving at `visible_at`: the channel takes its
     /// turn at the tail, unless it is queued already.
     pub fn on_push(&mut self, visible_at: SimTime, input: InputIndex, channel: ChannelId) {
-        let q = &mut self.queued[input.idx()];
-        if !*q {
-            *q = true;
-            self.enqueue(Entry {
-                at: visible_at,
-                input,
-                channel,
-            });
+        if !self.queued[input.idx()] {
+            self.requeue(input, channel, visible_at);
         }
     }
 

@@ -42,7 +42,7 @@ impl Simulation {
                 .next_priority_time()
                 .is_some_and(|at| at <= self.now);
             if arrived && task.in_sync().is_none() {
-                let per_record = self.processing_time(t, self.graph.operator_of(t).process).0;
+                let per_record = self.per_record(t).0;
                 let left = self.tasks[t.idx()].busy_until.0 - self.now.0;
                 let to_boundary = if per_record == 0 {
                     0
@@ -293,7 +293,7 @@ impl Simulation {
     /// a changed processing speed and the next snapshot come between two records, here between
     /// two chunks.
     fn take_chunk(&mut self, t: SubtaskId, c: ChannelId) -> Option<Buffer> {
-        let per_record = self.processing_time(t, self.graph.operator_of(t).process).0;
+        let per_record = self.per_record(t).0;
         if per_record == 0 {
             return None;
         }
@@ -345,7 +345,7 @@ impl Simulation {
         self.checks.on_record_delivered(t, input, self.now);
         let op = self.graph.operator_of(t);
         let kind = op.kind;
-        let per_record = self.processing_time(t, op.process);
+        let per_record = self.per_record(t);
         let task = &mut self.tasks[t.idx()];
         let count = b.record_count();
         task.records_in += count;

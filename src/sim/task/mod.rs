@@ -414,4 +414,10 @@ impl Simulation {
     fn processing_time(&self, t: SubtaskId, base: SimDuration) -> SimDuration {
         base.scaled(self.tasks[t.idx()].slow_milli)
     }
+
+    /// What one record costs subtask `t` now (its operator's `process_ms`, times its `slow`
+    /// factors).
+    fn per_record(&self, t: SubtaskId) -> SimDuration {
+        self.processing_time(t, self.graph.operator_of(t).process)
+    }
 }
