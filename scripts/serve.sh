@@ -10,7 +10,7 @@ PORT="${PORT:-8080}"
 section "setup"
 setup_build
 
-section "trunk build --release --offline"
+section "release bundle (scripts/build-dist.sh)"
 build_dist
 
 section "serve dist/"

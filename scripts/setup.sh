@@ -2,7 +2,7 @@
 # Shared setup for scripts/serve.sh and scripts/test.sh (sourced, not run).
 #
 # Installs only what is missing, at the versions the project needs:
-#   setup_build: rustup target wasm32-unknown-unknown; trunk ~0.21 and wasm-bindgen-cli
+#   setup_build: rustup target wasm32-unknown-unknown and component rust-src; trunk ~0.21 and wasm-bindgen-cli
 #                (exactly Cargo.lock's wasm-bindgen version) into ~/.cargo/bin;
 #                binaryen (wasm-opt) 132 and terser (the JS glue's minifier) from npm into
 #                .tools/node/.
@@ -59,6 +59,14 @@ ensure_wasm_target() {
   if ! rustup target list --installed | grep -qx 'wasm32-unknown-unknown'; then
     log "installing rustup target wasm32-unknown-unknown"
     rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# The standard library's source: scripts/build-dist.sh rebuilds std for the bundle.
+ensure_rust_src() {
+  if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
+    log "installing rustup component rust-src"
+    rustup component add rust-src
   fi
 }
 
@@ -151,6 +159,7 @@ ensure_playwright() {
 setup_build() {
   ensure_commands
   ensure_wasm_target
+  ensure_rust_src
   ensure_trunk
   ensure_wasm_bindgen
   ensure_binaryen
@@ -163,10 +172,8 @@ setup_test() {
   ensure_playwright
 }
 
-# The release bundle in dist/ (wasm-release profile, wasm-opt -Oz).
+# The release bundle in dist/ (wasm-release profile, wasm-opt -Oz, std rebuilt for size:
+# scripts/build-dist.sh).
 build_dist() {
-  (cd "$ROOT" && trunk build --release --offline)
-  # The lab bundle: the default one plus the feature that does not fit the 350 KB budget yet (the
-  # Import from Flink dialog); its e2e test serves it.
-  (cd "$ROOT" && trunk build --release --offline --features flink-import-ui,whatif-ui --dist target/dist-lab)
+  bash "$ROOT/scripts/build-dist.sh"
 }

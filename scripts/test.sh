@@ -36,7 +36,7 @@ stage "cargo test (native)" cargo test || :
 # --tests: lib, bin and tests/*.rs test targets; doc tests run in the native stage.
 stage "cargo test --target wasm32-unknown-unknown (headless chromium)" \
   cargo test --target wasm32-unknown-unknown --tests --features embed-scenarios || :
-if stage "trunk build --release --offline" build_dist; then
+if stage "release bundle (scripts/build-dist.sh: trunk build --release --offline)" build_dist; then
   stage "end-to-end: node --test tests/e2e/" node --test tests/e2e/ || :
 else
   echo "[test] end-to-end tests skipped: no bundle"

@@ -460,6 +460,26 @@ fn bad_and_hostile_bodies_get_one_message_naming_the_file_and_the_field() {
             format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
             "n.json: not JSON: recursion limit exceeded",
         ),
+        (
+            "o.json",
+            with("/vertices/0", "3"),
+            "o.json: vertices[0]: invalid type: integer `3`, expected an object",
+        ),
+        (
+            "p.json",
+            with("/vertices", "{}"),
+            "p.json: vertices: invalid type: map, expected an array",
+        ),
+        (
+            "q.json",
+            r#"{"plan":{"nodes":[{"id":"a"}]}}"#.into(),
+            "q.json: plan.nodes[0]: missing field `parallelism`",
+        ),
+        (
+            "r.json",
+            r#"{"counts":{},"history":[{"id":-1,"status":"COMPLETED"}]}"#.into(),
+            "r.json: history[0].id: invalid value: integer `-1`, expected u64",
+        ),
     ];
     for (name, text, want) in cases {
         let err = import_with(name, &text).expect_err(name);

@@ -8,7 +8,7 @@ use super::{from, hex_ids, tidy, Builder, Parsed};
 use crate::sim::scenario::{
     CheckpointingMode, CheckpointingSpec, OperatorKind, OperatorSpec, StorageSpec, MAX_TIME_MS,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A checkpoint's statistics: (file, endpoint, entry).
 type Entry<'a> = (&'a str, &'a str, &'a CheckpointEntry);
@@ -21,14 +21,19 @@ pub(super) struct Statistics<'a> {
     /// The latest completed checkpoint (not a savepoint) that lists its vertices.
     latest_completed: Option<Entry<'a>>,
     /// The subtask details by vertex ID: (file, body).
-    details: BTreeMap<String, Vec<(&'a str, &'a SubtaskDetailsBody)>>,
+    details: SortedMap<String, Vec<(&'a str, &'a SubtaskDetailsBody)>>,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(|a, b| a.total_cmp(b));
+    // The values are >= 0 (`+ 0.0` makes a -0.0 +0.0), whose bits sort as the numbers do: the
+    // bundle's u64 sort serves, where a sort of f64s would be one more sort in it.
+    debug_assert!(v.iter().all(|x| *x >= 0.0));
+    let mut bits: Vec<u64> = v.iter().map(|x| (x + 0.0).to_bits()).collect();
+    bits.sort_unstable();
+    v = bits.into_iter().map(f64::from_bits).collect();
     let n = v.len();
     Some(if n % 2 == 1 {
         v[n / 2]
@@ -41,7 +46,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 /// `ids` by the figures the checkpoint lists per vertex, or by a vertex ID in their name.
 pub(super) fn statistics<'a>(
     parsed: &'a [Parsed],
-    ids: &BTreeSet<String>,
+    ids: &SortedSet<String>,
     b: &mut Builder,
 ) -> Statistics<'a> {
     let mut entries: Vec<Entry<'a>> = Vec::new();
@@ -76,17 +81,17 @@ pub(super) fn statistics<'a>(
 fn subtask_details<'a>(
     parsed: &'a [Parsed],
     entries: &[Entry<'a>],
-    ids: &BTreeSet<String>,
+    ids: &SortedSet<String>,
     b: &mut Builder,
-) -> BTreeMap<String, Vec<(&'a str, &'a SubtaskDetailsBody)>> {
-    let mut details: BTreeMap<String, Vec<(&str, &SubtaskDetailsBody)>> = BTreeMap::new();
+) -> SortedMap<String, Vec<(&'a str, &'a SubtaskDetailsBody)>> {
+    let mut details: SortedMap<String, Vec<(&str, &SubtaskDetailsBody)>> = SortedMap::new();
     for p in parsed {
         let Body::SubtaskDetails(d) = &p.body else {
             continue;
         };
-        let mut candidates: BTreeSet<&str> = BTreeSet::new();
+        let mut candidates: SortedSet<&str> = SortedSet::new();
         for (_, _, e) in entries.iter().filter(|(_, _, e)| e.id == d.id) {
-            for (vid, t) in &e.tasks {
+            for (vid, t) in e.tasks.iter() {
                 if t.latest_ack_timestamp == d.latest_ack_timestamp
                     && t.state_size == d.state_size
                     && t.num_subtasks == d.num_subtasks
@@ -107,7 +112,7 @@ fn subtask_details<'a>(
             None
         };
         match vid.filter(|v| ids.contains(v)) {
-            Some(v) => details.entry(v).or_default().push((p.name.as_str(), d)),
+            Some(v) => details.get_or_insert_with(v, Vec::new).push((p.name.as_str(), d)),
             None => b.warnings.push(format!(
                 "{}: subtask details of checkpoint {}, but of which vertex is not clear (give GET /jobs/:id/checkpoints with it, or put the vertex ID in the file name); ignored",
                 p.name, d.id

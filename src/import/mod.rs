@@ -22,9 +22,9 @@ use crate::sim::scenario::{
     default_key_space, widest_behind_hash, JobSpec, OperatorKind, OperatorSpec, Scenario,
     StorageSpec,
 };
+use crate::sim::sorted::SortedSet;
 use rest::Body;
 use shape::Shape;
-use std::collections::BTreeSet;
 
 /// One input: where it came from (a file name or a URL) and its text.
 #[derive(Debug, Clone)]
@@ -149,8 +149,7 @@ pub fn import(inputs: &[Input]) -> Result<Imported, String> {
             body,
         });
     }
-    // Inserted one by one: collecting into a BTreeSet sorts (a stable sort in the bundle).
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut seen: SortedSet<&str> = SortedSet::new();
     for p in &parsed {
         seen.insert(p.body.endpoint());
     }

@@ -7,7 +7,7 @@ use super::rest::{Body, IoMetrics, JobBody, MetricEntry};
 use super::shape::Vertex;
 use super::{from, hex_ids, Builder, Parsed, MAX_DURATION_MS, MIN_DURATION_MS};
 use crate::sim::scenario::NetworkSpec;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A source backpressured more than this share of the time is taken as backpressured this much.
 const MAX_BACKPRESSURED_SHARE: f64 = 0.9;
@@ -15,12 +15,13 @@ const MAX_BACKPRESSURED_SHARE: f64 = 0.9;
 const METRICS_ENDPOINT: &str = "GET /jobs/:id/vertices/:vid/subtasks/metrics";
 
 /// The vertex metrics by vertex ID: (file, entries).
-pub(super) type Metrics = BTreeMap<String, (String, Vec<MetricEntry>)>;
+pub(super) type Metrics = SortedMap<String, (String, Vec<MetricEntry>)>;
 
 fn metric(entries: &[MetricEntry], id: &str) -> Option<f64> {
     let e = entries.iter().find(|e| e.id == id)?;
     e.avg
-        .or_else(|| e.value.as_deref().and_then(|v| v.parse::<f64>().ok()))
+        // serde_json's number parser (the bundle carries it) rather than core's float parser.
+        .or_else(|| e.value.as_deref().and_then(crate::ui::format::parse_number))
         .filter(|x| x.is_finite() && *x >= 0.0)
 }
 
@@ -67,10 +68,10 @@ pub(super) fn duration_ms(running_ms: Option<f64>, source: &str, b: &mut Builder
 /// The vertex metrics among `parsed`, matched to the vertices in `ids`.
 pub(super) fn vertex_metrics(
     parsed: &[Parsed],
-    ids: &BTreeSet<String>,
+    ids: &SortedSet<String>,
     b: &mut Builder,
 ) -> Metrics {
-    let mut metrics: Metrics = BTreeMap::new();
+    let mut metrics: Metrics = SortedMap::new();
     for p in parsed {
         match &p.body {
             Body::Metrics(m) if m.is_empty() => b.warnings.push(format!(

@@ -5,7 +5,7 @@
 use super::rest::{Body, IoMetrics, JobBody, PlanInner};
 use super::{from, Builder, Parsed};
 use crate::sim::scenario::{EdgeSpec, OperatorKind, Partitioning, MAX_PARALLELISM, MAX_SUBTASKS};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sim::sorted::{SortedMap, SortedSet};
 
 /// A vertex of the job, merged from `/jobs/:id` and the plan.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub(super) struct Shape<'a> {
     pub plan: Option<(String, PlanInner)>,
     pub vertices: Vec<Vertex>,
     /// The vertices' IDs (lower case).
-    pub ids: BTreeSet<String>,
+    pub ids: SortedSet<String>,
     /// The operator name of each vertex, unique.
     pub names: Vec<String>,
     /// The operator kind of each vertex.
@@ -112,7 +112,7 @@ pub(super) fn shape<'a>(parsed: &'a [Parsed], b: &mut Builder) -> Result<Shape<'
     if let Some((file, pl)) = &plan {
         plan_inputs(file, pl, &mut vertices)?;
     }
-    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let mut ids: SortedSet<String> = SortedSet::new();
     for v in &vertices {
         ids.insert(v.id.clone());
     }
@@ -182,7 +182,7 @@ fn plan_inputs(file: &str, pl: &PlanInner, vertices: &mut Vec<Vertex>) -> Result
     let fresh = vertices.is_empty();
     // Maps and sets here are filled by insert: collecting into one sorts first, and each such
     // sort is one more stable sort in the browser bundle.
-    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_id: SortedMap<String, usize> = SortedMap::new();
     for (i, v) in vertices.iter().enumerate() {
         by_id.insert(v.id.clone(), i);
     }
@@ -227,13 +227,13 @@ fn plan_inputs(file: &str, pl: &PlanInner, vertices: &mut Vec<Vertex>) -> Result
 /// One operator name per vertex, made unique with `-2`, `-3`, ...
 fn unique_names(vertices: &[Vertex]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
-    let mut next: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken: SortedSet<String> = SortedSet::new();
+    let mut next: SortedMap<String, usize> = SortedMap::new();
     for (i, v) in vertices.iter().enumerate() {
         let base = operator_name(&v.flink_name, i);
         let mut name = base.clone();
         while taken.contains(&name) {
-            let k = next.entry(base.clone()).or_insert(2);
+            let k = next.get_or_insert_with(base.clone(), || 2);
             name = format!("{base}-{k}");
             *k += 1;
         }
@@ -251,14 +251,14 @@ fn edges_and_kinds(
     names: &[String],
     b: &mut Builder,
 ) -> Result<(Vec<EdgeSpec>, Vec<OperatorKind>), String> {
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut index: SortedMap<&str, usize> = SortedMap::new();
     for (i, v) in vertices.iter().enumerate() {
         index.insert(v.id.as_str(), i);
     }
     let edges_known = plan_file.is_some();
     let plan_file = plan_file.unwrap_or_default();
     let mut edges: Vec<EdgeSpec> = Vec::new();
-    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    let mut pairs: SortedSet<(usize, usize)> = SortedSet::new();
     let mut has_output = vec![false; vertices.len()];
     let mut all_hash = vec![true; vertices.len()];
     for (i, v) in vertices.iter().enumerate() {

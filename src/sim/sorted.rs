@@ -8,6 +8,7 @@
 //! no node allocation; they hold a few entries, so a binary search and a shift cost less too.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::borrow::Borrow;
 
 /// A set of `T` in ascending order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,7 @@ impl<T> Default for SortedSet<T> {
     }
 }
 
-impl<T: Ord + Copy> SortedSet<T> {
+impl<T: Ord> SortedSet<T> {
     pub fn new() -> Self {
         SortedSet(Vec::new())
     }
@@ -46,8 +47,12 @@ impl<T: Ord + Copy> SortedSet<T> {
         }
     }
 
-    pub fn contains(&self, v: &T) -> bool {
-        self.0.binary_search(v).is_ok()
+    /// Whether `v` is there; `v` may be a borrowed form of `T` (`&str` for `String`).
+    pub fn contains<Q: Ord + ?Sized>(&self, v: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.binary_search_by(|x| x.borrow().cmp(v)).is_ok()
     }
 
     /// Removes and returns the smallest.
@@ -83,13 +88,17 @@ impl<K, V> Default for SortedMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy, V> SortedMap<K, V> {
+impl<K: Ord, V> SortedMap<K, V> {
     pub fn new() -> Self {
         SortedMap(Vec::new())
     }
 
-    fn find(&self, k: &K) -> Result<usize, usize> {
-        self.0.binary_search_by(|(x, _)| x.cmp(k))
+    /// Where `k` is (or would go); `k` may be a borrowed form of `K`, as in `BTreeMap`.
+    fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.binary_search_by(|(x, _)| x.borrow().cmp(k))
     }
 
     /// Sets `k` to `v`; the value it had, if any (as `BTreeMap::insert`).
@@ -115,7 +124,10 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
         &mut self.0[i].1
     }
 
-    pub fn get(&self, k: &K) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).ok().map(|i| &self.0[i].1)
     }
 
@@ -139,7 +151,10 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
         self.0.retain_mut(|(k, v)| keep(k, v))
     }
 
-    pub fn contains_key(&self, k: &K) -> bool {
+    pub fn contains_key<Q: Ord + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.find(k).is_ok()
     }
 
@@ -180,7 +195,7 @@ impl<K: Ord + Copy, V> SortedMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy, V> std::ops::Index<&K> for SortedMap<K, V> {
+impl<K: Ord, V> std::ops::Index<&K> for SortedMap<K, V> {
     type Output = V;
     fn index(&self, k: &K) -> &V {
         self.get(k).expect("no entry for that key")
@@ -195,7 +210,7 @@ impl<K, V> IntoIterator for SortedMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy, V> FromIterator<(K, V)> for SortedMap<K, V> {
+impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     /// As `BTreeMap`'s: a later value of a key replaces an earlier one.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut m = SortedMap::new();

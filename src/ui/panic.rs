@@ -2,6 +2,10 @@
 //! the panic to the console and puts an `error` banner on the page (plain DOM, because the yew
 //! app is dead after a panic in wasm) naming the seed and the scenario, with a link that
 //! reproduces the run and a reset link. Every piece of text is set as text, never as HTML.
+//!
+//! The release bundle aborts on a panic at once (scripts/build-dist.sh): the hook does not run
+//! there, the panic is a wasm trap, and static/loader.js puts up the same banner through
+//! [`crash_banner`].
 
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
@@ -47,6 +51,13 @@ pub fn install() {
             .unwrap_or_default();
         show_banner(&format!("{message}{place}"));
     }));
+}
+
+/// The crash banner for a wasm trap (`RuntimeError: unreachable`), which is what a panic is in
+/// the release bundle; static/loader.js calls it. Once a banner is up, it does nothing.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = crashBanner)]
+pub fn crash_banner(message: &str) {
+    show_banner(message);
 }
 
 /// Puts the crash banner on the page (once). Public so that the wasm tests can check it.

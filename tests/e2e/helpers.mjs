@@ -38,25 +38,9 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 /** Makes sure dist/ holds a release bundle: builds it with trunk if it is missing. */
 export function ensureDist() {
   if (existsSync(path.join(DIST, "index.html")) && !process.env.E2E_REBUILD) return DIST;
-  execFileSync("trunk", ["build", "--release", "--offline"], { cwd: ROOT, stdio: "inherit" });
+  // The bundle as scripts/build-dist.sh builds it (the size settings the budget needs).
+  execFileSync("bash", [path.join(ROOT, "scripts", "build-dist.sh")], { cwd: ROOT, stdio: "inherit" });
   return DIST;
-}
-
-export const LAB_DIST = path.join(ROOT, "target", "dist-lab");
-
-/**
- * The lab bundle: the release bundle with the cargo features that do not fit the 350 KB budget
- * yet (`flink-import-ui`: Import from Flink; `whatif-ui`: the What-if panel). scripts/setup.sh's
- * build_dist builds it next to dist/; this builds it if it is missing (E2E_REBUILD=1: always).
- */
-export function ensureLabDist() {
-  if (existsSync(path.join(LAB_DIST, "index.html")) && !process.env.E2E_REBUILD) return LAB_DIST;
-  execFileSync(
-    "trunk",
-    ["build", "--release", "--offline", "--features", "flink-import-ui,whatif-ui", "--dist", LAB_DIST],
-    { cwd: ROOT, stdio: "inherit" },
-  );
-  return LAB_DIST;
 }
 
 /** Serves the release bundle on a free loopback port: { url, close() }. */

@@ -3,16 +3,14 @@
 // tests/import.rs imports natively) are picked with the file input and the job opens with its
 // shape, its calibration and its warnings; a pasted body and a hostile file each give one error
 // banner naming the body and the field, and the run on screen is kept. Screenshots at 1024x768,
-// 1280x800 and 1920x1080 go to target/e2e/.
-//
-// The dialog is behind the cargo feature `flink-import-ui` (it does not fit the 350 KB budget
-// yet): this test serves the lab bundle, target/dist-lab (helpers.mjs ensureLabDist).
+// 1280x800 and 1920x1080 go to target/e2e/. It serves the release bundle, dist/, as a user gets
+// it (the dialog is in the default build).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { assertClean, ensureLabDist, launchBrowser, openApp, ROOT, screenshot, startApp, watchPage } from "./helpers.mjs";
+import { assertClean, launchBrowser, openApp, ROOT, screenshot, startApp, watchPage } from "./helpers.mjs";
 import { SIZES, tid } from "./ui-helpers.mjs";
 
 const CAPTURE = path.join(ROOT, "tests", "flink-magnitude", "aligned-backpressure", "flink");
@@ -33,7 +31,7 @@ let app;
 const browsers = {};
 
 before(async () => {
-  app = await startApp({ dir: ensureLabDist() });
+  app = await startApp();
   for (const [w, viewport] of Object.entries(SIZES)) browsers[w] = await launchBrowser({ viewport });
 });
 
@@ -87,6 +85,50 @@ describe("Import from Flink", () => {
       await assertClean(diag);
       await page.close();
     }
+  });
+
+  test("the imported job's What if: unaligned checkpoints against the job as it is, opened in the animation", async () => {
+    // The whole flow a Flink engineer comes for: their job imported, then the question asked
+    // of it. The capture is a backpressured job with aligned checkpoints.
+    const { page, diag } = await open(1280);
+    await page.click(tid("import-flink"));
+    await page.setInputFiles(tid("import-flink-files"), captureFiles());
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="import-flink-file-list"] li').length === n,
+      captureFiles().length,
+    );
+    await page.click(tid("import-flink-go"));
+    await page.waitForSelector(tid("import-flink-calibration"));
+    await page.keyboard.press("Escape");
+    await page.click(tid("whatif"));
+    await page.waitForSelector(tid("whatif-panel"));
+    await page.click(tid("whatif-add-unaligned"));
+    await page.click(tid("whatif-run"));
+    await page.waitForSelector(`${tid("whatif-row-0")}.done`, { timeout: 60_000 });
+    await page.waitForSelector(`${tid("whatif-row-1")}.done`, { timeout: 60_000 });
+    const header = await page.$$eval(`${tid("whatif-table")} thead th`, (ths) => ths.map((t) => t.textContent));
+    const cell = async (row, col) => {
+      const cells = await page.$$eval(`${tid(`whatif-row-${row}`)} td`, (tds) => tds.map((t) => t.textContent));
+      return cells[header.indexOf(col) - 1];
+    };
+    // Seconds or milliseconds, as the table writes them.
+    const ms = (text) => Number(/[\d.]+/.exec(text)[0]) * (/\d s$/.test(text) ? 1000 : 1);
+    const [aligned, unaligned] = [await cell(0, "e2e p99"), await cell(1, "e2e p99")];
+    assert.ok(ms(unaligned) < ms(aligned), `unaligned e2e p99 ${unaligned}, aligned ${aligned}`);
+    assert.equal(await cell(0, "persisted p99"), "0 B", "aligned checkpoints persist no in-flight data");
+    assert.notEqual(await cell(1, "persisted p99"), "0 B", "unaligned checkpoints persist in-flight data");
+    const answer = await page.textContent(tid("whatif-answer"));
+    assert.match(answer, /Would unaligned checkpoints help\?/);
+    assert.ok(answer.includes(`drops from ${aligned} to ${unaligned}`), answer);
+    await screenshot(page, "import-flink-whatif");
+    // Open the unaligned variant in the animation, then come back to the imported job.
+    await page.click(tid("whatif-row-1"));
+    await page.waitForSelector(tid("whatif-panel"), { state: "detached" });
+    assert.ok((await page.textContent(tid("scenario-name"))).includes("what if"));
+    await page.click(tid("whatif-back"));
+    assert.equal(await page.textContent(tid("scenario-name")), "aligned-backpressure");
+    await assertClean(diag);
+    await page.close();
   });
 
   test("a hostile file or a bad pasted body is one error naming it, and the run is kept", async () => {

@@ -73,3 +73,28 @@ test("scenario files are served under /scenarios/ as JSON", async () => {
   assert.match(res.headers.get("content-type"), /^application\/json/);
   assert.ok(typeof (await res.json()) === "object");
 });
+
+test("a wasm trap (a panic in the release bundle) puts up the crash banner with a link to the run", async () => {
+  // The release bundle aborts on a panic at once (scripts/build-dist.sh): what reaches the page
+  // is a WebAssembly.RuntimeError thrown out of an event handler. One is thrown the same way
+  // here; static/loader.js must turn it into the app's crash banner (src/ui/panic.rs).
+  const page = await browser.newPage();
+  const diag = watchPage(page);
+  await openApp(page, app.url);
+  await page.evaluate(() => {
+    setTimeout(() => {
+      throw new WebAssembly.RuntimeError("unreachable");
+    });
+  });
+  const banner = page.locator("[data-testid=error].crash");
+  await banner.waitFor({ timeout: 10_000 });
+  const text = await banner.textContent();
+  assert.match(text, /BarrierScope crashed: this is a bug in the visualiser\./);
+  assert.match(text, /RuntimeError: unreachable/);
+  const href = await page.getAttribute("[data-testid=crash-reproduce]", "href");
+  assert.match(href, /^\?reload#/, href);
+  // The thrown error itself is the one page error.
+  assert.equal(diag.pageErrors.length, 1, diag.pageErrors.join("\n"));
+  assert.match(diag.pageErrors[0], /^RuntimeError: unreachable/);
+  await page.close();
+});
