@@ -601,6 +601,9 @@ fn the_command_fetches_a_live_job_over_http() {
                 ["", "plan"] => Some(case2.join("plan.json")),
                 ["", "checkpoints"] => Some(case2.join("checkpoints.json")),
                 ["", "checkpoints", "config"] => Some(case2.join("checkpoints-config.json")),
+                ["", "checkpoints", "details", cid] => {
+                    Some(case2.join("details").join(format!("{cid}.json")))
+                }
                 ["", "checkpoints", "details", cid, "subtasks", vid] => names
                     .get(*vid)
                     .map(|n| case2.join("details").join(format!("{cid}-{n}.json"))),
@@ -640,8 +643,10 @@ fn the_command_fetches_a_live_job_over_http() {
     assert!(o.status.success(), "{stderr}");
     let s = Scenario::from_json(&String::from_utf8_lossy(&o.stdout)).unwrap();
     assert_same_job("tests/flink-magnitude/unaligned-backpressure", &s);
-    // The subtask details and metrics were fetched and matched to their vertices.
+    // The checkpoint details (state per vertex), the subtask details and the metrics were
+    // fetched and matched to their vertices.
     for f in [
+        "job.operators[1].state_bytes_per_key",
         "job.operators[1].snapshot_async_ms",
         "network.local_channels",
     ] {

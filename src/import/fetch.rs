@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The whole import's limit (a slow server cannot hold it up for longer).
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
-/// Subtask details are fetched for at most this many of the latest completed checkpoints.
+/// Checkpoint details (and their subtask details) are fetched for at most this many of the
+/// latest completed checkpoints.
 pub const DETAILED_CHECKPOINTS: usize = 5;
 
 /// The vertex metrics asked for (Flink answers `[]` to a request with one unknown name, so the
 /// rates and counters are asked for separately from the buffer gauges).
-const METRIC_GROUPS: &[&str] = &[
+pub(crate) const METRIC_GROUPS: &[&str] = &[
     "busyTimeMsPerSecond,backPressuredTimeMsPerSecond,numRecordsInPerSecond,numRecordsOutPerSecond,numBytesOutPerSecond,numBuffersOutPerSecond",
     "numRecordsIn,numRecordsOut,accumulateBusyTimeMs",
     "Shuffle.Netty.Input.Buffers.inputQueueLength,Shuffle.Netty.Input.Buffers.inPoolUsage",
@@ -127,6 +128,9 @@ pub fn fetch(base: &str, job: &str) -> Result<(Vec<Input>, Vec<String>), String>
             })
             .unwrap_or_default();
         for cid in completed {
+            // The checkpoint's own details carry its state per vertex (`tasks`): the history
+            // in GET /jobs/:id/checkpoints leaves `tasks` empty.
+            take(format!("{jp}/checkpoints/details/{cid}"), &mut inputs)?;
             for vid in &vertices {
                 take(
                     format!("{jp}/checkpoints/details/{cid}/subtasks/{vid}"),

@@ -45,7 +45,7 @@ pub struct Imported {
 pub const MIN_DURATION_MS: u64 = 10_000;
 pub const MAX_DURATION_MS: u64 = 3_600_000;
 /// The endpoints the import reads, and what each is for (the warning when one is missing).
-const WANTED: &[(&str, &str)] = &[
+pub(crate) const WANTED: &[(&str, &str)] = &[
     (
         "GET /jobs/:id",
         "vertex names, parallelism, records and busy time",

@@ -5,6 +5,28 @@
 
 use crate::import::{self, rest::MAX_BODY_BYTES, Imported, Input};
 
+/// How to save the bodies the import reads, for the dialog (and docs/import.md): the endpoints
+/// `barrierscope-sim import --url` fetches (`import::fetch`), with the vertex ID in the name of
+/// each file that needs it (a vertex's metrics and its subtask details do not name their
+/// vertex). Checked against a real Flink 2.3 job (docs/import.md).
+pub const SAVE_SCRIPT: &str = r#"JM=http://localhost:8081 JOB=<job id>
+curl -s $JM/jobs/$JOB > job.json
+curl -s $JM/jobs/$JOB/plan > plan.json
+curl -s $JM/jobs/$JOB/checkpoints/config > checkpoints-config.json
+curl -s $JM/jobs/$JOB/checkpoints > checkpoints.json
+VS=$(jq -r '.vertices[].id' job.json)
+for C in $(jq '[.history[] | select(.status == "COMPLETED") | .id][:5][]' checkpoints.json); do
+  curl -s $JM/jobs/$JOB/checkpoints/details/$C > checkpoint-$C.json
+  for V in $VS; do curl -s $JM/jobs/$JOB/checkpoints/details/$C/subtasks/$V > details-$C-$V.json; done
+done
+for V in $VS; do
+  for M in busyTimeMsPerSecond,backPressuredTimeMsPerSecond,numRecordsInPerSecond,numRecordsOutPerSecond,numBytesOutPerSecond,numBuffersOutPerSecond \
+      numRecordsIn,numRecordsOut,accumulateBusyTimeMs \
+      Shuffle.Netty.Input.Buffers.inputQueueLength,Shuffle.Netty.Input.Buffers.inPoolUsage; do
+    curl -s "$JM/jobs/$JOB/vertices/$V/subtasks/metrics?get=$M&agg=min,max,avg,sum"
+  done | jq -s add > metrics-$V.json
+done"#;
+
 /// At most this many files are kept (a job's bodies are a few dozen files).
 pub const MAX_FILES: usize = 500;
 
@@ -141,6 +163,32 @@ pub fn pasted_bodies(text: &str) -> Vec<Input> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_save_script_fetches_every_endpoint_the_import_wants() {
+        for (endpoint, _) in import::WANTED {
+            let path = endpoint
+                .trim_start_matches("GET ")
+                .replace(":id", "$JOB")
+                .replace(":vid", "$V")
+                .replace(":cid", "$C");
+            assert!(
+                SAVE_SCRIPT.contains(&format!("$JM{path}")),
+                "{endpoint} is not saved by:\n{SAVE_SCRIPT}"
+            );
+        }
+        // The bodies that do not name their vertex are saved under a name that does.
+        assert!(SAVE_SCRIPT.contains("> metrics-$V.json"));
+        assert!(SAVE_SCRIPT.contains("> details-$C-$V.json"));
+        // The metrics `--url` asks for, in the same groups (Flink answers `[]` to a group with
+        // a name it does not know).
+        #[cfg(not(target_arch = "wasm32"))]
+        for group in import::fetch::METRIC_GROUPS {
+            assert!(SAVE_SCRIPT.contains(group), "{group}");
+        }
+        // The checkpoint's own details carry its state per vertex.
+        assert!(SAVE_SCRIPT.contains("$JM/jobs/$JOB/checkpoints/details/$C > "));
+    }
 
     #[test]
     fn pasted_text_is_cut_into_its_bodies() {

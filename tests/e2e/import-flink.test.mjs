@@ -54,6 +54,13 @@ describe("Import from Flink", () => {
       const before = await page.textContent(tid("scenario-name"));
       await page.click(tid("import-flink"));
       await page.waitForSelector(tid("import-flink-dialog"));
+      // How to save the bodies: a script to copy, folded until asked for.
+      assert.equal(await page.isVisible(`${tid("import-flink-save")} pre`), false);
+      await page.click(`${tid("import-flink-save")} summary`);
+      const script = await page.textContent(`${tid("import-flink-save")} pre`);
+      assert.match(script, /curl -s \$JM\/jobs\/\$JOB\/checkpoints\/config > checkpoints-config\.json/);
+      await screenshot(page, `import-flink-save-${width}`);
+      await page.click(`${tid("import-flink-save")} summary`);
       await page.setInputFiles(tid("import-flink-files"), captureFiles());
       await page.waitForFunction(
         (n) => document.querySelectorAll('[data-testid="import-flink-file-list"] li').length === n,

@@ -7,7 +7,7 @@
 //! read with `Blob.text()`.
 
 use super::*;
-use crate::ui::flink_import::{check_size, Outcome};
+use crate::ui::flink_import::{check_size, Outcome, SAVE_SCRIPT};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, File, FileList};
 
@@ -140,6 +140,10 @@ impl App {
             <div data-testid="import-flink-dialog">
                 <h2>{ "Import from Flink" }</h2>
                 <p class="muted">{ "The saved bodies of a job's REST endpoints (GET /jobs/:id, /plan, /checkpoints/config, /checkpoints, checkpoint details, vertex metrics), recognised by their content, as " }<code>{ "barrierscope-sim import" }</code>{ " reads them. The job opens calibrated to them; what is missing is guessed and said." }</p>
+                <details class="flink-save" data-testid="import-flink-save">
+                    <summary>{ "How to save them (curl and jq, against the JobManager's REST port)" }</summary>
+                    <pre>{ SAVE_SCRIPT }</pre>
+                </details>
                 <div class="drop-zone" data-testid="import-flink-drop" ondragover={on_drag_over} ondrop={on_drop}>
                     <label>
                         <span>{ "Drop the files here, or pick them: " }</span>
