@@ -200,7 +200,7 @@ impl Simulation {
                 let n = group.channels.len() as u32;
                 let target = match group.partitioning {
                     Partitioning::Forward => 0,
-                    Partitioning::Hash => (mix64(record.key as u64 ^ 0x5EED) % n as u64) as usize,
+                    Partitioning::Hash => hash_target(record.key, n as usize),
                     Partitioning::Rebalance => {
                         let rr = &mut task.round_robin[g];
                         let target = (*rr % n) as usize;
@@ -463,11 +463,19 @@ fn one_edge_channel(
     record: &Record,
 ) -> ChannelId {
     let target = if hash {
-        mix64(record.key as u64 ^ 0x5EED) % group.channels.len() as u64
+        hash_target(record.key, group.channels.len())
     } else {
         0
     };
     ChannelId(group.first.0 + target as u32)
+}
+
+/// The channel (of `n`) a record with `key` goes to over a hash edge: a fixed hash of the key,
+/// as Flink's `KeyGroupStreamPartitioner` sends a key to one subtask always (the simulation does
+/// not model key groups).
+#[inline(always)]
+fn hash_target(key: u32, n: usize) -> usize {
+    (mix64(u64::from(key) ^ 0x5EED) % n as u64) as usize
 }
 
 impl Simulation {
