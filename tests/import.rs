@@ -662,6 +662,11 @@ fn more_captures_replay_within_the_tolerance() {
         "tests/flink/min-pause",
         "tests/flink-magnitude/alignment-timeout",
         "tests/flink-magnitude/debloat-off",
+        // Jobs of another shape (3 sources -> rebalance -> 2 -> hash -> 3 -> 3), captured after
+        // the import was written and never used to tune it. (rebalance-aligned is not here: its
+        // replay aligns for 211 ms where Flink aligned 9 ms, see docs/import.md.)
+        "tests/flink-magnitude/rebalance-unaligned",
+        "tests/flink-magnitude/rebalance-timeout-debloat",
     ] {
         let s = check_capture(case);
         assert_same_job(case, &s);
