@@ -22,6 +22,6 @@ if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ] &&
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$FLAGS"
 else
-  echo "[build-dist] warning: this toolchain cannot rebuild std with panics as an immediate abort (rust-src missing, or no -Cpanic=immediate-abort in $(rustc --version)): building the bundle plainly, about 27 KB bigger than the budget allows" >&2
+  echo "[build-dist] warning: this toolchain cannot rebuild std with panics as an immediate abort (rust-src missing, or no -Cpanic=immediate-abort in $(rustc --version)): building the bundle plainly: it works the same, but is about 27 KB bigger, over the 350 KB budget" >&2
 fi
 exec trunk build --release --offline --dist "${DIST:-dist}" "$@"
