@@ -27,6 +27,17 @@ function captureFiles() {
   return files;
 }
 
+/** In the open dialog: picks every body of the capture, imports them and waits for the job. */
+async function importCapture(page) {
+  await page.setInputFiles(tid("import-flink-files"), captureFiles());
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="import-flink-file-list"] li').length === n,
+    captureFiles().length,
+  );
+  await page.click(tid("import-flink-go"));
+  await page.waitForSelector(tid("import-flink-calibration"));
+}
+
 let app;
 const browsers = {};
 
@@ -61,13 +72,7 @@ describe("Import from Flink", () => {
       assert.match(script, /curl -s \$JM\/jobs\/\$JOB\/checkpoints\/config > checkpoints-config\.json/);
       await screenshot(page, `import-flink-save-${width}`);
       await page.click(`${tid("import-flink-save")} summary`);
-      await page.setInputFiles(tid("import-flink-files"), captureFiles());
-      await page.waitForFunction(
-        (n) => document.querySelectorAll('[data-testid="import-flink-file-list"] li').length === n,
-        captureFiles().length,
-      );
-      await page.click(tid("import-flink-go"));
-      await page.waitForSelector(tid("import-flink-calibration"));
+      await importCapture(page);
       // The job's shape: source(2) -hash-> counter(2) -forward-> sink(2), named after Flink's.
       assert.equal(await page.textContent(tid("scenario-name")), "aligned-backpressure");
       assert.notEqual(before, "aligned-backpressure");
@@ -99,13 +104,7 @@ describe("Import from Flink", () => {
     // of it. The capture is a backpressured job with aligned checkpoints.
     const { page, diag } = await open(1280);
     await page.click(tid("import-flink"));
-    await page.setInputFiles(tid("import-flink-files"), captureFiles());
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="import-flink-file-list"] li').length === n,
-      captureFiles().length,
-    );
-    await page.click(tid("import-flink-go"));
-    await page.waitForSelector(tid("import-flink-calibration"));
+    await importCapture(page);
     await page.keyboard.press("Escape");
     await page.click(tid("whatif"));
     await page.waitForSelector(tid("whatif-panel"));
