@@ -282,8 +282,21 @@ impl<'a> Fields<'a> {
 
     /// The member `key`, which must be there.
     fn req<T: DeserializeOwned>(&self, key: &str) -> Result<T, String> {
-        self.opt(key)?
-            .ok_or_else(|| located(self.path, format_args!("missing field `{key}`")))
+        self.opt(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// The member `key` read by `read`, which must be there.
+    fn need<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&Value, &str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        self.with(key, read)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// serde's message for a missing member, at this object's path.
+    fn missing(&self, key: &str) -> String {
+        located(self.path, format_args!("missing field `{key}`"))
     }
 
     /// The member `key` read by `read` (its value and its path), if there and not `null`.
@@ -358,16 +371,6 @@ fn leaf<T: DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
     T::deserialize(v).map_err(|e| located(path, e))
 }
 
-/// The array `key` of `f`, which must be there.
-fn req_list<T>(
-    f: &Fields,
-    key: &str,
-    read: impl Fn(&Value, &str) -> Result<T, String>,
-) -> Result<Vec<T>, String> {
-    f.with(key, |v, path| list(v, path, &read))?
-        .ok_or_else(|| located(f.path, format_args!("missing field `{key}`")))
-}
-
 fn job(v: &Value, path: &str) -> Result<JobBody, String> {
     let f = Fields::of(v, path)?;
     Ok(JobBody {
@@ -376,7 +379,7 @@ fn job(v: &Value, path: &str) -> Result<JobBody, String> {
         duration: f.opt("duration")?,
         now: f.opt("now")?,
         timestamps: f.with("timestamps", |v, path| map_of(v, path, leaf))?,
-        vertices: req_list(&f, "vertices", job_vertex)?,
+        vertices: f.need("vertices", |v, path| list(v, path, job_vertex))?,
         plan: f.with("plan", plan_inner)?,
     })
 }
@@ -410,7 +413,7 @@ fn plan_inner(v: &Value, path: &str) -> Result<PlanInner, String> {
     Ok(PlanInner {
         jid: f.opt("jid")?,
         name: f.opt("name")?,
-        nodes: req_list(&f, "nodes", plan_node)?,
+        nodes: f.need("nodes", |v, path| list(v, path, plan_node))?,
     })
 }
 
@@ -446,15 +449,13 @@ fn config(v: &Value) -> Result<ConfigBody, String> {
 
 fn checkpoints(v: &Value) -> Result<CheckpointsBody, String> {
     let f = Fields::of(v, "")?;
-    let counts = f
-        .with("counts", |v, path| {
-            let f = Fields::of(v, path)?;
-            Ok(Counts {
-                completed: f.opt("completed")?,
-                failed: f.opt("failed")?,
-            })
-        })?
-        .ok_or_else(|| "missing field `counts`".to_string())?;
+    let counts = f.need("counts", |v, path| {
+        let f = Fields::of(v, path)?;
+        Ok(Counts {
+            completed: f.opt("completed")?,
+            failed: f.opt("failed")?,
+        })
+    })?;
     Ok(CheckpointsBody {
         counts,
         history: f.list("history", checkpoint_entry)?,
@@ -526,21 +527,17 @@ fn backpressure(v: &Value) -> Result<BackpressureBody, String> {
 
 fn harness_vertices(v: &Value) -> Result<HarnessVertices, String> {
     let f = Fields::of(v, "")?;
-    let vertices = f
-        .with("at_end", |v, path| {
-            let f = Fields::of(v, path)?;
-            f.with("vertices", |v, path| {
-                map_of(v, path, |v, path| {
-                    let f = Fields::of(v, path)?;
-                    Ok(HarnessVertex {
-                        id: f.req("id")?,
-                        subtask_metrics: f.list("subtask_metrics", metric_entry)?,
-                    })
+    let vertices = f.need("at_end", |v, path| {
+        Fields::of(v, path)?.need("vertices", |v, path| {
+            map_of(v, path, |v, path| {
+                let f = Fields::of(v, path)?;
+                Ok(HarnessVertex {
+                    id: f.req("id")?,
+                    subtask_metrics: f.list("subtask_metrics", metric_entry)?,
                 })
-            })?
-            .ok_or_else(|| located(path, "missing field `vertices`"))
-        })?
-        .ok_or_else(|| "missing field `at_end`".to_string())?;
+            })
+        })
+    })?;
     Ok(HarnessVertices {
         at_end: HarnessAtEnd { vertices },
     })
@@ -570,9 +567,8 @@ pub fn parse(text: &str) -> Result<Body, String> {
             if has("jid") && has("vertices") {
                 Body::Job(job(&value, "")?)
             } else if value.get("plan").is_some_and(|p| p.get("nodes").is_some()) {
-                let plan = Fields::of(&value, "")?.with("plan", plan_inner)?;
                 Body::Plan(PlanBody {
-                    plan: plan.ok_or_else(|| "missing field `plan`".to_string())?,
+                    plan: Fields::of(&value, "")?.need("plan", plan_inner)?,
                 })
             } else if has("mode") && has("interval") {
                 Body::Config(config(&value)?)
